@@ -1,0 +1,10 @@
+# Thin wrapper: the real commands live in scripts/dev.sh (which needs no make).
+.PHONY: run test setup lint
+run:
+	bash scripts/dev.sh run
+test:
+	bash scripts/dev.sh test
+setup:
+	bash scripts/dev.sh setup
+lint:
+	bash scripts/dev.sh lint

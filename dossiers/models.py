@@ -1,0 +1,1 @@
+"""Dossiers: the cases (filled in by the lifecycle issue)."""

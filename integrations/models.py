@@ -1,0 +1,1 @@
+"""Integrations with the outside world (filled in by the portal-sync issue)."""

@@ -1,0 +1,127 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from onecua.errors import DomainError
+
+from . import services
+from .models import (
+    AdministrativeUnit,
+    Agency,
+    FeeLine,
+    Field,
+    Procedure,
+    ProcedureComponent,
+    ProcedureStatus,
+    ProcessStep,
+)
+
+
+@admin.register(AdministrativeUnit)
+class AdministrativeUnitAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "unit_type", "parent"]
+    list_filter = ["unit_type"]
+    search_fields = ["name", "codename", "=code"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "unit", "parent", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name"]
+    list_select_related = ["unit", "parent"]
+    autocomplete_fields = ["parent", "unit"]
+
+
+@admin.register(Field)
+class FieldAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+class ComponentInline(admin.TabularInline):
+    model = ProcedureComponent
+    extra = 0
+
+
+class StepInline(admin.TabularInline):
+    model = ProcessStep
+    extra = 0
+
+
+class FeeInline(admin.TabularInline):
+    model = FeeLine
+    extra = 0
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "version",
+        "short_name",
+        "field",
+        "level",
+        "service_level",
+        "processing_time_value",
+        "processing_time_unit",
+        "status",
+    ]
+    list_filter = [
+        "status",
+        "service_level",
+        "level",
+        "agency_kind",
+        "service_level_assigned",
+        "field",
+    ]
+    search_fields = ["code", "name", "search_text"]
+    list_select_related = ["field"]
+    autocomplete_fields = ["field"]
+    inlines = [ComponentInline, StepInline, FeeInline]
+    readonly_fields = ["status", "valid_from", "valid_to", "version", "updated_at"]
+    actions = ["draft_new_version", "publish_version"]
+    list_per_page = 50
+    show_full_result_count = False
+
+    @admin.display(description=_("tên thủ tục"))
+    def short_name(self, obj):
+        return obj.name if len(obj.name) <= 90 else obj.name[:87] + "…"
+
+    def get_readonly_fields(self, request, obj=None):
+        # A version in force or retired is history: change it through a new draft.
+        if obj and obj.status != ProcedureStatus.DRAFT:
+            return [f.name for f in Procedure._meta.fields if f.name != "id"]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or obj.status == ProcedureStatus.DRAFT
+
+    @admin.action(description=_("Tạo phiên bản dự thảo mới"))
+    def draft_new_version(self, request, queryset):
+        for procedure in queryset:
+            try:
+                draft = services.draft_new_version(procedure=procedure)
+            except DomainError as exc:
+                self.message_user(request, exc.detail, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("Đã tạo dự thảo phiên bản %(v)s của %(code)s.")
+                    % {"v": draft.version, "code": draft.code},
+                )
+
+    @admin.action(description=_("Công bố phiên bản mới (áp dụng ngay)"))
+    def publish_version(self, request, queryset):
+        for procedure in queryset:
+            try:
+                published = services.publish_version(procedure=procedure)
+            except DomainError as exc:
+                self.message_user(request, exc.detail, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("Đã công bố phiên bản %(v)s của %(code)s.")
+                    % {"v": published.version, "code": published.code},
+                )

@@ -1,0 +1,322 @@
+"""The catalogue: administrative units, agencies, fields and procedures with their parts."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from onecua.calendar import TimeUnit
+
+
+class UnitType(models.TextChoices):
+    # Level 1
+    PROVINCE = "tinh", _("Tỉnh")
+    CENTRAL_CITY = "thanh_pho_trung_uong", _("Thành phố trực thuộc trung ương")
+    # Level 2 (after 1/7/2025 there is no district level)
+    COMMUNE = "xa", _("Xã")
+    WARD = "phuong", _("Phường")
+    SPECIAL_ZONE = "dac_khu", _("Đặc khu")
+
+
+class AdministrativeUnit(models.Model):
+    """A province or a commune/ward, with its official code (vietnam-provinces)."""
+
+    code = models.PositiveIntegerField(_("mã đơn vị hành chính"), unique=True)
+    name = models.CharField(_("tên"), max_length=200)
+    unit_type = models.CharField(_("loại đơn vị"), max_length=32, choices=UnitType.choices)
+    codename = models.CharField(_("tên mã"), max_length=200)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("thuộc tỉnh"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("đơn vị hành chính")
+        verbose_name_plural = _("đơn vị hành chính")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["parent", "unit_type"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_province(self) -> bool:
+        return self.unit_type in (UnitType.PROVINCE, UnitType.CENTRAL_CITY)
+
+
+class AgencyKind(models.TextChoices):
+    PROVINCIAL_DEPARTMENT = "provincial_department", _("Sở, ban, ngành cấp tỉnh")
+    PROVINCIAL_SERVICE_CENTRE = (
+        "provincial_service_centre",
+        _("Trung tâm Phục vụ hành chính công tỉnh"),
+    )
+    COMMUNE_COMMITTEE = "commune_committee", _("Ủy ban nhân dân cấp xã")
+    COMMUNE_SERVICE_CENTRE = "commune_service_centre", _("Trung tâm Phục vụ hành chính công cấp xã")
+    VERTICAL_CENTRAL = "vertical_central", _("Cơ quan ngành dọc trung ương")
+    PROVINCIAL_COMMITTEE = "provincial_committee", _("Ủy ban nhân dân tỉnh")
+
+
+SERVICE_CENTRE_KINDS = (AgencyKind.PROVINCIAL_SERVICE_CENTRE, AgencyKind.COMMUNE_SERVICE_CENTRE)
+
+
+class Agency(models.Model):
+    """An agency, identified by its code in the Decision 20/2020 layout (e.g. 000.00.01.H43)."""
+
+    code = models.CharField(_("mã định danh"), max_length=64, unique=True)
+    name = models.CharField(_("tên cơ quan"), max_length=300)
+    kind = models.CharField(_("loại cơ quan"), max_length=40, choices=AgencyKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("cơ quan cấp trên"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        verbose_name=_("đơn vị hành chính"),
+        on_delete=models.PROTECT,
+        related_name="agencies",
+    )
+    is_active = models.BooleanField(_("đang hoạt động"), default=True)
+
+    class Meta:
+        verbose_name = _("cơ quan")
+        verbose_name_plural = _("cơ quan")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["kind", "code"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_service_centre(self) -> bool:
+        return self.kind in SERVICE_CENTRE_KINDS
+
+
+class Field(models.Model):
+    """A field (lĩnh vực) of procedures."""
+
+    code = models.CharField(_("mã lĩnh vực"), max_length=64, unique=True)
+    name = models.CharField(_("tên lĩnh vực"), max_length=300)
+
+    class Meta:
+        verbose_name = _("lĩnh vực")
+        verbose_name_plural = _("lĩnh vực")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceLevel(models.TextChoices):
+    FULL = "full", _("Toàn trình")
+    PARTIAL = "partial", _("Một phần")
+    OFFLINE = "offline", _("Không trực tuyến")
+
+
+class Level(models.TextChoices):
+    PROVINCE = "province", _("Cấp tỉnh")
+    COMMUNE = "commune", _("Cấp xã")
+
+
+class ProcedureStatus(models.TextChoices):
+    DRAFT = "draft", _("Dự thảo")
+    PUBLISHED = "published", _("Đang áp dụng")
+    RETIRED = "retired", _("Hết hiệu lực")
+
+
+class TimeUnitChoices(models.TextChoices):
+    WORKING_DAYS = TimeUnit.WORKING_DAYS, _("ngày làm việc")
+    DAYS = TimeUnit.DAYS, _("ngày")
+    WORKING_HOURS = TimeUnit.WORKING_HOURS, _("giờ làm việc")
+
+
+class SupplementRule(models.TextChoices):
+    RESTART = "restart", _("Tính lại từ đầu")
+    SHIFT = "shift", _("Lùi hạn theo thời gian tạm dừng")
+
+
+class FeeMode(models.TextChoices):
+    FREE = "free", _("Miễn phí")
+    FIXED = "fixed", _("Mức thu cố định")
+    REGULATION = "regulation", _("Theo quy định của HĐND/UBND tỉnh")
+    UNKNOWN = "unknown", _("Chưa xác định")
+
+
+class Procedure(models.Model):
+    """One version of an administrative procedure (thủ tục hành chính).
+
+    Versions share the national `code`; at most one version per code is published (in force) at
+    a time, so a new version can be drafted while the current one applies.
+    """
+
+    code = models.CharField(_("mã thủ tục"), max_length=20, db_index=True)
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+    local_code = models.CharField(_("mã thủ tục tại địa phương"), max_length=64, blank=True)
+    name = models.TextField(_("tên thủ tục"))
+    field = models.ForeignKey(
+        Field, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT, related_name="procedures"
+    )
+    level = models.CharField(_("cấp thực hiện"), max_length=16, choices=Level.choices)
+    level_raw = models.CharField(_("cấp thực hiện (gốc)"), max_length=200, blank=True)
+    agency_kind = models.CharField(
+        _("loại cơ quan thực hiện"), max_length=40, choices=AgencyKind.choices
+    )
+    agency_name = models.TextField(_("cơ quan thực hiện (gốc)"), blank=True)
+    service_level = models.CharField(
+        _("mức độ dịch vụ công"), max_length=16, choices=ServiceLevel.choices
+    )
+    service_level_assigned = models.BooleanField(
+        _("mức độ được gán (không có trong dữ liệu công bố)"), default=False
+    )
+    processing_time_value = models.DecimalField(
+        _("thời hạn giải quyết"), max_digits=8, decimal_places=2
+    )
+    processing_time_unit = models.CharField(
+        _("đơn vị thời hạn"),
+        max_length=16,
+        choices=TimeUnitChoices.choices,
+        default=TimeUnit.WORKING_DAYS,
+    )
+    processing_time_raw = models.TextField(_("thời hạn (gốc)"), blank=True)
+    processing_time_inferred = models.BooleanField(_("thời hạn được suy ra"), default=False)
+    fee_mode = models.CharField(
+        _("phí, lệ phí"), max_length=16, choices=FeeMode.choices, default=FeeMode.UNKNOWN
+    )
+    fee_raw = models.TextField(_("phí, lệ phí (gốc)"), blank=True)
+    result_name = models.TextField(_("kết quả thực hiện"), blank=True)
+    legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
+    supplement_rule = models.CharField(
+        _("cách tính hạn khi bổ sung hồ sơ"),
+        max_length=16,
+        choices=SupplementRule.choices,
+        default=SupplementRule.RESTART,
+    )
+    supplement_window_days = models.PositiveSmallIntegerField(
+        _("thời hạn bổ sung (ngày làm việc)"), default=15
+    )
+    components_inferred = models.BooleanField(_("thành phần hồ sơ được suy ra"), default=False)
+    steps_inferred = models.BooleanField(_("quy trình được suy ra"), default=False)
+    origin = models.CharField(_("nguồn đưa vào danh mục"), max_length=32, blank=True)
+    field_raw = models.TextField(_("lĩnh vực (gốc)"), blank=True)
+    field_inferred = models.BooleanField(_("lĩnh vực được suy ra"), default=False)
+    status = models.CharField(
+        _("trạng thái"),
+        max_length=16,
+        choices=ProcedureStatus.choices,
+        default=ProcedureStatus.DRAFT,
+        db_index=True,
+    )
+    valid_from = models.DateTimeField(_("hiệu lực từ"), null=True, blank=True)
+    valid_to = models.DateTimeField(_("hiệu lực đến"), null=True, blank=True)
+    # Lower-case, diacritic-free text searched by q= (name, code, field).
+    search_text = models.TextField(editable=False, default="")
+    # Hash of the imported row: re-importing an unchanged row writes nothing.
+    content_hash = models.CharField(max_length=64, editable=False, default="")
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("thủ tục hành chính")
+        verbose_name_plural = _("thủ tục hành chính")
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="procedure_code_version"),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(status="published"),
+                name="procedure_one_published_version",
+            ),
+            models.CheckConstraint(
+                condition=Q(processing_time_value__gte=0), name="procedure_time_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "service_level"]),
+            models.Index(fields=["status", "level"]),
+            models.Index(fields=["status", "field"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+class ProcedureComponent(models.Model):
+    """A required dossier component (thành phần hồ sơ)."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="components")
+    order = models.PositiveSmallIntegerField(_("thứ tự"))
+    name = models.TextField(_("tên giấy tờ"))
+    originals = models.PositiveSmallIntegerField(_("số bản chính"), default=0)
+    copies = models.PositiveSmallIntegerField(_("số bản sao"), default=0)
+    form_template = models.CharField(_("mẫu đơn, tờ khai"), max_length=300, blank=True)
+    mandatory = models.BooleanField(_("bắt buộc"), default=True)
+    reusable = models.BooleanField(_("có thể tái sử dụng từ kho dữ liệu"), default=False)
+
+    class Meta:
+        verbose_name = _("thành phần hồ sơ")
+        verbose_name_plural = _("thành phần hồ sơ")
+        ordering = ["procedure", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "order"], name="component_order")
+        ]
+
+    def __str__(self) -> str:
+        return self.name[:80]
+
+
+class StepRole(models.TextChoices):
+    RECEIVE = "receive", _("Tiếp nhận")
+    SPECIALIST = "specialist", _("Chuyên viên xử lý")
+    LEADER = "leader", _("Lãnh đạo phê duyệt")
+    RETURN = "return", _("Trả kết quả")
+
+
+class ProcessStep(models.Model):
+    """A step of the procedure's internal electronic process (quy trình nội bộ)."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField(_("thứ tự"))
+    name = models.CharField(_("tên bước"), max_length=300)
+    role = models.CharField(_("vai trò thực hiện"), max_length=16, choices=StepRole.choices)
+    share = models.PositiveSmallIntegerField(_("tỷ lệ thời gian (%)"))
+
+    class Meta:
+        verbose_name = _("bước xử lý")
+        verbose_name_plural = _("quy trình nội bộ")
+        ordering = ["procedure", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "order"], name="step_order"),
+            models.CheckConstraint(condition=Q(share__lte=100), name="step_share_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.name}"
+
+
+class FeeKind(models.TextChoices):
+    PHI = "phi", _("Phí")
+    LE_PHI = "le_phi", _("Lệ phí")
+
+
+class FeeLine(models.Model):
+    """A fee line (phí or lệ phí) of a procedure."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="fee_lines")
+    order = models.PositiveSmallIntegerField(_("thứ tự"))
+    name = models.CharField(_("tên khoản thu"), max_length=500)
+    amount = models.PositiveBigIntegerField(_("số tiền (VNĐ)"), null=True, blank=True)
+    kind = models.CharField(_("loại"), max_length=8, choices=FeeKind.choices)
+
+    class Meta:
+        verbose_name = _("phí, lệ phí")
+        verbose_name_plural = _("phí, lệ phí")
+        ordering = ["procedure", "order"]
+        constraints = [models.UniqueConstraint(fields=["procedure", "order"], name="fee_order")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The two commands of onecua (see README.md):
+#   bash scripts/dev.sh run    set everything up on the embedded default and serve on 127.0.0.1:8000
+#   bash scripts/dev.sh test   install and run the whole suite (SQLite, then PostgreSQL + Redis)
+# Other sub-commands: setup, seed, lint, bench-import, bench-search.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+VENV=${ONECUA_VENV:-$ROOT/.venv}
+PY="$VENV/bin/python"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+find_python() {
+  for candidate in python3.11 python3.12 python3.13 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+      "$candidate" -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 14) else 1)'; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  echo "onecua needs Python 3.11 to 3.13 (python3.11 on Debian)." >&2
+  return 1
+}
+
+make_venv() {
+  if [ -x "$PY" ] && "$PY" -c 'import sys' 2>/dev/null; then return 0; fi
+  local base
+  base=$(find_python)
+  say "Creating the virtualenv in $VENV with $base"
+  if ! "$base" -m venv "$VENV" 2>/dev/null; then
+    rm -rf "$VENV"
+    # Debian ships venv's pip bootstrap separately (python3-venv).
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      say "Installing python3-venv with apt-get"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+      "$base" -m venv "$VENV"
+    else
+      echo "Cannot create a virtualenv: run 'sudo apt-get install python3-venv' and try again." >&2
+      exit 1
+    fi
+  fi
+}
+
+install() {
+  local lock=$1 stamp="$VENV/.installed-$1"
+  make_venv
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$lock" ] && [ "$stamp" -nt requirements.lock ]; then return 0; fi
+  say "Installing pinned dependencies from $lock"
+  "$PY" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
+  "$PY" -m pip install -q --disable-pip-version-check -r "$lock"
+  touch "$stamp"
+}
+
+seed() {
+  say "Migrating the database"
+  "$PY" manage.py migrate --noinput
+  say "Loading units, agencies, the working-day calendar, the catalogue and demo accounts"
+  "$PY" manage.py seed_all
+}
+
+pg_reachable() {
+  "$PY" - <<'PYEOF'
+import os, sys
+import psycopg
+url = os.environ.get("ONECUA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+try:
+    psycopg.connect(url, connect_timeout=3).close()
+except Exception as exc:  # noqa: BLE001
+    print(f"PostgreSQL not reachable: {exc}", file=sys.stderr)
+    sys.exit(1)
+PYEOF
+}
+
+redis_reachable() {
+  "$PY" - <<'PYEOF'
+import os, sys
+import redis
+url = os.environ.get("ONECUA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+try:
+    redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+except Exception as exc:  # noqa: BLE001
+    print(f"Redis not reachable: {exc}", file=sys.stderr)
+    sys.exit(1)
+PYEOF
+}
+
+cmd_test() {
+  install requirements-dev.lock
+  local summary=()
+  say "Lint: ruff check and ruff format --check"
+  "$PY" -m ruff check .
+  "$PY" -m ruff format --check .
+  say "OpenAPI schema: spectacular --validate --fail-on-warn"
+  env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL \
+    "$PY" manage.py spectacular --validate --fail-on-warn --file /dev/null
+  say "Missing migrations check"
+  env -u DATABASE_URL "$PY" manage.py makemigrations --check --dry-run >/dev/null
+
+  say "Test suite on SQLite (Celery eager)"
+  env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL "$PY" -m pytest "$@"
+  summary+=("SQLite: ran")
+
+  if pg_reachable && redis_reachable; then
+    say "Test suite on PostgreSQL (throw-away database) with Redis"
+    DATABASE_URL=${ONECUA_TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432/onecua}
+    DATABASE_URL="$DATABASE_URL" \
+      REDIS_URL=${ONECUA_TEST_REDIS_URL:-redis://127.0.0.1:6379/15} \
+      "$PY" -m pytest "$@"
+    summary+=("PostgreSQL + Redis: ran")
+  else
+    if [ "${CI:-}" = "true" ]; then
+      echo "CI=true but PostgreSQL or Redis is not reachable: failing." >&2
+      exit 1
+    fi
+    summary+=("PostgreSQL + Redis: SKIPPED (not reachable)")
+  fi
+  say "Backends"
+  printf '  %s\n' "${summary[@]}"
+}
+
+cmd_run() {
+  install requirements.lock
+  seed
+  say "Serving on http://127.0.0.1:8000/ (admin /admin/, API /api/v1/, docs /api/docs/)"
+  exec "$PY" manage.py runserver 127.0.0.1:8000
+}
+
+case "${1:-}" in
+  run) shift; cmd_run "$@" ;;
+  test) shift; cmd_test "$@" ;;
+  setup) install requirements-dev.lock; seed ;;
+  seed) seed ;;
+  lint) install requirements-dev.lock; "$PY" -m ruff check . && "$PY" -m ruff format --check . ;;
+  bench-import) shift; install requirements-dev.lock; "$PY" bench/bench_import.py "$@" ;;
+  bench-search) shift; install requirements-dev.lock; "$PY" bench/bench_search.py "$@" ;;
+  *) echo "usage: bash scripts/dev.sh {run|test|setup|seed|lint|bench-import|bench-search}" >&2; exit 2 ;;
+esac
