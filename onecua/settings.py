@@ -194,7 +194,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "AgencyKindEnum": "procedures.models.AgencyKind",
+        "FeeKindEnum": "procedures.models.FeeKind",
+        "ServiceLevelEnum": "procedures.models.ServiceLevel",
+        "LevelEnum": "procedures.models.Level",
+        "UnitTypeEnum": "procedures.models.UnitType",
+        "TimeUnitEnum": "procedures.models.TimeUnitChoices",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------
