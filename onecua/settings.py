@@ -153,6 +153,8 @@ LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Day/month/year input in Vietnamese (Django's vi locale would accept month/day/year).
+FORMAT_MODULE_PATH = ["onecua.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_TZ = True
 

@@ -123,7 +123,8 @@ cmd_run() {
   install requirements.lock
   seed
   say "Serving on http://127.0.0.1:8000/ (admin /admin/, API /api/v1/, docs /api/docs/)"
-  exec "$PY" manage.py runserver 127.0.0.1:8000
+  # --insecure: serve the admin's static files although DEBUG is off (local demo only).
+  exec "$PY" manage.py runserver --insecure 127.0.0.1:8000
 }
 
 case "${1:-}" in
