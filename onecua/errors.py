@@ -45,6 +45,12 @@ class NotFound(DomainError):
     title = _("Không tìm thấy")
 
 
+class Forbidden(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "permission_denied"
+    title = _("Không có quyền")
+
+
 class Conflict(DomainError):
     status_code = status.HTTP_409_CONFLICT
     code = "conflict"

@@ -189,6 +189,10 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DATETIME_FORMAT": "iso-8601",
+    "DEFAULT_THROTTLE_RATES": {
+        "login": os.environ.get("THROTTLE_LOGIN", "30/min"),
+        "track": os.environ.get("THROTTLE_TRACK", "30/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "onecua API",
@@ -203,6 +207,15 @@ SPECTACULAR_SETTINGS = {
         "LevelEnum": "procedures.models.Level",
         "UnitTypeEnum": "procedures.models.UnitType",
         "TimeUnitEnum": "procedures.models.TimeUnitChoices",
+        "ProcedureStatusEnum": "procedures.models.ProcedureStatus",
+        "DossierStatusEnum": "dossiers.models.DossierStatus",
+        "ApplicantKindEnum": "dossiers.models.ApplicantKind",
+        "ChannelEnum": "dossiers.models.Channel",
+        "IntakeChannelEnum": [(1, "Trực tiếp"), (3, "Qua dịch vụ bưu chính công ích")],
+        "PauseKindEnum": "dossiers.models.PauseKind",
+        "ReturnMethodEnum": "dossiers.models.ReturnMethod",
+        "OutcomeEnum": "dossiers.models.Outcome",
+        "StepTimingEnum": "dossiers.models.StepTiming",
     },
 }
 

@@ -1,0 +1,340 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import (
+    Applicant,
+    ApplicantKind,
+    Channel,
+    Dossier,
+    DossierComponent,
+    Event,
+    Pause,
+    ReturnMethod,
+    StepRun,
+)
+from ..services import available_actions
+
+
+# --- input ------------------------------------------------------------------------------------
+class ApplicantInputSerializer(serializers.ModelSerializer):
+    unit = serializers.IntegerField(
+        required=False, allow_null=True, help_text=_("Mã xã/phường (đơn vị hành chính).")
+    )
+
+    class Meta:
+        model = Applicant
+        fields = [
+            "kind",
+            "full_name",
+            "personal_id",
+            "tax_code",
+            "phone",
+            "email",
+            "address",
+            "unit",
+            "submitter_name",
+            "submitter_personal_id",
+            "authorisation_document",
+        ]
+
+    def validate(self, attrs):
+        kind = attrs.get("kind", ApplicantKind.CITIZEN)
+        if kind == ApplicantKind.CITIZEN and not attrs.get("personal_id"):
+            raise serializers.ValidationError(
+                {"personal_id": [_("Công dân phải có số định danh cá nhân (12 chữ số).")]}
+            )
+        if kind != ApplicantKind.CITIZEN and not attrs.get("tax_code"):
+            raise serializers.ValidationError(
+                {"tax_code": [_("Tổ chức phải có mã số thuế/mã số doanh nghiệp.")]}
+            )
+        if attrs.get("submitter_name") and not attrs.get("submitter_personal_id"):
+            raise serializers.ValidationError(
+                {"submitter_personal_id": [_("Cần số định danh của người nộp thay.")]}
+            )
+        return attrs
+
+
+class ComponentInputSerializer(serializers.Serializer):
+    order = serializers.IntegerField(min_value=1, help_text=_("Số thứ tự thành phần của thủ tục"))
+    provided = serializers.BooleanField(default=True)
+    originals = serializers.IntegerField(min_value=0, max_value=99, required=False)
+    copies = serializers.IntegerField(min_value=0, max_value=99, required=False)
+    content = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    reused = serializers.BooleanField(default=False)
+
+
+class SubmitSerializer(serializers.Serializer):
+    procedure = serializers.CharField(max_length=20, help_text=_("Mã thủ tục, ví dụ 1.001193"))
+    applicant = ApplicantInputSerializer()
+    summary = serializers.CharField(max_length=1000)
+    components = ComponentInputSerializer(many=True, required=False)
+    receiving_agency = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    handling_agency = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    return_method = serializers.ChoiceField(
+        choices=ReturnMethod.choices, default=ReturnMethod.ONLINE
+    )
+
+
+class IntakeSerializer(SubmitSerializer):
+    receiving_agency = None
+    channel = serializers.ChoiceField(
+        choices=[(Channel.IN_PERSON, Channel.IN_PERSON.label), (Channel.POST, Channel.POST.label)],
+        default=Channel.IN_PERSON,
+    )
+    return_method = serializers.ChoiceField(
+        choices=ReturnMethod.choices, default=ReturnMethod.COUNTER
+    )
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class OptionalReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class SupplementRequestSerializer(serializers.Serializer):
+    items = serializers.ListField(
+        child=serializers.CharField(max_length=1000), min_length=1, max_length=100
+    )
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class AssignSerializer(serializers.Serializer):
+    assignee = serializers.IntegerField(min_value=1, help_text=_("Mã tài khoản người được giao"))
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class PaymentRequestSerializer(serializers.Serializer):
+    amount = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class PaymentConfirmSerializer(serializers.Serializer):
+    paid_online = serializers.BooleanField(default=False)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ApproveSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    e_result = serializers.BooleanField(default=False, help_text=_("Kết quả điện tử"))
+
+
+class ReturnSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=ReturnMethod.choices, required=False)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class RescheduleSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+    new_due_at = serializers.DateTimeField()
+
+
+# --- output -----------------------------------------------------------------------------------
+class ApplicantSerializer(serializers.ModelSerializer):
+    unit = serializers.IntegerField(source="unit.code", allow_null=True, default=None)
+
+    class Meta:
+        model = Applicant
+        fields = [
+            "kind",
+            "full_name",
+            "personal_id",
+            "tax_code",
+            "phone",
+            "email",
+            "address",
+            "unit",
+            "submitter_name",
+            "submitter_personal_id",
+            "authorisation_document",
+        ]
+
+
+class DossierComponentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DossierComponent
+        fields = [
+            "order",
+            "name",
+            "mandatory",
+            "provided",
+            "originals",
+            "copies",
+            "content",
+            "is_reused",
+            "is_digitised",
+        ]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = ["action", "from_status", "to_status", "actor", "at", "note", "payload"]
+
+    def get_actor(self, event) -> str | None:
+        if event.actor is None:
+            return None
+        return event.actor.full_name or event.actor.username
+
+
+class PauseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Pause
+        fields = ["kind", "reason", "opened_at", "respond_by", "closed_at"]
+
+
+class StepRunSerializer(serializers.ModelSerializer):
+    assignee = serializers.CharField(source="assignee.username", allow_null=True, default=None)
+    agency = serializers.CharField(source="agency.code", allow_null=True, default=None)
+
+    class Meta:
+        model = StepRun
+        fields = [
+            "order",
+            "name",
+            "role",
+            "agency",
+            "assignee",
+            "started_at",
+            "due_at",
+            "finished_at",
+            "timing",
+            "note",
+        ]
+
+
+class DossierListSerializer(serializers.ModelSerializer):
+    procedure = serializers.CharField(source="procedure.code")
+    procedure_name = serializers.CharField(source="terms.procedure_name")
+    applicant_name = serializers.CharField(source="applicant.full_name")
+    status_display = serializers.CharField(source="get_status_display")
+    portal_status = serializers.IntegerField()
+    receiving_agency = serializers.CharField(source="receiving_agency.code")
+    handling_agency = serializers.CharField(source="handling_agency.code")
+    assignee = serializers.CharField(source="assignee.username", allow_null=True, default=None)
+    is_overdue = serializers.BooleanField()
+    available_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "code",
+            "procedure",
+            "procedure_name",
+            "applicant_name",
+            "summary",
+            "status",
+            "status_display",
+            "portal_status",
+            "channel",
+            "receiving_agency",
+            "handling_agency",
+            "assignee",
+            "submitted_at",
+            "received_at",
+            "due_at",
+            "is_overdue",
+            "available_actions",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_available_actions(self, dossier) -> list[str]:
+        return available_actions(dossier, self.context["request"].user)
+
+
+class DossierDetailSerializer(DossierListSerializer):
+    applicant = ApplicantSerializer()
+    components = DossierComponentSerializer(many=True)
+    timeline = EventSerializer(many=True, source="events")
+    pauses = PauseSerializer(many=True)
+    steps = StepRunSerializer(many=True, source="step_runs")
+    processing_time = serializers.SerializerMethodField()
+    fees = serializers.JSONField(source="terms.fees")
+
+    class Meta(DossierListSerializer.Meta):
+        fields = [
+            *DossierListSerializer.Meta.fields,
+            "applicant",
+            "processing_time",
+            "fees",
+            "original_due_at",
+            "finished_at",
+            "returned_at",
+            "return_method",
+            "outcome",
+            "outcome_reason",
+            "reschedule_count",
+            "is_digitised",
+            "is_reused",
+            "has_e_result",
+            "paid_online",
+            "components",
+            "pauses",
+            "steps",
+            "timeline",
+        ]
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {"value": {"type": "string"}, "unit": {"type": "string"}},
+        }
+    )
+    def get_processing_time(self, dossier) -> dict:
+        return {
+            "value": dossier.terms["processing_time_value"],
+            "unit": dossier.terms["processing_time_unit"],
+        }
+
+
+class ReceiptSlipSerializer(serializers.Serializer):
+    form = serializers.CharField()
+    code = serializers.CharField()
+    procedure_code = serializers.CharField()
+    procedure_name = serializers.CharField()
+    applicant_name = serializers.CharField()
+    applicant_identifier = serializers.CharField()
+    applicant_phone = serializers.CharField()
+    applicant_address = serializers.CharField()
+    receiving_agency = serializers.CharField()
+    handling_agency = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    processing_time_value = serializers.CharField()
+    processing_time_unit = serializers.CharField()
+    components = serializers.JSONField()
+    fees = serializers.JSONField()
+    return_method = serializers.CharField()
+    received_by = serializers.CharField()
+
+
+class IntakeResultSerializer(serializers.Serializer):
+    dossier = DossierDetailSerializer()
+    receipt = ReceiptSlipSerializer()
+
+
+class TrackSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    procedure_name = serializers.CharField()
+    status = serializers.CharField()
+    status_display = serializers.CharField()
+    received_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    steps_done = serializers.ListField(child=serializers.DictField())
+
+
+class TrackQuerySerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=64)
+    id4 = serializers.RegexField(
+        r"^\d{4}$", help_text=_("4 chữ số cuối số định danh / mã số thuế của chủ hồ sơ")
+    )

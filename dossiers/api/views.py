@@ -1,0 +1,245 @@
+"""The dossier API: citizens submit and follow; officials work their queue and act."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from onecua.errors import NotFound
+from onecua.pagination import OrderedCursorPagination
+
+from .. import selectors, services
+from ..models import Event, StepRun
+from . import serializers as s
+from .filters import DossierFilter
+
+
+class TrackThrottle(AnonRateThrottle):
+    scope = "track"
+
+
+def _detail_queryset(queryset):
+    return selectors.with_related(queryset).prefetch_related(
+        "components",
+        "pauses",
+        Prefetch("events", queryset=Event.objects.select_related("actor").order_by("at", "id")),
+        Prefetch(
+            "step_runs",
+            queryset=StepRun.objects.select_related("assignee", "agency").order_by(
+                "started_at", "id"
+            ),
+        ),
+    )
+
+
+ACTIONS = {
+    # action name: (service, request serializer, keyword mapping)
+    "receive": (services.receive, s.NoteSerializer),
+    "refuse_receipt": (services.refuse_receipt, s.ReasonSerializer),
+    "request_supplement": (services.request_supplement, s.SupplementRequestSerializer),
+    "supplement": (services.supplement, s.NoteSerializer),
+    "assign": (services.assign, s.AssignSerializer),
+    "hand_over": (services.hand_over, s.AssignSerializer),
+    "request_payment": (services.request_payment, s.PaymentRequestSerializer),
+    "confirm_payment": (services.confirm_payment, s.PaymentConfirmSerializer),
+    "approve": (services.approve, s.ApproveSerializer),
+    "refuse": (services.refuse, s.ReasonSerializer),
+    "return_result": (services.return_result, s.ReturnSerializer),
+    "withdraw": (services.withdraw, s.OptionalReasonSerializer),
+    "stop": (services.stop, s.ReasonSerializer),
+    "reschedule": (services.reschedule, s.RescheduleSerializer),
+}
+assert set(ACTIONS) == services.TRANSITIONS, "every transition needs an endpoint"
+
+
+def _action_view(name: str):
+    service, serializer_class = ACTIONS[name]
+
+    @extend_schema(
+        request=serializer_class,
+        responses={200: s.DossierDetailSerializer},
+        summary=(service.__doc__ or name).strip().splitlines()[0],
+        tags=["dossiers"],
+    )
+    def view(self, request, code=None):
+        data = serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        service(dossier=code, actor=request.user, **data.validated_data)
+        return self._detail_response(code)
+
+    view.__name__ = name
+    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(view)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=["dossiers"],
+        summary="Danh sách hồ sơ (hàng đợi công việc), sắp theo hạn xử lý",
+    ),
+    retrieve=extend_schema(tags=["dossiers"], summary="Chi tiết hồ sơ với dòng thời gian"),
+)
+class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated]
+    lookup_field = "code"
+    lookup_value_regex = "[^/]+"
+    filterset_class = DossierFilter
+    pagination_class = OrderedCursorPagination
+    cursor_ordering = ("queue_at", "id")
+
+    def get_queryset(self):
+        queryset = selectors.visible_to(self.request.user)
+        if self.action == "retrieve":
+            return _detail_queryset(queryset)
+        return selectors.with_related(queryset)
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return s.DossierDetailSerializer
+        return s.DossierListSerializer
+
+    def _detail_response(self, code, status_code=status.HTTP_200_OK):
+        dossier = (
+            _detail_queryset(selectors.visible_to(self.request.user)).filter(code=code).first()
+        )
+        if dossier is None:
+            raise NotFound()
+        return Response(
+            s.DossierDetailSerializer(dossier, context=self.get_serializer_context()).data,
+            status=status_code,
+        )
+
+    @extend_schema(
+        request=s.SubmitSerializer,
+        responses={201: s.DossierDetailSerializer},
+        summary="Nộp hồ sơ trực tuyến (công dân, tổ chức)",
+        tags=["dossiers"],
+    )
+    def create(self, request):
+        data = s.SubmitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        dossier = services.submit_online(
+            actor=request.user,
+            procedure_code=v["procedure"],
+            applicant=v["applicant"],
+            summary=v["summary"],
+            components=v.get("components", []),
+            receiving_agency=v.get("receiving_agency") or None,
+            handling_agency=v.get("handling_agency") or None,
+            return_method=v["return_method"],
+        )
+        return self._detail_response(dossier.code, status.HTTP_201_CREATED)
+
+    # One endpoint per action: POST /api/v1/dossiers/{code}/{action}/
+    receive = _action_view("receive")
+    refuse_receipt = _action_view("refuse_receipt")
+    request_supplement = _action_view("request_supplement")
+    supplement = _action_view("supplement")
+    assign = _action_view("assign")
+    hand_over = _action_view("hand_over")
+    request_payment = _action_view("request_payment")
+    confirm_payment = _action_view("confirm_payment")
+    approve = _action_view("approve")
+    refuse = _action_view("refuse")
+    return_result = _action_view("return_result")
+    withdraw = _action_view("withdraw")
+    stop = _action_view("stop")
+    reschedule = _action_view("reschedule")
+
+
+@extend_schema(
+    tags=["counter"],
+    request=s.IntakeSerializer,
+    responses={201: s.IntakeResultSerializer},
+    summary="Tiếp nhận hồ sơ trực tiếp tại quầy (trả về dữ liệu phiếu hẹn Mẫu 01)",
+)
+class CounterIntakeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request):
+        data = s.IntakeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        dossier = services.counter_intake(
+            actor=request.user,
+            procedure_code=v["procedure"],
+            applicant=v["applicant"],
+            summary=v["summary"],
+            components=v.get("components", []),
+            channel=v["channel"],
+            handling_agency=v.get("handling_agency") or None,
+            return_method=v["return_method"],
+        )
+        dossier = _detail_queryset(selectors.visible_to(request.user)).get(pk=dossier.pk)
+        context = {"request": request}
+        return Response(
+            {
+                "dossier": s.DossierDetailSerializer(dossier, context=context).data,
+                "receipt": s.ReceiptSlipSerializer(selectors.receipt_slip(dossier)).data,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+@extend_schema(
+    tags=["counter"],
+    responses=s.ReceiptSlipSerializer,
+    summary="Dữ liệu phiếu tiếp nhận và hẹn trả kết quả (Mẫu 01)",
+)
+class ReceiptSlipView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, code):
+        dossier = (
+            selectors.with_related(selectors.visible_to(request.user))
+            .prefetch_related("components")
+            .filter(code=code, received_at__isnull=False)
+            .first()
+        )
+        if dossier is None:
+            raise NotFound()
+        return Response(s.ReceiptSlipSerializer(selectors.receipt_slip(dossier)).data)
+
+
+@extend_schema(
+    tags=["public"],
+    parameters=[
+        OpenApiParameter("code", str, required=True),
+        OpenApiParameter("id4", str, required=True),
+    ],
+    responses=s.TrackSerializer,
+    summary="Tra cứu tình trạng hồ sơ bằng mã hồ sơ và 4 số cuối giấy tờ của chủ hồ sơ",
+)
+class TrackView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [TrackThrottle]
+
+    def get(self, request):
+        query = s.TrackQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        dossier = selectors.track_public(query.validated_data["code"], query.validated_data["id4"])
+        if dossier is None:
+            raise NotFound()
+        steps = dossier.step_runs.filter(finished_at__isnull=False).order_by("started_at", "id")
+        return Response(
+            s.TrackSerializer(
+                {
+                    "code": dossier.code,
+                    "procedure_name": dossier.terms.get("procedure_name", ""),
+                    "status": dossier.status,
+                    "status_display": dossier.get_status_display(),
+                    "received_at": dossier.received_at,
+                    "due_at": dossier.due_at,
+                    "finished_at": dossier.finished_at,
+                    "steps_done": [
+                        {"name": r.name, "finished_at": r.finished_at, "timing": r.timing}
+                        for r in steps
+                    ],
+                }
+            ).data
+        )

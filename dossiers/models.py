@@ -1,1 +1,0 @@
-"""Dossiers: the cases (filled in by the lifecycle issue)."""

@@ -1,0 +1,85 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+personal_id_validator = RegexValidator(
+    r"^\d{12}$", _("Số định danh cá nhân gồm đúng 12 chữ số."), code="personal_id"
+)
+tax_code_validator = RegexValidator(
+    r"^\d{10}(-\d{3})?$", _("Mã số thuế/mã số doanh nghiệp gồm 10 chữ số (hoặc 10-3)."), "tax"
+)
+phone_validator = RegexValidator(r"^\+?\d{9,15}$", _("Số điện thoại không hợp lệ."), code="phone")
+
+
+class ApplicantKind(models.IntegerChoices):
+    """LoaiDoiTuong of the national portal."""
+
+    CITIZEN = 1, _("Công dân")
+    BUSINESS = 2, _("Doanh nghiệp")
+    STATE_AGENCY = 3, _("Cơ quan nhà nước")
+    OTHER = 4, _("Tổ chức khác")
+
+
+class Applicant(models.Model):
+    """The dossier's owner (chủ hồ sơ): a person or an organisation, with an optional
+    authorised submitter."""
+
+    kind = models.PositiveSmallIntegerField(
+        _("loại đối tượng"), choices=ApplicantKind.choices, default=ApplicantKind.CITIZEN
+    )
+    full_name = models.CharField(_("họ tên / tên tổ chức"), max_length=300)
+    personal_id = models.CharField(
+        _("số định danh cá nhân"),
+        max_length=12,
+        blank=True,
+        validators=[personal_id_validator],
+        db_index=True,
+    )
+    tax_code = models.CharField(
+        _("mã số thuế / mã số doanh nghiệp"),
+        max_length=14,
+        blank=True,
+        validators=[tax_code_validator],
+    )
+    phone = models.CharField(
+        _("số điện thoại"), max_length=16, blank=True, validators=[phone_validator]
+    )
+    email = models.EmailField(_("thư điện tử"), blank=True)
+    address = models.CharField(_("địa chỉ"), max_length=500, blank=True)
+    unit = models.ForeignKey(
+        "procedures.AdministrativeUnit",
+        verbose_name=_("xã/phường"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Người nộp thay (authorised submitter), when someone files on the owner's behalf.
+    submitter_name = models.CharField(_("người nộp thay"), max_length=300, blank=True)
+    submitter_personal_id = models.CharField(
+        _("số định danh người nộp thay"),
+        max_length=12,
+        blank=True,
+        validators=[personal_id_validator],
+    )
+    authorisation_document = models.CharField(_("văn bản ủy quyền"), max_length=300, blank=True)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("tài khoản"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="applicants",
+    )
+
+    class Meta:
+        verbose_name = _("chủ hồ sơ")
+        verbose_name_plural = _("chủ hồ sơ")
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def identifier(self) -> str:
+        return self.personal_id or self.tax_code

@@ -1,0 +1,322 @@
+"""The dossier and its state machine (domain.md §3, DVCQG TrangThaiHoSo codes)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from .. import permissions as perm
+from .applicant import Applicant
+
+
+class DossierStatus(models.TextChoices):
+    NEW = "new", _("Mới nộp, chờ tiếp nhận")
+    RECEIVED = "received", _("Đã tiếp nhận")
+    NOT_RECEIVED = "not_received", _("Từ chối tiếp nhận")
+    PROCESSING = "processing", _("Đang xử lý")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Yêu cầu bổ sung")
+    AWAITING_PAYMENT = "awaiting_payment", _("Chờ thực hiện nghĩa vụ tài chính")
+    WITHDRAWN = "withdrawn", _("Đã rút hồ sơ")
+    STOPPED = "stopped", _("Dừng xử lý")
+    RESULT_READY = "result_ready", _("Đã có kết quả")
+    RETURNED = "returned", _("Đã trả kết quả")
+
+
+S = DossierStatus
+# TrangThaiHoSo of the national portal.
+PORTAL_STATUS = {
+    S.NEW: 1,
+    S.RECEIVED: 2,
+    S.NOT_RECEIVED: 3,
+    S.PROCESSING: 4,
+    S.SUPPLEMENT_REQUESTED: 5,
+    S.AWAITING_PAYMENT: 6,
+    S.WITHDRAWN: 7,
+    S.STOPPED: 8,
+    S.RESULT_READY: 9,
+    S.RETURNED: 10,
+}
+# The statutory clock runs in these states.
+CLOCK_RUNNING = (S.RECEIVED, S.PROCESSING)
+PAUSED = (S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT)
+# No more work: the index counts 7/9/10 as finished; 3 and 8 are closed without a result.
+FINISHED = (S.WITHDRAWN, S.RESULT_READY, S.RETURNED)
+CLOSED = (S.NOT_RECEIVED, S.STOPPED, S.WITHDRAWN, S.RETURNED)
+# The applicant may withdraw while no result exists.
+WITHDRAWABLE = (S.NEW, S.RECEIVED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT)
+STOPPABLE = (S.RECEIVED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT)
+# Work still to do by someone in the province (the default work queue).
+OPEN_STATES = [
+    "new",
+    "received",
+    "processing",
+    "supplement_requested",
+    "awaiting_payment",
+    "result_ready",
+]
+
+
+class Channel(models.IntegerChoices):
+    """KenhThucHien of the national portal."""
+
+    IN_PERSON = 1, _("Trực tiếp")
+    ONLINE = 2, _("Trực tuyến")
+    POST = 3, _("Qua dịch vụ bưu chính công ích")
+
+
+class ReturnMethod(models.TextChoices):
+    COUNTER = "counter", _("Nhận tại bộ phận một cửa")
+    POST = "post", _("Qua dịch vụ bưu chính công ích")
+    ONLINE = "online", _("Trực tuyến")
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", _("Chấp thuận")
+    REFUSED = "refused", _("Từ chối giải quyết")
+
+
+# --- conditions (pure; the services add the rules that need the clock) -----------------------
+def never_rescheduled(dossier) -> bool:
+    """The promised date may be reset only once (Mẫu 04)."""
+    return dossier.reschedule_count == 0
+
+
+def not_yet_due(dossier) -> bool:
+    return dossier.due_at is not None and timezone.now() < dossier.due_at
+
+
+def supplement_request_in_time(dossier) -> bool:
+    """At receipt any time; after receipt within 3 working days (domain.md §3)."""
+    if dossier.status == S.NEW:
+        return True
+    from onecua.calendar import get_calendar
+
+    from ..rules import SUPPLEMENT_REQUEST_DAYS
+
+    return (
+        dossier.received_at is not None
+        and get_calendar().working_days_between(dossier.received_at, timezone.now())
+        <= SUPPLEMENT_REQUEST_DAYS
+    )
+
+
+class Dossier(ConcurrentTransitionMixin, models.Model):
+    """One application for one procedure, from submission to returned result."""
+
+    code = models.CharField(_("mã hồ sơ"), max_length=64, unique=True)
+    procedure = models.ForeignKey(
+        "procedures.Procedure",
+        verbose_name=_("thủ tục"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    # The terms that applied when the dossier was filed (time, steps, fees, supplement rule):
+    # a later catalogue change never rewrites an open dossier.
+    terms = models.JSONField(_("điều kiện áp dụng"), default=dict)
+    applicant = models.ForeignKey(
+        Applicant, verbose_name=_("chủ hồ sơ"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    channel = models.PositiveSmallIntegerField(_("kênh nộp"), choices=Channel.choices)
+    receiving_agency = models.ForeignKey(
+        "procedures.Agency",
+        verbose_name=_("nơi tiếp nhận"),
+        on_delete=models.PROTECT,
+        related_name="received_dossiers",
+    )
+    handling_agency = models.ForeignKey(
+        "procedures.Agency",
+        verbose_name=_("cơ quan giải quyết"),
+        on_delete=models.PROTECT,
+        related_name="handled_dossiers",
+    )
+    summary = models.CharField(_("trích yếu"), max_length=1000)
+    status = FSMField(
+        _("trạng thái"), default=S.NEW, choices=S.choices, protected=True, max_length=32
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người xử lý"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_dossiers",
+    )
+    submitted_at = models.DateTimeField(_("thời điểm nộp"), default=timezone.now)
+    received_at = models.DateTimeField(_("thời điểm tiếp nhận"), null=True, blank=True)
+    due_at = models.DateTimeField(_("hạn trả kết quả"), null=True, blank=True)
+    original_due_at = models.DateTimeField(_("hạn trả ban đầu"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("thời điểm có kết quả"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("thời điểm trả kết quả"), null=True, blank=True)
+    return_method = models.CharField(
+        _("hình thức nhận kết quả"),
+        max_length=16,
+        choices=ReturnMethod.choices,
+        default=ReturnMethod.COUNTER,
+    )
+    outcome = models.CharField(
+        _("kết quả giải quyết"), max_length=16, choices=Outcome.choices, blank=True
+    )
+    outcome_reason = models.TextField(_("lý do"), blank=True)
+    reschedule_count = models.PositiveSmallIntegerField(_("số lần hẹn lại"), default=0)
+    # Flags the indicators count (issue: indicators).
+    is_digitised = models.BooleanField(_("đã số hóa"), default=False)
+    is_reused = models.BooleanField(_("có tái sử dụng dữ liệu"), default=False)
+    has_e_result = models.BooleanField(_("có kết quả điện tử"), default=False)
+    paid_online = models.BooleanField(_("thanh toán trực tuyến"), default=False)
+    vneid_verified = models.BooleanField(_("tài khoản xác thực VNeID"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người tạo"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    # The work queues' sort key: the due date, or for a dossier not yet received (no due date)
+    # its submission time. Never null, so cursor pagination can walk it.
+    queue_at = models.GeneratedField(
+        expression=Coalesce("due_at", "submitted_at"),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+        verbose_name=_("thứ tự xử lý"),
+    )
+
+    class Meta:
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+        indexes = [
+            # The counter's and the agency's work queues, sorted by due date; the partial ones
+            # serve the default "open dossiers" queue without reading the finished ones.
+            models.Index(fields=["receiving_agency", "queue_at"], name="dossier_recv_q"),
+            models.Index(fields=["handling_agency", "queue_at"], name="dossier_handle_q"),
+            models.Index(
+                fields=["receiving_agency", "queue_at"],
+                name="dossier_recv_open_q",
+                condition=Q(status__in=OPEN_STATES),
+            ),
+            models.Index(
+                fields=["handling_agency", "queue_at"],
+                name="dossier_handle_open_q",
+                condition=Q(status__in=OPEN_STATES),
+            ),
+            models.Index(fields=["status", "queue_at"], name="dossier_status_q"),
+            models.Index(fields=["applicant"], name="dossier_applicant"),
+            models.Index(fields=["procedure", "status"], name="dossier_procedure"),
+            models.Index(
+                fields=["due_at"],
+                name="dossier_running_due",
+                condition=Q(status__in=["received", "processing"]),
+            ),
+        ]
+        permissions = []
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def portal_status(self) -> int:
+        return PORTAL_STATUS[self.status]
+
+    @property
+    def is_overdue(self) -> bool:
+        if self.due_at is None:
+            return False
+        if self.status in CLOCK_RUNNING:
+            return timezone.now() > self.due_at
+        if self.finished_at:
+            return self.finished_at > self.due_at
+        return False
+
+    # --- the state machine: each transition changes state only; services do the rest ----------
+    @transition(field=status, source=S.NEW, target=S.RECEIVED, permission=perm.can_check_at_receipt)
+    def receive(self):
+        """Tiếp nhận (Mẫu 01)."""
+
+    @transition(
+        field=status, source=S.NEW, target=S.NOT_RECEIVED, permission=perm.can_check_at_receipt
+    )
+    def refuse_receipt(self):
+        """Từ chối tiếp nhận (Mẫu 03)."""
+
+    @transition(
+        field=status,
+        source=[S.NEW, S.RECEIVED, S.PROCESSING],
+        target=S.SUPPLEMENT_REQUESTED,
+        conditions=[supplement_request_in_time],
+        permission=perm.can_request_supplement,
+    )
+    def request_supplement(self):
+        """Yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)."""
+
+    @transition(
+        field=status,
+        source=S.SUPPLEMENT_REQUESTED,
+        target=RETURN_VALUE(S.NEW, S.RECEIVED, S.PROCESSING),
+        permission=perm.can_supplement,
+    )
+    def supplement(self, resume_to: str):
+        """Hồ sơ đã được bổ sung: back to where it was when the request went out."""
+        return resume_to
+
+    @transition(field=status, source=S.RECEIVED, target=S.PROCESSING, permission=perm.can_assign)
+    def assign(self):
+        """Phân công xử lý."""
+
+    @transition(field=status, source=S.PROCESSING, target=None, permission=perm.can_hand_over)
+    def hand_over(self):
+        """Chuyển bước xử lý (phiếu kiểm soát, Mẫu 06)."""
+
+    @transition(
+        field=status,
+        source=S.PROCESSING,
+        target=S.AWAITING_PAYMENT,
+        permission=perm.can_handle_payment,
+    )
+    def request_payment(self):
+        """Yêu cầu thực hiện nghĩa vụ tài chính."""
+
+    @transition(
+        field=status,
+        source=S.AWAITING_PAYMENT,
+        target=S.PROCESSING,
+        permission=perm.can_handle_payment,
+    )
+    def confirm_payment(self):
+        """Đã thực hiện nghĩa vụ tài chính."""
+
+    @transition(
+        field=status, source=S.PROCESSING, target=S.RESULT_READY, permission=perm.can_decide
+    )
+    def approve(self):
+        """Phê duyệt kết quả."""
+
+    @transition(
+        field=status, source=S.PROCESSING, target=S.RESULT_READY, permission=perm.can_decide
+    )
+    def refuse(self):
+        """Từ chối giải quyết (có lý do): the reasoned refusal is the result."""
+
+    @transition(field=status, source=S.RESULT_READY, target=S.RETURNED, permission=perm.can_return)
+    def return_result(self):
+        """Trả kết quả (sổ theo dõi, Mẫu 07)."""
+
+    @transition(field=status, source=WITHDRAWABLE, target=S.WITHDRAWN, permission=perm.can_withdraw)
+    def withdraw(self):
+        """Rút hồ sơ theo yêu cầu của công dân (Mẫu 05), only while no result exists."""
+
+    @transition(field=status, source=STOPPABLE, target=S.STOPPED, permission=perm.can_stop)
+    def stop(self):
+        """Dừng xử lý (có lý do), e.g. the supplement window ran out."""
+
+    @transition(
+        field=status,
+        source=CLOCK_RUNNING,
+        target=None,
+        conditions=[never_rescheduled, not_yet_due],
+        permission=perm.can_reschedule,
+    )
+    def reschedule(self):
+        """Xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04), at most once, before the due date."""

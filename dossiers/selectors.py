@@ -1,0 +1,96 @@
+"""Reads of dossiers: what a user may see, the work queues, deadlines, slips."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from onecua.roles import Role
+
+from . import rules
+from .models import Dossier
+from .models.dossier import CLOCK_RUNNING
+
+
+def visible_to(user) -> QuerySet[Dossier]:
+    """The dossiers `user` may see at all (everything else is a 404 to them)."""
+    queryset = Dossier.objects.all()
+    role = getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None
+    if role == Role.ADMINISTRATOR:
+        return queryset
+    if role == Role.CITIZEN:
+        return queryset.filter(applicant__account=user)
+    if role == Role.RECEIVING_OFFICER and user.agency_id:
+        return queryset.filter(receiving_agency_id=user.agency_id)
+    if role in (Role.PROCESSING_OFFICER, Role.LEADER) and user.agency_id:
+        return queryset.filter(handling_agency_id=user.agency_id)
+    return queryset.none()
+
+
+def overdue(queryset: QuerySet[Dossier], now=None) -> QuerySet[Dossier]:
+    """Open dossiers whose clock runs and whose due date has passed."""
+    return queryset.filter(status__in=CLOCK_RUNNING, due_at__lt=now or timezone.now())
+
+
+def due_within_one_working_day(queryset: QuerySet[Dossier], now=None) -> QuerySet[Dossier]:
+    """Open dossiers due before the end of the next working day: the apology list (Mẫu 04)."""
+    now = now or timezone.now()
+    return queryset.filter(
+        status__in=CLOCK_RUNNING,
+        due_at__gte=now,
+        due_at__lte=rules.due_within_one_working_day(now),
+    )
+
+
+def not_overdue(queryset: QuerySet[Dossier], now=None) -> QuerySet[Dossier]:
+    now = now or timezone.now()
+    return queryset.exclude(Q(status__in=CLOCK_RUNNING) & Q(due_at__lt=now))
+
+
+def with_related(queryset: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    return queryset.select_related(
+        "procedure", "applicant", "receiving_agency", "handling_agency", "assignee"
+    )
+
+
+def receipt_slip(dossier: Dossier) -> dict:
+    """The data of the receipt and appointment slip (Giấy tiếp nhận hồ sơ và hẹn trả kết
+    quả, Mẫu 01)."""
+    terms = dossier.terms
+    return {
+        "form": "Mẫu 01",
+        "code": dossier.code,
+        "procedure_code": terms["procedure_code"],
+        "procedure_name": terms["procedure_name"],
+        "applicant_name": dossier.applicant.full_name,
+        "applicant_identifier": dossier.applicant.identifier,
+        "applicant_phone": dossier.applicant.phone,
+        "applicant_address": dossier.applicant.address,
+        "receiving_agency": dossier.receiving_agency.name,
+        "handling_agency": dossier.handling_agency.name,
+        "received_at": dossier.received_at,
+        "due_at": dossier.due_at,
+        "processing_time_value": terms["processing_time_value"],
+        "processing_time_unit": terms["processing_time_unit"],
+        "components": [
+            {"name": c.name, "originals": c.originals, "copies": c.copies}
+            for c in dossier.components.all()
+            if c.provided
+        ],
+        "fees": terms.get("fees", []),
+        "return_method": dossier.return_method,
+        "received_by": (dossier.created_by.full_name or dossier.created_by.username)
+        if dossier.created_by_id
+        else "",
+    }
+
+
+def track_public(code: str, id_last4: str) -> Dossier | None:
+    """A dossier by its code and the last 4 digits of the applicant's ID (or tax code)."""
+    dossier = Dossier.objects.select_related("applicant", "procedure").filter(code=code).first()
+    if dossier is None:
+        return None
+    identifier = dossier.applicant.identifier.replace("-", "")
+    if len(id_last4) != 4 or not identifier.endswith(id_last4):
+        return None
+    return dossier

@@ -1,0 +1,293 @@
+"""Creating dossiers: online submission (status new) and counter intake (status received)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onecua.errors import DomainError, Forbidden, NotFound
+from onecua.roles import Role
+from procedures.models import AdministrativeUnit, Agency, Procedure, ProcedureStatus, ServiceLevel
+
+from .. import codes, routing, rules
+from ..models import (
+    Applicant,
+    Channel,
+    Dossier,
+    DossierComponent,
+    DossierStatus,
+    ReturnMethod,
+    StepRun,
+)
+from .core import close_step, record_event, timing_of
+
+
+def snapshot_terms(procedure: Procedure) -> dict:
+    """The terms frozen into a dossier when it is filed."""
+    return {
+        "procedure_code": procedure.code,
+        "procedure_version": procedure.version,
+        "procedure_name": procedure.name,
+        "field_code": procedure.field.code,
+        "service_level": procedure.service_level,
+        "processing_time_value": str(procedure.processing_time_value),
+        "processing_time_unit": procedure.processing_time_unit,
+        "supplement_rule": procedure.supplement_rule,
+        "supplement_window_days": procedure.supplement_window_days,
+        "steps": [
+            {"order": s.order, "name": s.name, "role": s.role, "share": s.share}
+            for s in procedure.steps.order_by("order")
+        ],
+        "fees": [
+            {"name": f.name, "amount": f.amount, "kind": f.kind}
+            for f in procedure.fee_lines.order_by("order")
+        ],
+        "fee_mode": procedure.fee_mode,
+        "result_name": procedure.result_name,
+    }
+
+
+def _procedure(code: str) -> Procedure:
+    procedure = (
+        Procedure.objects.filter(code=code, status=ProcedureStatus.PUBLISHED)
+        .select_related("field")
+        .first()
+    )
+    if procedure is None:
+        raise DomainError(
+            _("Không có thủ tục đang áp dụng với mã %(code)s.") % {"code": code},
+            code="unknown_procedure",
+            errors={"procedure": [_("Thủ tục không tồn tại hoặc chưa được công bố.")]},
+        )
+    return procedure
+
+
+def _agency(code: str | None, field: str) -> Agency | None:
+    if not code:
+        return None
+    agency = Agency.objects.filter(code=code, is_active=True).first()
+    if agency is None:
+        raise DomainError(
+            _("Không có cơ quan với mã %(code)s.") % {"code": code},
+            code="unknown_agency",
+            errors={field: [_("Cơ quan không tồn tại.")]},
+        )
+    return agency
+
+
+def _unit(code) -> AdministrativeUnit | None:
+    if code in (None, ""):
+        return None
+    unit = AdministrativeUnit.objects.filter(code=code).first()
+    if unit is None:
+        raise DomainError(
+            _("Không có đơn vị hành chính với mã %(code)s.") % {"code": code},
+            code="unknown_unit",
+            errors={"applicant.unit": [_("Đơn vị hành chính không tồn tại.")]},
+        )
+    return unit
+
+
+def _create_applicant(data: dict, account=None) -> Applicant:
+    data = dict(data)
+    unit = _unit(data.pop("unit", None))
+    applicant = Applicant(unit=unit, account=account, **data)
+    applicant.full_clean()
+    applicant.save()
+    return applicant
+
+
+def _components(dossier: Dossier, procedure: Procedure, declared: list[dict], at_counter: bool):
+    """The procedure's required components, with what the applicant declared or handed in."""
+    by_order = {item["order"]: item for item in declared if "order" in item}
+    rows = []
+    required = list(procedure.components.order_by("order"))
+    for component in required:
+        item = by_order.pop(component.order, {})
+        rows.append(
+            DossierComponent(
+                dossier=dossier,
+                order=component.order,
+                name=component.name,
+                mandatory=component.mandatory,
+                provided=item.get("provided", True),
+                originals=item.get("originals", component.originals),
+                copies=item.get("copies", component.copies),
+                content=item.get("content", ""),
+                is_reused=bool(item.get("reused", False)) and component.reusable,
+                is_digitised=at_counter and item.get("provided", True),
+            )
+        )
+    if by_order:
+        raise DomainError(
+            _("Thành phần hồ sơ không có trong thủ tục: %(orders)s.")
+            % {"orders": ", ".join(str(o) for o in sorted(by_order))},
+            code="unknown_component",
+            errors={"components": [_("Số thứ tự thành phần không hợp lệ.")]},
+        )
+    DossierComponent.objects.bulk_create(rows)
+    return rows
+
+
+def submit_online(
+    *,
+    actor,
+    procedure_code: str,
+    applicant: dict,
+    summary: str,
+    components: list[dict] | None = None,
+    receiving_agency: str | None = None,
+    handling_agency: str | None = None,
+    return_method: str = ReturnMethod.ONLINE,
+) -> Dossier:
+    """A citizen files a dossier online; it waits in `new` for the receiving officer's check."""
+    if getattr(actor, "role", None) != Role.CITIZEN:
+        raise Forbidden(_("Chỉ công dân, tổ chức mới nộp hồ sơ trực tuyến."))
+    procedure = _procedure(procedure_code)
+    if procedure.service_level == ServiceLevel.OFFLINE:
+        raise DomainError(
+            _("Thủ tục này chưa được cung cấp trực tuyến; vui lòng nộp trực tiếp."),
+            code="not_online",
+            errors={"procedure": [_("Thủ tục không nộp trực tuyến được.")]},
+        )
+    with transaction.atomic():
+        applicant_row = _create_applicant(applicant, account=actor)
+        centre = _agency(receiving_agency, "receiving_agency") or routing.default_receiving_centre(
+            procedure, applicant_row.unit
+        )
+        if not centre.is_service_centre:
+            raise DomainError(
+                _("Nơi tiếp nhận phải là một Trung tâm Phục vụ hành chính công."),
+                code="not_a_centre",
+                errors={"receiving_agency": [_("Không phải trung tâm phục vụ hành chính công.")]},
+            )
+        handler = _agency(handling_agency, "handling_agency") or routing.default_handling_agency(
+            procedure, centre, applicant_row.unit
+        )
+        now = timezone.now()
+        dossier = Dossier(
+            procedure=procedure,
+            terms=snapshot_terms(procedure),
+            applicant=applicant_row,
+            channel=Channel.ONLINE,
+            receiving_agency=centre,
+            handling_agency=handler,
+            summary=summary,
+            submitted_at=now,
+            return_method=return_method,
+            vneid_verified=False,
+            created_by=actor,
+        )
+        dossier.code = codes.new_code(centre, now)
+        dossier.save()
+        rows = _components(dossier, procedure, components or [], at_counter=False)
+        dossier.is_reused = any(r.is_reused for r in rows)
+        if dossier.is_reused:
+            dossier.save(update_fields=["is_reused"])
+        record_event(dossier, "submit", actor, note=summary)
+    return dossier
+
+
+def counter_intake(
+    *,
+    actor,
+    procedure_code: str,
+    applicant: dict,
+    summary: str,
+    components: list[dict] | None = None,
+    channel: int = Channel.IN_PERSON,
+    handling_agency: str | None = None,
+    return_method: str = ReturnMethod.COUNTER,
+) -> Dossier:
+    """A receiving officer takes a complete dossier at the counter: it is created directly in
+    `received`, digitised, with its code and the appointment (receipt slip, Mẫu 01)."""
+    if getattr(actor, "role", None) != Role.RECEIVING_OFFICER or not actor.agency_id:
+        raise Forbidden(_("Chỉ cán bộ tiếp nhận của trung tâm mới tiếp nhận hồ sơ tại quầy."))
+    centre = actor.agency
+    if not centre.is_service_centre:
+        raise Forbidden(_("Cơ quan của cán bộ không phải trung tâm phục vụ hành chính công."))
+    if channel not in (Channel.IN_PERSON, Channel.POST):
+        raise DomainError(
+            _("Hồ sơ tại quầy chỉ nhận trực tiếp hoặc qua bưu chính."),
+            code="invalid",
+            errors={"channel": [_("Kênh không hợp lệ cho tiếp nhận tại quầy.")]},
+        )
+    procedure = _procedure(procedure_code)
+    with transaction.atomic():
+        account = None
+        if applicant.get("personal_id"):
+            # The citizen's own account, when they have one, sees the dossier too.
+            account = (
+                get_user_model()
+                .objects.filter(role=Role.CITIZEN, personal_id=applicant["personal_id"])
+                .first()
+            )
+        applicant_row = _create_applicant(applicant, account=account)
+        handler = _agency(handling_agency, "handling_agency") or routing.default_handling_agency(
+            procedure, centre, applicant_row.unit
+        )
+        now = timezone.now()
+        terms = snapshot_terms(procedure)
+        due = rules.due_from(terms, now)
+        dossier = Dossier(
+            procedure=procedure,
+            terms=terms,
+            applicant=applicant_row,
+            channel=channel,
+            receiving_agency=centre,
+            handling_agency=handler,
+            summary=summary,
+            status=DossierStatus.RECEIVED,
+            submitted_at=now,
+            received_at=now,
+            due_at=due,
+            original_due_at=due,
+            return_method=return_method,
+            is_digitised=True,
+            created_by=actor,
+        )
+        dossier.code = codes.new_code(centre, now)
+        dossier.save()
+        rows = _components(dossier, procedure, components or [], at_counter=True)
+        missing = [r.name for r in rows if r.mandatory and not r.provided]
+        if missing:
+            raise DomainError(
+                _("Hồ sơ chưa đủ thành phần bắt buộc; không thể tiếp nhận."),
+                code="incomplete",
+                errors={"components": missing},
+            )
+        record_receipt_step(dossier, actor, now)
+        record_event(dossier, "intake", actor, note=summary, payload={"due_at": due.isoformat()})
+    return dossier
+
+
+def record_receipt_step(dossier: Dossier, actor, now) -> None:
+    steps = dossier.terms.get("steps", [])
+    step = next((s for s in steps if s["role"] == "receive"), None)
+    if step is None:
+        return
+    due = rules.step_due(dossier.terms, step["share"], now)
+    StepRun.objects.create(
+        dossier=dossier,
+        order=step["order"],
+        name=step["name"],
+        role=step["role"],
+        agency=dossier.receiving_agency,
+        assignee=actor,
+        started_at=now,
+        due_at=due,
+        finished_at=now,
+        timing=timing_of(now, due),
+    )
+
+
+def find_dossier(code: str) -> Dossier:
+    dossier = Dossier.objects.filter(code=code).first()
+    if dossier is None:
+        raise NotFound(_("Không tìm thấy hồ sơ."))
+    return dossier
+
+
+__all__ = ["close_step", "counter_intake", "find_dossier", "snapshot_terms", "submit_online"]

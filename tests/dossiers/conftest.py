@@ -1,0 +1,102 @@
+"""People and places for the lifecycle tests: Phường Việt Trì's centre and People's Committee,
+the provincial centre, and Sở Tư pháp."""
+
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from onecua.models import User
+from onecua.roles import Role
+from procedures.models import AdministrativeUnit, Agency, AgencyKind
+
+PASSWORD = "a-long-test-password"
+CITIZEN_ID = "025090001234"
+
+
+@dataclass
+class Cast:
+    unit: AdministrativeUnit
+    centre: Agency  # Trung tâm PVHCC phường Việt Trì
+    committee: Agency  # UBND phường Việt Trì
+    provincial_centre: Agency
+    department: Agency  # Sở Tư pháp
+    citizen: User
+    other_citizen: User
+    clerk: User  # receiving officer at the ward centre
+    specialist: User  # processing officer at the ward committee
+    leader: User  # leader of the ward committee
+    other_clerk: User  # receiving officer at the provincial centre
+    other_leader: User  # leader at Sở Tư pháp
+    admin: User
+
+    def client(self, user) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+
+def _user(username, role, agency=None, **extra):
+    user = User(username=username, role=role, agency=agency, full_name=username.title(), **extra)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def cast(province, mini_catalogue) -> Cast:
+    unit = AdministrativeUnit.objects.get(name="Phường Việt Trì")
+    centre = Agency.objects.get(kind=AgencyKind.COMMUNE_SERVICE_CENTRE, unit=unit)
+    committee = Agency.objects.get(kind=AgencyKind.COMMUNE_COMMITTEE, unit=unit)
+    provincial_centre = Agency.objects.get(
+        kind=AgencyKind.PROVINCIAL_SERVICE_CENTRE, parent__kind=AgencyKind.PROVINCIAL_COMMITTEE
+    )
+    department = Agency.objects.get(name="Sở Tư pháp")
+    return Cast(
+        unit=unit,
+        centre=centre,
+        committee=committee,
+        provincial_centre=provincial_centre,
+        department=department,
+        citizen=_user("an", Role.CITIZEN, personal_id=CITIZEN_ID),
+        other_citizen=_user("binh", Role.CITIZEN, personal_id="025090009999"),
+        clerk=_user("clerk", Role.RECEIVING_OFFICER, centre),
+        specialist=_user("specialist", Role.PROCESSING_OFFICER, committee),
+        leader=_user("leader", Role.LEADER, committee),
+        other_clerk=_user("otherclerk", Role.RECEIVING_OFFICER, provincial_centre),
+        other_leader=_user("otherleader", Role.LEADER, department),
+        admin=_user("admin", Role.ADMINISTRATOR, is_staff=True, is_superuser=True),
+    )
+
+
+def applicant_data(cast: Cast, **extra) -> dict:
+    data = {
+        "kind": 1,
+        "full_name": "Nguyễn Văn An",
+        "personal_id": CITIZEN_ID,
+        "phone": "0912345678",
+        "email": "an@example.vn",
+        "address": "Số 1 đường Hùng Vương",
+        "unit": cast.unit.code,
+    }
+    data.update(extra)
+    return data
+
+
+@pytest.fixture
+def submit(cast):
+    """Submit an online dossier as the citizen; returns the response body."""
+
+    def _submit(procedure="1.001193", **extra):
+        body = {
+            "procedure": procedure,
+            "applicant": applicant_data(cast),
+            "summary": "Đăng ký khai sinh cho con",
+            "components": [{"order": 1, "content": "Tờ khai đăng ký khai sinh"}],
+        }
+        body.update(extra)
+        response = cast.client(cast.citizen).post("/api/v1/dossiers/", body, format="json")
+        assert response.status_code == 201, response.json()
+        return response.json()
+
+    return _submit
