@@ -40,19 +40,34 @@ class FieldAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
-class ComponentInline(admin.TabularInline):
+class DraftOnlyInline(admin.TabularInline):
+    """The parts of a version in force (or retired) are history: edit them in a new draft."""
+
+    extra = 0
+
+    def _editable(self, obj) -> bool:
+        return obj is None or obj.status == ProcedureStatus.DRAFT
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+class ComponentInline(DraftOnlyInline):
     model = ProcedureComponent
-    extra = 0
 
 
-class StepInline(admin.TabularInline):
+class StepInline(DraftOnlyInline):
     model = ProcessStep
-    extra = 0
 
 
-class FeeInline(admin.TabularInline):
+class FeeInline(DraftOnlyInline):
     model = FeeLine
-    extra = 0
 
 
 @admin.register(Procedure)
@@ -110,6 +125,7 @@ class ProcedureAdmin(admin.ModelAdmin):
                     request,
                     _("Đã tạo dự thảo phiên bản %(v)s của %(code)s.")
                     % {"v": draft.version, "code": draft.code},
+                    messages.SUCCESS,
                 )
 
     @admin.action(description=_("Công bố phiên bản mới (áp dụng ngay)"))
@@ -124,4 +140,5 @@ class ProcedureAdmin(admin.ModelAdmin):
                     request,
                     _("Đã công bố phiên bản %(v)s của %(code)s.")
                     % {"v": published.version, "code": published.code},
+                    messages.SUCCESS,
                 )

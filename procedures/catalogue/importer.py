@@ -71,8 +71,11 @@ class ImportReport:
 
 
 def _hash(row: dict) -> str:
+    # The field's name belongs to the field (upserted on its own), not to the procedure: a CSV
+    # row carries it, a JSON row does not, and both must hash alike.
+    content = {key: value for key, value in row.items() if key != "field_name"}
     canonical = DERIVATION_REVISION + json.dumps(
-        row, sort_keys=True, ensure_ascii=False, default=str
+        content, sort_keys=True, ensure_ascii=False, default=str
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -135,16 +138,16 @@ def _upsert_fields(field_names: dict[str, str]) -> int:
     return len(new)
 
 
-def _current_versions() -> dict[str, tuple[int, str]]:
-    """code → (id, content_hash) of the version an import writes to: the published one, else
-    the newest."""
-    current: dict[str, tuple[int, str]] = {}
+def _current_versions() -> dict[str, tuple]:
+    """code → (id, content_hash, valid_from) of the version an import writes to: the published
+    one, else the newest."""
+    current: dict[str, tuple] = {}
     rows = Procedure.objects.order_by("code", "-version").values_list(
-        "code", "id", "content_hash", "status"
+        "code", "id", "content_hash", "status", "valid_from"
     )
-    for code, pk, content_hash, status in rows:
+    for code, pk, content_hash, status, valid_from in rows:
         if code not in current or status == ProcedureStatus.PUBLISHED:
-            current[code] = (pk, content_hash)
+            current[code] = (pk, content_hash, valid_from)
     return current
 
 
@@ -154,9 +157,10 @@ def _upsert_procedures(rows, fields, field_names, report, progress) -> None:
     to_create: list[tuple[Procedure, dict]] = []
     to_update: list[tuple[Procedure, dict]] = []
     for row in progress(rows, len(rows), "Kiểm tra thay đổi"):
+        # Derived defaults first, so that a row and its own export hash alike.
+        row["local_code"] = row["local_code"] or local_code_for(row["code"])
         digest = _hash(row)
         values = {key: row[key] for key in SCALAR_KEYS}
-        values["local_code"] = values["local_code"] or local_code_for(row["code"])
         values["field_id"] = fields[row["field_code"]]
         values["search_text"] = search_text_for(
             row["code"], row["name"], field_names.get(row["field_code"], "")
@@ -170,15 +174,29 @@ def _upsert_procedures(rows, fields, field_names, report, progress) -> None:
                 proc.valid_from = now
             to_create.append((proc, row))
         elif current[row["code"]][1] != digest:
-            proc = Procedure(id=current[row["code"]][0], code=row["code"], **values)
+            pk, _digest, valid_from = current[row["code"]]
+            proc = Procedure(id=pk, code=row["code"], **values)
             proc.updated_at = now
+            # A row published by this import comes into force now; a draft has no start yet.
+            if row["status"] == ProcedureStatus.PUBLISHED:
+                proc.valid_from = valid_from or now
+            else:
+                proc.valid_from = None
             to_update.append((proc, row))
         else:
             report.unchanged += 1
 
     for batch in _chunks(to_create):
         Procedure.objects.bulk_create([p for p, _ in batch])
-    update_fields = [*SCALAR_KEYS, "field_id", "search_text", "content_hash", "updated_at"]
+    update_fields = [
+        *SCALAR_KEYS,
+        "field_id",
+        "search_text",
+        "content_hash",
+        "status",
+        "valid_from",
+        "updated_at",
+    ]
     for batch in _chunks(to_update):
         Procedure.objects.bulk_update([p for p, _ in batch], update_fields)
     changed_ids = [p.id for p, _ in to_update]

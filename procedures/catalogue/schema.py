@@ -162,7 +162,13 @@ def clean_row(raw: dict, known_fields: set[str]) -> tuple[dict, list[tuple[str, 
     unknown = sorted(set(raw) - set(DEFAULTS))
     for key in unknown:
         errors.append((key, "unknown column"))
-    row = {key: raw.get(key, default) for key, default in DEFAULTS.items()}
+    # A blank cell (CSV) means "not given": it takes the column's default, if it has one.
+    row = {
+        key: default
+        if raw.get(key) in (None, "") and default not in (None, "")
+        else raw.get(key, default)
+        for key, default in DEFAULTS.items()
+    }
     for key in REQUIRED:
         if row[key] is None or (isinstance(row[key], str) and not row[key].strip()):
             errors.append((key, "is required"))
