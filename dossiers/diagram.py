@@ -40,7 +40,7 @@ def transitions() -> list[tuple[str, str, str, list[str], str]]:
                         getattr(transition.permission, "__name__", ""),
                     )
                 )
-    return sorted(set((s, t, a, tuple(c), p) for s, t, a, c, p in rows))
+    return sorted({(s, t, a, tuple(c), p) for s, t, a, c, p in rows})
 
 
 def mermaid() -> str:

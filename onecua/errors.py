@@ -82,8 +82,8 @@ def problem(status_code: int, code: str, detail, *, errors=None, title=None, **e
     }
     if errors:
         body["errors"] = errors
-    body.update(extra)
-    return body
+    # Extra members never override the standard ones (a `status` extra would break the reply).
+    return {**extra, **body}
 
 
 def _flatten(detail) -> dict[str, list[str]]:

@@ -322,6 +322,12 @@ class IntakeResultSerializer(serializers.Serializer):
     receipt = ReceiptSlipSerializer()
 
 
+class TrackStepSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    finished_at = serializers.DateTimeField()
+    timing = serializers.CharField()
+
+
 class TrackSerializer(serializers.Serializer):
     code = serializers.CharField()
     procedure_name = serializers.CharField()
@@ -330,7 +336,7 @@ class TrackSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField(allow_null=True)
     due_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
-    steps_done = serializers.ListField(child=serializers.DictField())
+    steps_done = TrackStepSerializer(many=True)
 
 
 class TrackQuerySerializer(serializers.Serializer):

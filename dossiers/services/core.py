@@ -86,7 +86,7 @@ def check(dossier: Dossier, action: str, actor) -> None:
             % {"action": action, "status": dossier.get_status_display()},
             code="transition_not_allowed",
             extra={
-                "status": dossier.status,
+                "dossier_status": dossier.status,
                 "allowed_actions": available_actions(dossier, actor),
             },
         )
