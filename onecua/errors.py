@@ -72,6 +72,20 @@ _TITLES = {
 }
 
 
+# Our own wording for DRF's generic errors (its Vietnamese catalogue is incomplete).
+_DETAILS = {
+    "not_authenticated": _("Chưa đăng nhập hoặc thiếu thông tin xác thực."),
+    "authentication_failed": _("Thông tin xác thực không hợp lệ."),
+    "permission_denied": _("Bạn không có quyền thực hiện thao tác này."),
+    "not_found": _("Không tìm thấy."),
+    "method_not_allowed": _("Phương thức không được hỗ trợ cho địa chỉ này."),
+    "not_acceptable": _("Không thể trả về định dạng được yêu cầu."),
+    "unsupported_media_type": _("Kiểu dữ liệu gửi lên không được hỗ trợ."),
+    "parse_error": _("Dữ liệu gửi lên không đúng định dạng."),
+    "throttled": _("Quá nhiều yêu cầu; vui lòng thử lại sau."),
+}
+
+
 def problem(status_code: int, code: str, detail, *, errors=None, title=None, **extra) -> dict:
     body = {
         "type": TYPE_BASE + code,
@@ -145,7 +159,12 @@ def problem_exception_handler(exc, context):
     else:
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
         code = codes if isinstance(codes, str) else getattr(exc, "default_code", "error")
-        detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(response.status_code)
+        if code in _DETAILS:
+            detail = _DETAILS[code]
+        elif isinstance(exc.detail, str):
+            detail = exc.detail
+        else:
+            detail = _TITLES.get(response.status_code)
         errors = None
     body = problem(response.status_code, code, detail, errors=errors)
     headers = {k: v for k, v in response.items() if k in {"WWW-Authenticate", "Retry-After"}}
