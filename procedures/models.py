@@ -155,7 +155,8 @@ class Procedure(models.Model):
     a time, so a new version can be drafted while the current one applies.
     """
 
-    code = models.CharField(_("mã thủ tục"), max_length=20, db_index=True)
+    # Indexed through the (code, version) constraint.
+    code = models.CharField(_("mã thủ tục"), max_length=20)
     version = models.PositiveIntegerField(_("phiên bản"), default=1)
     local_code = models.CharField(_("mã thủ tục tại địa phương"), max_length=64, blank=True)
     name = models.TextField(_("tên thủ tục"))
@@ -210,7 +211,6 @@ class Procedure(models.Model):
         max_length=16,
         choices=ProcedureStatus.choices,
         default=ProcedureStatus.DRAFT,
-        db_index=True,
     )
     valid_from = models.DateTimeField(_("hiệu lực từ"), null=True, blank=True)
     valid_to = models.DateTimeField(_("hiệu lực đến"), null=True, blank=True)

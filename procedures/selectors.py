@@ -22,10 +22,11 @@ def published_procedures() -> QuerySet[Procedure]:
 def search_procedures(queryset: QuerySet[Procedure], q: str) -> QuerySet[Procedure]:
     """Filter by a free-text query that ignores diacritics (and đ/d), annotated with `rank`.
 
-    On PostgreSQL: full-text search over the folded text (GIN index), the last word matching as
-    a prefix, ranked by ts_rank_cd normalised by length plus a bonus for the whole phrase at the
-    start of / inside the name. Elsewhere: every word must appear (LIKE), ranked by the phrase
-    bonus. A query that looks like a national code ("1.001193") matches codes by prefix.
+    On PostgreSQL: full-text search over the folded text (a stored tsvector column with a GIN
+    index), the last word matching as a prefix, ranked by ts_rank_cd normalised by length plus
+    a bonus for the whole phrase at the start of / inside the name. Elsewhere: every word must
+    appear (LIKE), ranked by the phrase bonus. A query that looks like a national code
+    ("1.001193") matches codes by prefix.
 
     The raw SQL below interpolates only constants (the table's column name); every value from
     the query travels as a parameter, and the words are folded to [a-z0-9] first.
@@ -49,8 +50,12 @@ def search_procedures(queryset: QuerySet[Procedure], q: str) -> QuerySet[Procedu
     )
     bonus_params = [f"{phrase}%", f"%{phrase}%"]
     if connection.vendor == "postgresql":
-        tsquery = " & ".join([*terms[:-1], f"{terms[-1]}:*"])
-        vector = f"to_tsvector('simple'::regconfig, {column})"
+        # The last word matches as a prefix (typing in progress), unless it is a single
+        # character: "x:*" would match thousands of rows only to rank them all.
+        last = f"{terms[-1]}:*" if len(terms[-1]) > 1 else terms[-1]
+        tsquery = " & ".join([*terms[:-1], last])
+        # A stored generated column (migration 0003) with a partial GIN index.
+        vector = f'"{table}"."search_vector"'
         query = "to_tsquery('simple'::regconfig, %s)"
         return queryset.filter(
             RawSQL(f"{vector} @@ {query}", [tsquery], output_field=BooleanField())

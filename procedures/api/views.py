@@ -40,7 +40,25 @@ class ProcedureList(PublicReadMixin, generics.ListAPIView):
     filterset_class = ProcedureFilter
 
     def get_queryset(self):
-        return published_procedures().select_related("field")
+        # Only the listed columns: whole rows carry long texts (legal basis, raw fees).
+        return (
+            published_procedures()
+            .select_related("field")
+            .only(
+                "code",
+                "local_code",
+                "name",
+                "field__code",
+                "field__name",
+                "level",
+                "service_level",
+                "agency_kind",
+                "processing_time_value",
+                "processing_time_unit",
+                "processing_time_inferred",
+                "fee_mode",
+            )
+        )
 
     def _query(self) -> str:
         return (self.request.query_params.get("q") or "").strip()
