@@ -79,10 +79,18 @@ def receipt_slip(dossier: Dossier) -> dict:
         ],
         "fees": terms.get("fees", []),
         "return_method": dossier.return_method,
-        "received_by": (dossier.created_by.full_name or dossier.created_by.username)
-        if dossier.created_by_id
-        else "",
+        "received_by": _receiving_officer(dossier),
     }
+
+
+def _receiving_officer(dossier: Dossier) -> str:
+    """Who received the dossier: the officer of the receipt step (not the citizen who filed
+    an online dossier)."""
+    run = dossier.step_runs.filter(role="receive").select_related("assignee").first()
+    officer = run.assignee if run and run.assignee_id else None
+    if officer is None:
+        return ""
+    return officer.full_name or officer.username
 
 
 def track_public(code: str, id_last4: str) -> Dossier | None:

@@ -325,6 +325,9 @@ def reschedule(*, dossier, actor, reason: str, new_due_at: datetime) -> Dossier:
                 code="invalid",
                 errors={"new_due_at": [_("Ngày hẹn mới phải sau ngày hẹn hiện tại.")]},
             )
+
+    def after(d: Dossier):
+        # After the transition: its conditions judge the dossier as it was.
         d.reschedule_count += 1
         d.due_at = new_due_at
 
@@ -332,5 +335,10 @@ def reschedule(*, dossier, actor, reason: str, new_due_at: datetime) -> Dossier:
         dossier,
         actor,
         "reschedule",
-        Change(before=before, note=reason, payload={"new_due_at": new_due_at.isoformat()}),
+        Change(
+            before=before,
+            after=after,
+            note=reason,
+            payload={"new_due_at": new_due_at.isoformat()},
+        ),
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from onecua.errors import Conflict, Forbidden, NotFound
 
@@ -121,7 +121,14 @@ def perform(dossier_ref, actor, action: str, change: Change | None = None) -> Do
         from_status = dossier.status
         if change.before:
             change.before(dossier)
-        getattr(dossier, action)(*change.args)
+        try:
+            getattr(dossier, action)(*change.args)
+        except TransitionNotAllowed as exc:  # a safety net: check() has passed just before
+            raise Conflict(
+                _("Không thể thực hiện thao tác này ở trạng thái hiện tại của hồ sơ."),
+                code="transition_not_allowed",
+                extra={"allowed_actions": available_actions(dossier, actor)},
+            ) from exc
         if change.after:
             change.after(dossier)
         try:
