@@ -30,6 +30,7 @@ class LoginSerializer(serializers.Serializer):
 
 
 class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
     username = serializers.CharField()
     full_name = serializers.CharField()
     role = serializers.CharField()
