@@ -15,6 +15,14 @@ def _fresh_calendar():
     invalidate_calendar()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings, request):
+    # Argon2 costs ~0.1-0.5 s a password: tests that create users would spend most of their time
+    # hashing. Tests about hashing itself are marked `argon2` and keep the real settings.
+    if "argon2" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def api():
     return APIClient()

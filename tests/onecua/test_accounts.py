@@ -28,6 +28,7 @@ def test_personal_id_has_exactly_12_digits(value):
     assert "personal_id" in error.value.message_dict
 
 
+@pytest.mark.argon2
 def test_passwords_are_hashed_with_argon2():
     user = User.objects.create_user("c2", password="x-very-long-pass")
     assert user.password.startswith("argon2$")

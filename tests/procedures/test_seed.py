@@ -57,6 +57,7 @@ def test_province_agency_code_is_a_setting(settings):
     assert Agency.objects.filter(code="000.00.03.H56").exists()
 
 
+@pytest.mark.argon2
 def test_demo_accounts_one_per_role():
     province, _ = seed_units()
     seed_agencies(province)
