@@ -10,7 +10,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -208,3 +208,14 @@ def permission_denied(request, exception=None):
     if _is_api(request):
         return _json_problem(403, "permission_denied", _("Không có quyền."))
     return defaults.permission_denied(request, exception)
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out login (AXES_LOCKOUT_CALLABLE): a problem under
+    /api/, a short page elsewhere (the admin's login)."""
+    detail = _("Đăng nhập sai quá nhiều lần; tài khoản tạm khóa, vui lòng thử lại sau.")
+    if _is_api(request):
+        response = _json_problem(429, "account_locked", detail)
+    else:
+        response = HttpResponse(str(detail), status=429, content_type="text/plain; charset=utf-8")
+    return response

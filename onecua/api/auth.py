@@ -2,6 +2,7 @@
 
 from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -72,6 +73,9 @@ class LoginView(APIView):
             raise DomainError(
                 _("Tên đăng nhập hoặc mật khẩu không đúng."), code="invalid_credentials"
             )
+        # What a session login would do: axes resets the failure count, Django records
+        # last_login.
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key, "user": MeSerializer(user).data})
 
