@@ -4,11 +4,16 @@ the provincial centre, and Sở Tư pháp."""
 from dataclasses import dataclass
 
 import pytest
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from onecua.models import User
 from onecua.roles import Role
+from procedures.catalogue.files import CatalogueFile
+from procedures.catalogue.importer import import_catalogue
 from procedures.models import AdministrativeUnit, Agency, AgencyKind
+from procedures.seed import seed_agencies, seed_units
+from tests.conftest import FIELDS, MINI
 
 PASSWORD = "a-long-test-password"
 CITIZEN_ID = "025090001234"
@@ -43,8 +48,11 @@ def _user(username, role, agency=None, **extra):
     return user
 
 
-@pytest.fixture
-def cast(province, mini_catalogue) -> Cast:
+def build_cast() -> Cast:
+    """The province, the small catalogue and the people (needs the database)."""
+    province, _ = seed_units()
+    seed_agencies(province)
+    import_catalogue(CatalogueFile(fields=FIELDS, procedures=[dict(r) for r in MINI]))
     unit = AdministrativeUnit.objects.get(name="Phường Việt Trì")
     centre = Agency.objects.get(kind=AgencyKind.COMMUNE_SERVICE_CENTRE, unit=unit)
     committee = Agency.objects.get(kind=AgencyKind.COMMUNE_COMMITTEE, unit=unit)
@@ -67,6 +75,31 @@ def cast(province, mini_catalogue) -> Cast:
         other_leader=_user("otherleader", Role.LEADER, department),
         admin=_user("admin", Role.ADMINISTRATOR, is_staff=True, is_superuser=True),
     )
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    return build_cast()
+
+
+@pytest.fixture(scope="module")
+def module_cast(django_db_setup, django_db_blocker):
+    """The same cast built once per test module, inside a transaction rolled back when the
+    module is done; each test still runs in its own savepoint. A module opts in by overriding
+    `cast` with it."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            world = build_cast()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield world
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
 
 
 def applicant_data(cast: Cast, **extra) -> dict:

@@ -7,74 +7,21 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import transaction
 
 from dossiers import selectors, services
 from dossiers.models import Dossier
-from onecua.roles import Role
-from procedures.catalogue.files import CatalogueFile
-from procedures.catalogue.importer import import_catalogue
-from procedures.models import AdministrativeUnit, Agency, AgencyKind, Procedure, ProcessStep
-from procedures.seed import seed_agencies, seed_units
-from tests.conftest import FIELDS, MINI
-from tests.dossiers.conftest import CITIZEN_ID, Cast, _user, applicant_data
+from procedures.models import Procedure, ProcessStep
+from tests.dossiers.conftest import applicant_data
 
 pytestmark = pytest.mark.django_db
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-# --- one province per module (seeding takes seconds); each test still runs in a savepoint -----
-def _build_cast() -> Cast:
-    unit, _ = seed_units()
-    seed_agencies(unit)
-    import_catalogue(CatalogueFile(fields=FIELDS, procedures=[dict(r) for r in MINI]))
-    unit = AdministrativeUnit.objects.get(name="Phường Việt Trì")
-    centre = Agency.objects.get(kind=AgencyKind.COMMUNE_SERVICE_CENTRE, unit=unit)
-    committee = Agency.objects.get(kind=AgencyKind.COMMUNE_COMMITTEE, unit=unit)
-    provincial_centre = Agency.objects.get(
-        kind=AgencyKind.PROVINCIAL_SERVICE_CENTRE, parent__kind=AgencyKind.PROVINCIAL_COMMITTEE
-    )
-    return Cast(
-        unit=unit,
-        centre=centre,
-        committee=committee,
-        provincial_centre=provincial_centre,
-        department=Agency.objects.get(name="Sở Tư pháp"),
-        citizen=_user("an", Role.CITIZEN, personal_id=CITIZEN_ID),
-        other_citizen=_user("binh", Role.CITIZEN, personal_id="025090009999"),
-        clerk=_user("clerk", Role.RECEIVING_OFFICER, centre),
-        specialist=_user("specialist", Role.PROCESSING_OFFICER, committee),
-        leader=_user("leader", Role.LEADER, committee),
-        other_clerk=_user("otherclerk", Role.RECEIVING_OFFICER, provincial_centre),
-        other_leader=_user("otherleader", Role.LEADER, Agency.objects.get(name="Sở Tư pháp")),
-        admin=_user("admin", Role.ADMINISTRATOR, is_staff=True, is_superuser=True),
-    )
-
-
-@pytest.fixture(scope="module")
-def _world(django_db_setup, django_db_blocker):
-    """The conftest's province, catalogue and cast, built once for the module inside a
-    transaction that is rolled back when the module is done."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            world = _build_cast()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield world
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
-
-
 @pytest.fixture
-def cast(_world, db) -> Cast:
-    """Overrides the conftest's `cast` (same people and places, seeded once per module)."""
-    return _world
+def cast(module_cast, db):
+    """One province per module (seeding takes a while); each test still runs in a savepoint."""
+    return module_cast
 
 
 def at(*args) -> datetime:
