@@ -43,6 +43,7 @@ from onecua.roles import OFFICIAL_ROLES, Role
 from procedures.models import SERVICE_CENTRE_KINDS, Agency
 
 from . import selectors, services
+from .labels import ACTION_LABELS
 from .models import Applicant, Dossier, DossierComponent, Event, Pause, ReturnMethod, StepRun
 from .services.core import check, next_step
 
@@ -50,25 +51,6 @@ logger = logging.getLogger(__name__)
 
 # Staff users with these roles may read dossiers in the admin without model permissions.
 READER_ROLES = frozenset(OFFICIAL_ROLES | {Role.ADMINISTRATOR})
-
-ACTION_LABELS = {
-    "submit": _("Nộp hồ sơ trực tuyến"),
-    "intake": _("Tiếp nhận tại quầy"),
-    "receive": _("Tiếp nhận"),
-    "refuse_receipt": _("Từ chối tiếp nhận"),
-    "request_supplement": _("Yêu cầu bổ sung hồ sơ"),
-    "supplement": _("Đã bổ sung hồ sơ"),
-    "assign": _("Phân công xử lý"),
-    "hand_over": _("Chuyển bước xử lý"),
-    "request_payment": _("Yêu cầu thực hiện nghĩa vụ tài chính"),
-    "confirm_payment": _("Xác nhận đã thực hiện nghĩa vụ tài chính"),
-    "approve": _("Phê duyệt kết quả"),
-    "refuse": _("Từ chối giải quyết"),
-    "return_result": _("Trả kết quả"),
-    "withdraw": _("Rút hồ sơ"),
-    "stop": _("Dừng xử lý"),
-    "reschedule": _("Xin lỗi và hẹn lại ngày trả kết quả"),
-}
 
 
 def may_read(request) -> bool:

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .roles import OFFICIAL_ROLES, Role
 
@@ -30,7 +31,7 @@ class User(AbstractUser):
 
     class Meta:
         verbose_name = _("tài khoản")
-        verbose_name_plural = _("tài khoản")
+        verbose_name_plural = pgettext_lazy("plural", "tài khoản")
 
     def clean(self) -> None:
         super().clean()
@@ -56,7 +57,7 @@ class CalendarOverride(models.Model):
 
     class Meta:
         verbose_name = _("ngày làm việc điều chỉnh")
-        verbose_name_plural = _("ngày làm việc điều chỉnh")
+        verbose_name_plural = pgettext_lazy("plural", "ngày làm việc điều chỉnh")
         ordering = ["date"]
 
     def __str__(self) -> str:

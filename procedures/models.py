@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from onecua.calendar import TimeUnit
 
@@ -35,7 +36,7 @@ class AdministrativeUnit(models.Model):
 
     class Meta:
         verbose_name = _("đơn vị hành chính")
-        verbose_name_plural = _("đơn vị hành chính")
+        verbose_name_plural = pgettext_lazy("plural", "đơn vị hành chính")
         ordering = ["code"]
         indexes = [models.Index(fields=["parent", "unit_type"])]
 
@@ -86,7 +87,7 @@ class Agency(models.Model):
 
     class Meta:
         verbose_name = _("cơ quan")
-        verbose_name_plural = _("cơ quan")
+        verbose_name_plural = pgettext_lazy("plural", "cơ quan")
         ordering = ["code"]
         indexes = [models.Index(fields=["kind", "code"])]
 
@@ -106,7 +107,7 @@ class Field(models.Model):
 
     class Meta:
         verbose_name = _("lĩnh vực")
-        verbose_name_plural = _("lĩnh vực")
+        verbose_name_plural = pgettext_lazy("plural", "lĩnh vực")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -222,7 +223,7 @@ class Procedure(models.Model):
 
     class Meta:
         verbose_name = _("thủ tục hành chính")
-        verbose_name_plural = _("thủ tục hành chính")
+        verbose_name_plural = pgettext_lazy("plural", "thủ tục hành chính")
         ordering = ["code", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="procedure_code_version"),
@@ -259,7 +260,7 @@ class ProcedureComponent(models.Model):
 
     class Meta:
         verbose_name = _("thành phần hồ sơ")
-        verbose_name_plural = _("thành phần hồ sơ")
+        verbose_name_plural = pgettext_lazy("plural", "thành phần hồ sơ")
         ordering = ["procedure", "order"]
         constraints = [
             models.UniqueConstraint(fields=["procedure", "order"], name="component_order")
@@ -314,7 +315,7 @@ class FeeLine(models.Model):
 
     class Meta:
         verbose_name = _("phí, lệ phí")
-        verbose_name_plural = _("phí, lệ phí")
+        verbose_name_plural = pgettext_lazy("plural", "phí, lệ phí")
         ordering = ["procedure", "order"]
         constraints = [models.UniqueConstraint(fields=["procedure", "order"], name="fee_order")]
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 personal_id_validator = RegexValidator(
     r"^\d{12}$", _("Số định danh cá nhân gồm đúng 12 chữ số."), code="personal_id"
@@ -75,7 +76,7 @@ class Applicant(models.Model):
 
     class Meta:
         verbose_name = _("chủ hồ sơ")
-        verbose_name_plural = _("chủ hồ sơ")
+        verbose_name_plural = pgettext_lazy("plural", "chủ hồ sơ")
 
     def __str__(self) -> str:
         return self.full_name

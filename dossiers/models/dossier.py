@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from .. import permissions as perm
@@ -148,7 +149,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     received_at = models.DateTimeField(_("thời điểm tiếp nhận"), null=True, blank=True)
     due_at = models.DateTimeField(_("hạn trả kết quả"), null=True, blank=True)
     original_due_at = models.DateTimeField(_("hạn trả ban đầu"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("thời điểm có kết quả"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("thời điểm kết thúc"), null=True, blank=True)
     returned_at = models.DateTimeField(_("thời điểm trả kết quả"), null=True, blank=True)
     return_method = models.CharField(
         _("hình thức nhận kết quả"),
@@ -186,7 +187,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         verbose_name = _("hồ sơ")
-        verbose_name_plural = _("hồ sơ")
+        verbose_name_plural = pgettext_lazy("plural", "hồ sơ")
         indexes = [
             # The counter's and the agency's work queues, sorted by due date; the partial ones
             # serve the default "open dossiers" queue without reading the finished ones.

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .dossier import Dossier, DossierStatus
 
@@ -23,7 +24,7 @@ class DossierComponent(models.Model):
 
     class Meta:
         verbose_name = _("thành phần hồ sơ")
-        verbose_name_plural = _("thành phần hồ sơ")
+        verbose_name_plural = pgettext_lazy("plural", "thành phần hồ sơ")
         ordering = ["dossier", "order"]
         constraints = [
             models.UniqueConstraint(fields=["dossier", "order"], name="dossier_component_order")
@@ -81,7 +82,7 @@ class Event(models.Model):
 
     class Meta:
         verbose_name = _("nhật ký xử lý")
-        verbose_name_plural = _("nhật ký xử lý")
+        verbose_name_plural = pgettext_lazy("plural", "nhật ký xử lý")
         ordering = ["dossier", "at", "id"]
         indexes = [models.Index(fields=["dossier", "at"], name="event_dossier_at")]
 
@@ -124,7 +125,7 @@ class Pause(models.Model):
 
     class Meta:
         verbose_name = _("tạm dừng")
-        verbose_name_plural = _("tạm dừng")
+        verbose_name_plural = pgettext_lazy("plural", "tạm dừng")
         ordering = ["dossier", "opened_at"]
         constraints = [
             models.UniqueConstraint(

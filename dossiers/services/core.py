@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from onecua.errors import Conflict, Forbidden, NotFound
 
 from .. import permissions as perm
+from ..labels import action_label
 from ..models import Dossier, Event, StepRun, StepTiming
 from ..models.dossier import never_rescheduled, not_yet_due, supplement_request_in_time
 from ..signals import event_recorded
@@ -26,12 +28,15 @@ from ..signals import event_recorded
 CONDITION_ERRORS: dict[Callable, tuple[str, str]] = {
     never_rescheduled: (
         "already_rescheduled",
-        "Hồ sơ đã được hẹn lại một lần; ngày hẹn chỉ được điều chỉnh một lần.",
+        gettext_lazy("Hồ sơ đã được hẹn lại một lần; ngày hẹn chỉ được điều chỉnh một lần."),
     ),
-    not_yet_due: ("past_due", "Đã quá hạn giải quyết: phải xin lỗi và hẹn lại trước hạn."),
+    not_yet_due: (
+        "past_due",
+        gettext_lazy("Đã quá hạn giải quyết: phải xin lỗi và hẹn lại trước hạn."),
+    ),
     supplement_request_in_time: (
         "supplement_window_closed",
-        "Đã quá 3 ngày làm việc kể từ ngày tiếp nhận: không thể yêu cầu bổ sung.",
+        gettext_lazy("Đã quá 3 ngày làm việc kể từ ngày tiếp nhận: không thể yêu cầu bổ sung."),
     ),
 }
 
@@ -83,7 +88,7 @@ def check(dossier: Dossier, action: str, actor) -> None:
     if current is None:
         raise Conflict(
             _("Không thể thực hiện thao tác “%(action)s” khi hồ sơ ở trạng thái “%(status)s”.")
-            % {"action": action, "status": dossier.get_status_display()},
+            % {"action": action_label(action), "status": dossier.get_status_display()},
             code="transition_not_allowed",
             extra={
                 "dossier_status": dossier.status,
@@ -93,7 +98,7 @@ def check(dossier: Dossier, action: str, actor) -> None:
     for condition in current.conditions:
         if not condition(dossier):
             code, message = CONDITION_ERRORS.get(
-                condition, ("condition_failed", "Chưa đủ điều kiện thực hiện.")
+                condition, ("condition_failed", gettext_lazy("Chưa đủ điều kiện thực hiện."))
             )
             raise Conflict(
                 message,
