@@ -9,6 +9,8 @@ from onecua.calendar import TimeUnit, get_calendar
 
 # A request for supplement after receipt must go out within this many working days.
 SUPPLEMENT_REQUEST_DAYS = 3
+# An apology may always push the date by at least this many working days.
+RESCHEDULE_MIN_WORKING_DAYS = 15
 
 
 def terms_time(terms: dict) -> tuple[float, str]:
@@ -47,3 +49,18 @@ def supplement_deadline(terms: dict, start: datetime) -> datetime:
 def due_within_one_working_day(now: datetime) -> datetime:
     """The horizon of the "apology needed" list: one working day from now."""
     return get_calendar().add_working_days(now, 1)
+
+
+def reschedule_limit(dossier) -> datetime:
+    """The latest new date an apology (Mẫu 04) may promise: the current due date plus one more
+    statutory period, or plus 15 working days if that is later; never more than a year. (The
+    law sets no number; this keeps a new date from being a way never to be late again.)"""
+    from datetime import timedelta
+
+    value, unit = terms_time(dossier.terms)
+    calendar = get_calendar()
+    limit = max(
+        calendar.add(dossier.due_at, value, unit),
+        calendar.add_working_days(dossier.due_at, RESCHEDULE_MIN_WORKING_DAYS),
+    )
+    return min(limit, dossier.due_at + timedelta(days=365))

@@ -165,6 +165,16 @@ class WorkingCalendar:
                     return moment
         return self.next_working_morning(moment)
 
+    def in_office_time(self, moment: datetime) -> datetime:
+        """`moment` if it falls in a session (its end included, as deadlines do), else the
+        next opening."""
+        moment = self.localize(moment)
+        if self.is_working_day(moment.date()):
+            clock = moment.timetz().replace(tzinfo=None)
+            if any(start <= clock <= end for start, end in self.sessions):
+                return moment
+        return self.snap_forward(moment)
+
     def counting_start(self, received_at: datetime) -> datetime:
         """When the statutory clock starts for a dossier received at `received_at`."""
         moment = self.localize(received_at)

@@ -30,6 +30,14 @@ class User(AbstractUser):
     phone = models.CharField(_("số điện thoại"), max_length=20, blank=True)
 
     class Meta:
+        constraints = [
+            # One citizen account per person: counter intake links dossiers by this number.
+            models.UniqueConstraint(
+                fields=["personal_id"],
+                condition=models.Q(role="citizen") & ~models.Q(personal_id=""),
+                name="user_citizen_personal_id",
+            )
+        ]
         verbose_name = _("tài khoản")
         verbose_name_plural = pgettext_lazy("plural", "tài khoản")
 

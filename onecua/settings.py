@@ -197,8 +197,14 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "login": os.environ.get("THROTTLE_LOGIN", "30/min"),
         "track": os.environ.get("THROTTLE_TRACK", "30/min"),
+        "calendar": os.environ.get("THROTTLE_CALENDAR", "120/min"),
     },
+    # How many proxies stand in front of the app (1 behind nginx). Clients are identified by
+    # REMOTE_ADDR, or by that many X-Forwarded-For hops: never by a header the client writes.
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
 }
+# Public tracking: wrong "last 4 digits" answers allowed per dossier code per hour.
+ONECUA_TRACK_FAILURES_PER_CODE = int(os.environ.get("ONECUA_TRACK_FAILURES_PER_CODE", "10"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "onecua API",
     "DESCRIPTION": "Một cửa điện tử — hệ thống thông tin giải quyết thủ tục hành chính cấp tỉnh.",

@@ -50,9 +50,9 @@ def search_procedures(queryset: QuerySet[Procedure], q: str) -> QuerySet[Procedu
     )
     bonus_params = [f"{phrase}%", f"%{phrase}%"]
     if connection.vendor == "postgresql":
-        # The last word matches as a prefix (typing in progress), unless it is a single
-        # character: "x:*" would match thousands of rows only to rank them all.
-        last = f"{terms[-1]}:*" if len(terms[-1]) > 1 else terms[-1]
+        # The last word matches as a prefix (typing in progress), unless the query is one
+        # single character: "x:*" alone would match thousands of rows only to rank them all.
+        last = f"{terms[-1]}:*" if len(terms[-1]) > 1 or len(terms) > 1 else terms[-1]
         tsquery = " & ".join([*terms[:-1], last])
         # A stored generated column (migration 0003) with a partial GIN index.
         vector = f'"{table}"."search_vector"'

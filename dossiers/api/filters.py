@@ -2,15 +2,30 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from .. import selectors
 from ..models import Channel, Dossier, DossierStatus
 from ..models.dossier import OPEN_STATES
 
+BOOLEAN_CHOICES = [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
+
+
+@extend_schema_field({"type": "string", "enum": [value for value, _label in BOOLEAN_CHOICES]})
+class StrictBooleanFilter(django_filters.TypedChoiceFilter):
+    """true/false (or 1/0); anything else is a 400, not silently ignored."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", BOOLEAN_CHOICES)
+        kwargs.setdefault("coerce", lambda value: value in ("true", "1"))
+        super().__init__(*args, **kwargs)
+
 
 class DossierFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=DossierStatus.choices)
-    open = django_filters.BooleanFilter(
+    # No DISTINCT: the filter joins nothing that could repeat a row, and DISTINCT over the
+    # joined list query costs hundreds of ms at a million dossiers (docs/performance.md).
+    status = django_filters.MultipleChoiceFilter(choices=DossierStatus.choices, distinct=False)
+    open = StrictBooleanFilter(
         method="filter_open", help_text=_("Chỉ hồ sơ còn phải xử lý (chưa kết thúc).")
     )
     procedure = django_filters.CharFilter(field_name="procedure__code", max_length=20)
@@ -20,13 +35,15 @@ class DossierFilter(django_filters.FilterSet):
     receiving_agency = django_filters.CharFilter(field_name="receiving_agency__code", max_length=64)
     handling_agency = django_filters.CharFilter(field_name="handling_agency__code", max_length=64)
     channel = django_filters.TypedChoiceFilter(choices=Channel.choices, coerce=int)
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
-    due_soon = django_filters.BooleanFilter(
+    overdue = StrictBooleanFilter(method="filter_overdue")
+    due_soon = StrictBooleanFilter(
         method="filter_due_soon",
         help_text=_("Đến hạn trong vòng một ngày làm việc (cần xin lỗi, hẹn lại)."),
     )
     due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
-    assignee = django_filters.NumberFilter(field_name="assignee_id")
+    assignee = django_filters.NumberFilter(
+        field_name="assignee_id", min_value=1, max_value=2**63 - 1
+    )
 
     class Meta:
         model = Dossier

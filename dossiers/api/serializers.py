@@ -2,6 +2,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from onecua.roles import Role
+
+from ..labels import action_label
 from ..models import (
     Applicant,
     ApplicantKind,
@@ -17,7 +20,21 @@ from ..services import available_actions
 
 
 # --- input ------------------------------------------------------------------------------------
-class ApplicantInputSerializer(serializers.ModelSerializer):
+class StrictInputMixin:
+    """Refuse fields the endpoint does not know, instead of silently dropping what the client
+    meant to send (nested objects included)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [_("Trường không được hỗ trợ.")] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class ApplicantInputSerializer(StrictInputMixin, serializers.ModelSerializer):
     unit = serializers.IntegerField(
         required=False, allow_null=True, help_text=_("Mã xã/phường (đơn vị hành chính).")
     )
@@ -55,7 +72,7 @@ class ApplicantInputSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ComponentInputSerializer(serializers.Serializer):
+class ComponentInputSerializer(StrictInputMixin, serializers.Serializer):
     order = serializers.IntegerField(min_value=1, help_text=_("Số thứ tự thành phần của thủ tục"))
     provided = serializers.BooleanField(default=True)
     originals = serializers.IntegerField(min_value=0, max_value=99, required=False)
@@ -64,13 +81,12 @@ class ComponentInputSerializer(serializers.Serializer):
     reused = serializers.BooleanField(default=False)
 
 
-class SubmitSerializer(serializers.Serializer):
+class SubmitSerializer(StrictInputMixin, serializers.Serializer):
     procedure = serializers.CharField(max_length=20, help_text=_("Mã thủ tục, ví dụ 1.001193"))
     applicant = ApplicantInputSerializer()
     summary = serializers.CharField(max_length=1000)
     components = ComponentInputSerializer(many=True, required=False)
     receiving_agency = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    handling_agency = serializers.CharField(max_length=64, required=False, allow_blank=True)
     return_method = serializers.ChoiceField(
         choices=ReturnMethod.choices, default=ReturnMethod.ONLINE
     )
@@ -78,6 +94,7 @@ class SubmitSerializer(serializers.Serializer):
 
 class IntakeSerializer(SubmitSerializer):
     receiving_agency = None
+    handling_agency = serializers.CharField(max_length=64, required=False, allow_blank=True)
     channel = serializers.ChoiceField(
         choices=[(Channel.IN_PERSON, Channel.IN_PERSON.label), (Channel.POST, Channel.POST.label)],
         default=Channel.IN_PERSON,
@@ -87,51 +104,51 @@ class IntakeSerializer(SubmitSerializer):
     )
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(StrictInputMixin, serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(StrictInputMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class OptionalReasonSerializer(serializers.Serializer):
+class OptionalReasonSerializer(StrictInputMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class SupplementRequestSerializer(serializers.Serializer):
+class SupplementRequestSerializer(StrictInputMixin, serializers.Serializer):
     items = serializers.ListField(
         child=serializers.CharField(max_length=1000), min_length=1, max_length=100
     )
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(StrictInputMixin, serializers.Serializer):
     assignee = serializers.IntegerField(min_value=1, help_text=_("Mã tài khoản người được giao"))
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class PaymentRequestSerializer(serializers.Serializer):
+class PaymentRequestSerializer(StrictInputMixin, serializers.Serializer):
     amount = serializers.IntegerField(min_value=0, required=False, allow_null=True)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class PaymentConfirmSerializer(serializers.Serializer):
+class PaymentConfirmSerializer(StrictInputMixin, serializers.Serializer):
     paid_online = serializers.BooleanField(default=False)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class ApproveSerializer(serializers.Serializer):
+class ApproveSerializer(StrictInputMixin, serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     e_result = serializers.BooleanField(default=False, help_text=_("Kết quả điện tử"))
 
 
-class ReturnSerializer(serializers.Serializer):
+class ReturnSerializer(StrictInputMixin, serializers.Serializer):
     method = serializers.ChoiceField(choices=ReturnMethod.choices, required=False)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class RescheduleSerializer(serializers.Serializer):
+class RescheduleSerializer(StrictInputMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
     new_due_at = serializers.DateTimeField()
 
@@ -173,17 +190,52 @@ class DossierComponentSerializer(serializers.ModelSerializer):
         ]
 
 
+def _citizen_view(serializer) -> bool:
+    request = serializer.context.get("request")
+    return getattr(getattr(request, "user", None), "role", None) == Role.CITIZEN
+
+
+# Internal hand-offs whose notes are the officers' own working notes.
+INTERNAL_ACTIONS = frozenset({"assign", "hand_over"})
+
+
 class EventSerializer(serializers.ModelSerializer):
+    """A timeline entry. Citizens see which agency acted, not which official, and not the
+    officials' internal working notes."""
+
     actor = serializers.SerializerMethodField()
+    action_display = serializers.SerializerMethodField()
 
     class Meta:
         model = Event
-        fields = ["action", "from_status", "to_status", "actor", "at", "note", "payload"]
+        fields = [
+            "action",
+            "action_display",
+            "from_status",
+            "to_status",
+            "actor",
+            "at",
+            "note",
+            "payload",
+        ]
 
     def get_actor(self, event) -> str | None:
-        if event.actor is None:
+        actor = event.actor
+        if actor is None:
             return None
-        return event.actor.full_name or event.actor.username
+        if _citizen_view(self) and actor.role != Role.CITIZEN:
+            return actor.agency.name if actor.agency_id else None
+        return actor.full_name or actor.username
+
+    def get_action_display(self, event) -> str:
+        return action_label(event.action)
+
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        if _citizen_view(self) and event.action in INTERNAL_ACTIONS:
+            data["note"] = ""
+            data["payload"] = {}
+        return data
 
 
 class PauseSerializer(serializers.ModelSerializer):
@@ -193,7 +245,7 @@ class PauseSerializer(serializers.ModelSerializer):
 
 
 class StepRunSerializer(serializers.ModelSerializer):
-    assignee = serializers.CharField(source="assignee.username", allow_null=True, default=None)
+    assignee = serializers.SerializerMethodField()
     agency = serializers.CharField(source="agency.code", allow_null=True, default=None)
 
     class Meta:
@@ -211,17 +263,31 @@ class StepRunSerializer(serializers.ModelSerializer):
             "note",
         ]
 
+    def get_assignee(self, run) -> str | None:
+        if run.assignee is None or _citizen_view(self):
+            return None
+        return run.assignee.username
+
+    def to_representation(self, run):
+        data = super().to_representation(run)
+        if _citizen_view(self):
+            data["note"] = ""
+        return data
+
 
 class DossierListSerializer(serializers.ModelSerializer):
     procedure = serializers.CharField(source="procedure.code")
-    procedure_name = serializers.CharField(source="terms.procedure_name")
+    procedure_name = serializers.CharField(source="procedure.name")
     applicant_name = serializers.CharField(source="applicant.full_name")
     status_display = serializers.CharField(source="get_status_display")
     portal_status = serializers.IntegerField()
     receiving_agency = serializers.CharField(source="receiving_agency.code")
     handling_agency = serializers.CharField(source="handling_agency.code")
     assignee = serializers.CharField(source="assignee.username", allow_null=True, default=None)
-    is_overdue = serializers.BooleanField()
+    is_overdue = serializers.BooleanField(help_text=_("Đang quá hạn (đồng hồ đang chạy)."))
+    finished_late = serializers.BooleanField(
+        allow_null=True, help_text=_("Kết thúc sau hạn (null khi chưa kết thúc).")
+    )
     available_actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -243,12 +309,19 @@ class DossierListSerializer(serializers.ModelSerializer):
             "received_at",
             "due_at",
             "is_overdue",
+            "finished_late",
             "available_actions",
         ]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_available_actions(self, dossier) -> list[str]:
         return available_actions(dossier, self.context["request"].user)
+
+    def to_representation(self, dossier):
+        data = super().to_representation(dossier)
+        if _citizen_view(self):
+            data["assignee"] = None
+        return data
 
 
 class DossierDetailSerializer(DossierListSerializer):
@@ -318,7 +391,7 @@ class ReceiptSlipSerializer(serializers.Serializer):
 
 
 class IntakeResultSerializer(serializers.Serializer):
-    dossier = DossierDetailSerializer()
+    dossier = DossierListSerializer()
     receipt = ReceiptSlipSerializer()
 
 

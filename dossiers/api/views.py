@@ -1,9 +1,13 @@
 """The dossier API: citizens submit and follow; officials work their queue and act."""
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -13,7 +17,7 @@ from onecua.errors import NotFound
 from onecua.pagination import OrderedCursorPagination
 
 from .. import selectors, services
-from ..models import Event, StepRun
+from ..models import Dossier, Event, StepRun
 from . import serializers as s
 from .filters import DossierFilter
 
@@ -26,7 +30,10 @@ def _detail_queryset(queryset):
     return selectors.with_related(queryset).prefetch_related(
         "components",
         "pauses",
-        Prefetch("events", queryset=Event.objects.select_related("actor").order_by("at", "id")),
+        Prefetch(
+            "events",
+            queryset=Event.objects.select_related("actor__agency").order_by("at", "id"),
+        ),
         Prefetch(
             "step_runs",
             queryset=StepRun.objects.select_related("assignee", "agency").order_by(
@@ -94,7 +101,8 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         queryset = selectors.visible_to(self.request.user)
         if self.action == "retrieve":
             return _detail_queryset(queryset)
-        return selectors.with_related(queryset)
+        # The list shows no terms: leave the (large) JSON snapshot in the database.
+        return selectors.with_related(queryset).defer("terms")
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -129,7 +137,6 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             summary=v["summary"],
             components=v.get("components", []),
             receiving_agency=v.get("receiving_agency") or None,
-            handling_agency=v.get("handling_agency") or None,
             return_method=v["return_method"],
         )
         return self._detail_response(dossier.code, status.HTTP_201_CREATED)
@@ -174,11 +181,16 @@ class CounterIntakeView(APIView):
             handling_agency=v.get("handling_agency") or None,
             return_method=v["return_method"],
         )
-        dossier = _detail_queryset(selectors.visible_to(request.user)).get(pk=dossier.pk)
+        # The counter needs the code and the slip; the full record is one GET away.
+        dossier = (
+            selectors.with_related(Dossier.objects.filter(pk=dossier.pk))
+            .prefetch_related("components")
+            .get()
+        )
         context = {"request": request}
         return Response(
             {
-                "dossier": s.DossierDetailSerializer(dossier, context=context).data,
+                "dossier": s.DossierListSerializer(dossier, context=context).data,
                 "receipt": s.ReceiptSlipSerializer(selectors.receipt_slip(dossier)).data,
             },
             status=status.HTTP_201_CREATED,
@@ -222,8 +234,19 @@ class TrackView(APIView):
     def get(self, request):
         query = s.TrackQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        dossier = selectors.track_public(query.validated_data["code"], query.validated_data["id4"])
+        code = query.validated_data["code"]
+        # The last 4 digits have 10,000 values: limit wrong guesses per dossier code too, so
+        # that spreading requests over many addresses does not help.
+        failures_key = f"track-failures:{code}"
+        if cache.get(failures_key, 0) >= settings.ONECUA_TRACK_FAILURES_PER_CODE:
+            raise Throttled(detail=_("Tra cứu sai quá nhiều lần; vui lòng thử lại sau."))
+        dossier = selectors.track_public(code, query.validated_data["id4"])
         if dossier is None:
+            cache.add(failures_key, 0, timeout=3600)
+            try:
+                cache.incr(failures_key)
+            except ValueError:  # expired in between
+                cache.set(failures_key, 1, timeout=3600)
             raise NotFound()
         steps = dossier.step_runs.filter(finished_at__isnull=False).order_by("started_at", "id")
         return Response(

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dossiers', '0001_initial'),
+        ("dossiers", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='dossier',
-            name='finished_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='thời điểm kết thúc'),
+            model_name="dossier",
+            name="finished_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="thời điểm kết thúc"),
         ),
     ]

@@ -89,19 +89,34 @@ def not_yet_due(dossier) -> bool:
     return dossier.due_at is not None and timezone.now() < dossier.due_at
 
 
+def supplement_not_yet_requested(dossier) -> bool:
+    """Told once and completely (domain.md §3): one request at receipt, one during processing."""
+    if dossier.status == S.NEW:
+        return not dossier.supplement_asked_at_receipt
+    return not dossier.supplement_asked_in_processing
+
+
 def supplement_request_in_time(dossier) -> bool:
-    """At receipt any time; after receipt within 3 working days (domain.md §3)."""
+    """At receipt any time; after receipt within 3 working days of the counting start."""
     if dossier.status == S.NEW:
         return True
+    if dossier.received_at is None:
+        return False
     from onecua.calendar import get_calendar
 
     from ..rules import SUPPLEMENT_REQUEST_DAYS
 
-    return (
-        dossier.received_at is not None
-        and get_calendar().working_days_between(dossier.received_at, timezone.now())
-        <= SUPPLEMENT_REQUEST_DAYS
+    calendar = get_calendar()
+    window_ends = calendar.add_working_days(
+        calendar.counting_start(dossier.received_at), SUPPLEMENT_REQUEST_DAYS
     )
+    return timezone.now() <= window_ends
+
+
+def supplement_in_time(dossier) -> bool:
+    """The applicant supplements within the window they were given; after it, the agency
+    stops the dossier."""
+    return dossier.supplement_deadline is None or timezone.now() <= dossier.supplement_deadline
 
 
 class Dossier(ConcurrentTransitionMixin, models.Model):
@@ -162,6 +177,13 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     )
     outcome_reason = models.TextField(_("lý do"), blank=True)
     reschedule_count = models.PositiveSmallIntegerField(_("số lần hẹn lại"), default=0)
+    supplement_asked_at_receipt = models.BooleanField(
+        _("đã yêu cầu bổ sung khi tiếp nhận"), default=False
+    )
+    supplement_asked_in_processing = models.BooleanField(
+        _("đã yêu cầu bổ sung khi xử lý"), default=False
+    )
+    supplement_deadline = models.DateTimeField(_("hạn bổ sung hồ sơ"), null=True, blank=True)
     # Flags the indicators count (issue: indicators).
     is_digitised = models.BooleanField(_("đã số hóa"), default=False)
     is_reused = models.BooleanField(_("có tái sử dụng dữ liệu"), default=False)
@@ -204,11 +226,29 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
                 condition=Q(status__in=OPEN_STATES),
             ),
             models.Index(fields=["status", "queue_at"], name="dossier_status_q"),
+            # The administrator's unscoped queue.
+            models.Index(fields=["queue_at", "id"], name="dossier_q"),
+            models.Index(
+                fields=["queue_at", "id"],
+                name="dossier_open_q",
+                condition=Q(status__in=OPEN_STATES),
+            ),
             models.Index(fields=["applicant"], name="dossier_applicant"),
             models.Index(fields=["procedure", "status"], name="dossier_procedure"),
             models.Index(
                 fields=["due_at"],
                 name="dossier_running_due",
+                condition=Q(status__in=["received", "processing"]),
+            ),
+            # The overdue and due-soon queues of a centre or an agency (clock running).
+            models.Index(
+                fields=["receiving_agency", "queue_at"],
+                name="dossier_recv_running_q",
+                condition=Q(status__in=["received", "processing"]),
+            ),
+            models.Index(
+                fields=["handling_agency", "queue_at"],
+                name="dossier_handle_running_q",
                 condition=Q(status__in=["received", "processing"]),
             ),
         ]
@@ -223,13 +263,19 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        if self.due_at is None:
-            return False
-        if self.status in CLOCK_RUNNING:
-            return timezone.now() > self.due_at
-        if self.finished_at:
-            return self.finished_at > self.due_at
-        return False
+        """Late now: the clock runs and the due date has passed (the `overdue` filter)."""
+        return (
+            self.status in CLOCK_RUNNING
+            and self.due_at is not None
+            and (timezone.now() > self.due_at)
+        )
+
+    @property
+    def finished_late(self) -> bool | None:
+        """Finished after the due date (None while not finished or never received)."""
+        if self.finished_at is None or self.due_at is None:
+            return None
+        return self.finished_at > self.due_at
 
     # --- the state machine: each transition changes state only; services do the rest ----------
     @transition(field=status, source=S.NEW, target=S.RECEIVED, permission=perm.can_check_at_receipt)
@@ -246,7 +292,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[S.NEW, S.RECEIVED, S.PROCESSING],
         target=S.SUPPLEMENT_REQUESTED,
-        conditions=[supplement_request_in_time],
+        conditions=[supplement_not_yet_requested, supplement_request_in_time],
         permission=perm.can_request_supplement,
     )
     def request_supplement(self):
@@ -256,6 +302,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=S.SUPPLEMENT_REQUESTED,
         target=RETURN_VALUE(S.NEW, S.RECEIVED, S.PROCESSING),
+        conditions=[supplement_in_time],
         permission=perm.can_supplement,
     )
     def supplement(self, resume_to: str):

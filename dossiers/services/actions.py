@@ -12,13 +12,14 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onecua.calendar import get_calendar
 from onecua.errors import DomainError
 from onecua.roles import Role
 from procedures.models import SupplementRule
 
 from .. import rules
-from ..models import Dossier, Outcome, Pause, PauseKind, ReturnMethod, StepRun
-from .core import Change, close_step, next_step, perform
+from ..models import Dossier, DossierStatus, Outcome, Pause, PauseKind, ReturnMethod, StepRun
+from .core import Change, close_step, next_step, open_step, perform
 
 
 def _require(text: str, field: str) -> str:
@@ -98,7 +99,7 @@ def request_supplement(*, dossier, actor, items: list[str], reason: str = "") ->
 
     def before(d: Dossier):
         now = timezone.now()
-        Pause.objects.create(
+        pause = Pause.objects.create(
             dossier=d,
             kind=PauseKind.SUPPLEMENT,
             reason="\n".join(items) + (f"\n{reason}" if reason else ""),
@@ -108,22 +109,40 @@ def request_supplement(*, dossier, actor, items: list[str], reason: str = "") ->
             respond_by=rules.supplement_deadline(d.terms, now),
             due_at_when_opened=d.due_at,
         )
+        phase["at_receipt"] = d.status == DossierStatus.NEW
+        phase["respond_by"] = pause.respond_by
 
+    def after(d: Dossier):
+        # After the transition: its conditions judge the dossier as it was.
+        if phase["at_receipt"]:
+            d.supplement_asked_at_receipt = True
+        else:
+            d.supplement_asked_in_processing = True
+        d.supplement_deadline = phase["respond_by"]
+
+    phase: dict = {}
     return perform(
         dossier,
         actor,
         "request_supplement",
-        Change(before=before, note=reason, payload={"items": items}),
+        Change(before=before, after=after, note=reason, payload={"items": items}),
     )
 
 
-def _close_pause(d: Dossier, actor, now) -> Pause:
+def _close_pause(d: Dossier, actor, now) -> Pause | None:
+    """End the open pause, if any. The open internal step gets the paused office time back:
+    the handler is not late for time the applicant (or the payment) took."""
     pause = d.pauses.filter(closed_at__isnull=True).first()
-    if pause is None:  # pragma: no cover - the state machine guarantees one
-        raise DomainError(_("Hồ sơ không có yêu cầu tạm dừng nào đang mở."), code="no_pause")
+    if pause is None:
+        return None
     pause.closed_at = now
     pause.closed_by = actor
     pause.save(update_fields=["closed_at", "closed_by"])
+    d.supplement_deadline = None
+    run = open_step(d)
+    if run is not None and run.due_at is not None:
+        run.due_at = rules.shifted_due(run.due_at, pause.opened_at, now)
+        run.save(update_fields=["due_at"])
     return pause
 
 
@@ -135,6 +154,8 @@ def supplement(*, dossier, actor, note: str = "") -> Dossier:
     def before(d: Dossier):
         now = timezone.now()
         pause = _close_pause(d, actor, now)
+        if pause is None:  # pragma: no cover - the state machine guarantees one
+            raise DomainError(_("Hồ sơ không có yêu cầu bổ sung nào đang mở."), code="no_pause")
         if d.received_at is not None:
             if d.terms.get("supplement_rule", SupplementRule.RESTART) == SupplementRule.SHIFT:
                 d.due_at = rules.shifted_due(pause.due_at_when_opened, pause.opened_at, now)
@@ -214,6 +235,8 @@ def confirm_payment(*, dossier, actor, paid_online: bool = False, note: str = ""
     def before(d: Dossier):
         now = timezone.now()
         pause = _close_pause(d, actor, now)
+        if pause is None:  # pragma: no cover - the state machine guarantees one
+            raise DomainError(_("Hồ sơ không có yêu cầu nào đang mở."), code="no_pause")
         d.due_at = rules.shifted_due(pause.due_at_when_opened, pause.opened_at, now)
         d.paid_online = d.paid_online or paid_online
 
@@ -287,11 +310,7 @@ def return_result(*, dossier, actor, method: str | None = None, note: str = "") 
 # --- endings and apologies -------------------------------------------------------------------
 def _end(d: Dossier, actor, reason: str) -> None:
     now = timezone.now()
-    pause = d.pauses.filter(closed_at__isnull=True).first()
-    if pause:
-        pause.closed_at = now
-        pause.closed_by = actor
-        pause.save(update_fields=["closed_at", "closed_by"])
+    _close_pause(d, actor, now)
     close_step(d, now, reason)
     d.outcome_reason = reason
     d.finished_at = now
@@ -318,18 +337,29 @@ def reschedule(*, dossier, actor, reason: str, new_due_at: datetime) -> Dossier:
     """Apologise and promise a new date (Mẫu 04): before the due date, at most once."""
     reason = _require(reason, "reason")
 
+    # The new appointment falls in office hours.
+    new_due = get_calendar().in_office_time(new_due_at)
+
     def before(d: Dossier):
-        if new_due_at <= d.due_at:
+        if new_due <= d.due_at:
             raise DomainError(
                 _("Ngày hẹn mới phải sau ngày hẹn hiện tại."),
                 code="invalid",
                 errors={"new_due_at": [_("Ngày hẹn mới phải sau ngày hẹn hiện tại.")]},
             )
+        limit = rules.reschedule_limit(d)
+        if new_due > limit:
+            raise DomainError(
+                _("Ngày hẹn mới quá xa: không được quá %(limit)s.")
+                % {"limit": timezone.localtime(limit).strftime("%d/%m/%Y %H:%M")},
+                code="invalid",
+                errors={"new_due_at": [_("Ngày hẹn mới vượt quá giới hạn cho phép.")]},
+            )
 
     def after(d: Dossier):
         # After the transition: its conditions judge the dossier as it was.
         d.reschedule_count += 1
-        d.due_at = new_due_at
+        d.due_at = new_due
 
     return perform(
         dossier,
@@ -339,6 +369,6 @@ def reschedule(*, dossier, actor, reason: str, new_due_at: datetime) -> Dossier:
             before=before,
             after=after,
             note=reason,
-            payload={"new_due_at": new_due_at.isoformat()},
+            payload={"new_due_at": new_due.isoformat()},
         ),
     )

@@ -21,7 +21,13 @@ from onecua.errors import Conflict, Forbidden, NotFound
 from .. import permissions as perm
 from ..labels import action_label
 from ..models import Dossier, Event, StepRun, StepTiming
-from ..models.dossier import never_rescheduled, not_yet_due, supplement_request_in_time
+from ..models.dossier import (
+    never_rescheduled,
+    not_yet_due,
+    supplement_in_time,
+    supplement_not_yet_requested,
+    supplement_request_in_time,
+)
 from ..signals import event_recorded
 
 # Why a condition failed, for the problem+json answer.
@@ -34,9 +40,19 @@ CONDITION_ERRORS: dict[Callable, tuple[str, str]] = {
         "past_due",
         gettext_lazy("Đã quá hạn giải quyết: phải xin lỗi và hẹn lại trước hạn."),
     ),
+    supplement_not_yet_requested: (
+        "supplement_already_requested",
+        gettext_lazy(
+            "Đã yêu cầu bổ sung ở bước này: yêu cầu bổ sung phải nêu một lần, đầy đủ các giấy tờ."
+        ),
+    ),
     supplement_request_in_time: (
         "supplement_window_closed",
         gettext_lazy("Đã quá 3 ngày làm việc kể từ ngày tiếp nhận: không thể yêu cầu bổ sung."),
+    ),
+    supplement_in_time: (
+        "supplement_deadline_passed",
+        gettext_lazy("Đã hết thời hạn bổ sung hồ sơ; cơ quan sẽ dừng xử lý hồ sơ."),
     ),
 }
 

@@ -7,9 +7,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onecua.errors import DomainError, Forbidden, NotFound
+from onecua.errors import DomainError, Forbidden
 from onecua.roles import Role
-from procedures.models import AdministrativeUnit, Agency, Procedure, ProcedureStatus, ServiceLevel
+from procedures.models import (
+    AdministrativeUnit,
+    Agency,
+    AgencyKind,
+    Level,
+    Procedure,
+    ProcedureStatus,
+    ServiceLevel,
+)
 
 from .. import codes, routing, rules
 from ..models import (
@@ -21,7 +29,7 @@ from ..models import (
     ReturnMethod,
     StepRun,
 )
-from .core import close_step, record_event, timing_of
+from .core import record_event, timing_of
 
 
 def snapshot_terms(procedure: Procedure) -> dict:
@@ -77,6 +85,30 @@ def _agency(code: str | None, field: str) -> Agency | None:
     return agency
 
 
+def _handling_agency(code: str | None, procedure: Procedure) -> Agency | None:
+    """An agency named by the counter must be one that handles dossiers of that level."""
+    agency = _agency(code, "handling_agency")
+    if agency is None:
+        return None
+    allowed = (
+        (AgencyKind.COMMUNE_COMMITTEE,)
+        if procedure.level == Level.COMMUNE
+        else (
+            AgencyKind.PROVINCIAL_DEPARTMENT,
+            AgencyKind.VERTICAL_CENTRAL,
+            AgencyKind.PROVINCIAL_COMMITTEE,
+        )
+    )
+    if agency.kind not in allowed:
+        raise DomainError(
+            _("Cơ quan này không giải quyết thủ tục %(level)s.")
+            % {"level": procedure.get_level_display()},
+            code="invalid_handling_agency",
+            errors={"handling_agency": [_("Cơ quan giải quyết không phù hợp với thủ tục.")]},
+        )
+    return agency
+
+
 def _unit(code) -> AdministrativeUnit | None:
     if code in (None, ""):
         return None
@@ -105,19 +137,22 @@ def _components(dossier: Dossier, procedure: Procedure, declared: list[dict], at
     rows = []
     required = list(procedure.components.order_by("order"))
     for component in required:
-        item = by_order.pop(component.order, {})
+        # Only what is declared counts as handed in: an unlisted component is missing.
+        item = by_order.pop(component.order, None)
+        provided = bool(item) and item.get("provided", True)
+        item = item or {}
         rows.append(
             DossierComponent(
                 dossier=dossier,
                 order=component.order,
                 name=component.name,
                 mandatory=component.mandatory,
-                provided=item.get("provided", True),
+                provided=provided,
                 originals=item.get("originals", component.originals),
                 copies=item.get("copies", component.copies),
                 content=item.get("content", ""),
                 is_reused=bool(item.get("reused", False)) and component.reusable,
-                is_digitised=at_counter and item.get("provided", True),
+                is_digitised=at_counter and provided,
             )
         )
     if by_order:
@@ -139,10 +174,11 @@ def submit_online(
     summary: str,
     components: list[dict] | None = None,
     receiving_agency: str | None = None,
-    handling_agency: str | None = None,
     return_method: str = ReturnMethod.ONLINE,
 ) -> Dossier:
-    """A citizen files a dossier online; it waits in `new` for the receiving officer's check."""
+    """A citizen files a dossier online; it waits in `new` for the receiving officer's check.
+    The citizen may choose the receiving centre (boundary-free); the handling agency follows
+    from the procedure and the place."""
     if getattr(actor, "role", None) != Role.CITIZEN:
         raise Forbidden(_("Chỉ công dân, tổ chức mới nộp hồ sơ trực tuyến."))
     procedure = _procedure(procedure_code)
@@ -163,9 +199,7 @@ def submit_online(
                 code="not_a_centre",
                 errors={"receiving_agency": [_("Không phải trung tâm phục vụ hành chính công.")]},
             )
-        handler = _agency(handling_agency, "handling_agency") or routing.default_handling_agency(
-            procedure, centre, applicant_row.unit
-        )
+        handler = routing.default_handling_agency(procedure, centre, applicant_row.unit)
         now = timezone.now()
         dossier = Dossier(
             procedure=procedure,
@@ -225,8 +259,8 @@ def counter_intake(
                 .first()
             )
         applicant_row = _create_applicant(applicant, account=account)
-        handler = _agency(handling_agency, "handling_agency") or routing.default_handling_agency(
-            procedure, centre, applicant_row.unit
+        handler = _handling_agency(handling_agency, procedure) or (
+            routing.default_handling_agency(procedure, centre, applicant_row.unit)
         )
         now = timezone.now()
         terms = snapshot_terms(procedure)
@@ -283,11 +317,4 @@ def record_receipt_step(dossier: Dossier, actor, now) -> None:
     )
 
 
-def find_dossier(code: str) -> Dossier:
-    dossier = Dossier.objects.filter(code=code).first()
-    if dossier is None:
-        raise NotFound(_("Không tìm thấy hồ sơ."))
-    return dossier
-
-
-__all__ = ["close_step", "counter_intake", "find_dossier", "snapshot_terms", "submit_online"]
+__all__ = ["counter_intake", "snapshot_terms", "submit_online"]

@@ -1,3 +1,5 @@
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -154,6 +156,9 @@ class CatalogueStatsSerializer(serializers.Serializer):
     by_service_level_and_level = MatrixSerializer()
 
 
+MAX_YEARS_FROM_NOW = 5
+
+
 class DueDateQuerySerializer(serializers.Serializer):
     received_at = serializers.DateTimeField(
         required=False, help_text="Thời điểm tiếp nhận (ISO 8601); mặc định: bây giờ."
@@ -170,6 +175,17 @@ class DueDateQuerySerializer(serializers.Serializer):
     procedure = serializers.CharField(
         required=False, help_text="Mã thủ tục: lấy thời hạn của thủ tục đang áp dụng."
     )
+
+    def validate_received_at(self, value):
+        # A counter's question is about now, give or take a few years; far dates would only
+        # make the server walk centuries of calendar.
+        now = timezone.now()
+        if abs((value - now).days) > MAX_YEARS_FROM_NOW * 366:
+            raise serializers.ValidationError(
+                _("Thời điểm tiếp nhận phải trong khoảng %(n)s năm quanh hiện tại.")
+                % {"n": MAX_YEARS_FROM_NOW}
+            )
+        return value
 
     def validate(self, attrs):
         if "days" not in attrs and not attrs.get("procedure"):

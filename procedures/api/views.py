@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from onecua.calendar import get_calendar
@@ -23,6 +24,10 @@ from ..models import (
 from ..selectors import catalogue_stats, published_procedures, search_procedures
 from . import serializers
 from .filters import AgencyFilter, ProcedureFilter, UnitFilter
+
+
+class CalendarThrottle(AnonRateThrottle):
+    scope = "calendar"
 
 
 class PublicReadMixin:
@@ -135,6 +140,7 @@ class DueDate(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [CalendarThrottle]
 
     def get(self, request):
         query = serializers.DueDateQuerySerializer(data=request.query_params)

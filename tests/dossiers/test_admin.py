@@ -11,6 +11,7 @@ from django.utils import timezone
 from dossiers import services
 from dossiers.admin import ACTION_FORMS
 from dossiers.models import Applicant, Dossier, Event
+from onecua.calendar import get_calendar
 
 CITIZEN_ID = "025090001234"  # the applicant_data of tests/dossiers/conftest.py
 
@@ -323,7 +324,8 @@ def test_reschedule_with_a_new_date(client, cast, received):
     response = client.post(action_url(received, "reschedule"), _reschedule_form(received, later))
     assert response.status_code == 302
     received.refresh_from_db()
-    assert received.due_at == later
+    # The new appointment is moved into office hours when it falls outside them.
+    assert received.due_at == get_calendar().in_office_time(later)
     assert received.reschedule_count == 1
 
 

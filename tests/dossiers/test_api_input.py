@@ -101,7 +101,11 @@ def assert_nothing_filed():
         ({"procedure": "9.999999"}, "unknown_procedure", "procedure"),
         ({"procedure": "1.009972"}, "not_online", "procedure"),
         ({"receiving_agency": "000.00.99.H43"}, "unknown_agency", "receiving_agency"),
-        ({"handling_agency": "000.00.99.H43"}, "unknown_agency", "handling_agency"),
+        # Citizens do not choose the handling agency: the field is refused, not ignored.
+        ({"handling_agency": "000.00.99.H43"}, "invalid", "handling_agency"),
+        ({"surname": "Nguyễn"}, "invalid", "surname"),
+        ({"applicant": {"nickname": "An"}}, "invalid", "applicant.nickname"),
+        ({"components": [{"order": 1, "colour": "đỏ"}]}, "invalid", "components.0.colour"),
         ({"components": [{"order": 7}]}, "unknown_component", "components"),
         ({"components": [{"order": 0}]}, "invalid", "components.0.order"),
         ({"components": [{"order": "first"}]}, "invalid", "components.0.order"),
@@ -406,3 +410,10 @@ def test_the_queue_is_cursor_paginated_by_due_date_without_a_count(cast):
         page = clerk.get(page["next"]).json()
         seen += [d["code"] for d in page["results"]]
     assert seen == expected
+
+
+@pytest.mark.parametrize("param", ["overdue", "due_soon", "open"])
+def test_a_yes_no_filter_with_another_value_is_a_400(cast, param):
+    response = cast.client(cast.clerk).get("/api/v1/dossiers/", {param: "maybe"})
+    assert response.status_code == 400
+    assert param in response.json()["errors"]

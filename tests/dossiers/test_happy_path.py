@@ -89,7 +89,19 @@ def test_online_dossier_from_submission_to_returned_result(cast, submit):
     ]
     assert all(s["timing"] in ("early", "on_time") for s in final["steps"])
 
-    # The citizen follows their dossier and sees the same story.
+    # The citizen follows their dossier and sees the same story, told by agencies: which
+    # official acted and the officials' working notes stay inside.
     mine = cast.client(cast.citizen).get(f"/api/v1/dossiers/{code}/").json()
     assert mine["status"] == "returned"
-    assert len(mine["timeline"]) == 6
+    assert [e["actor"] for e in mine["timeline"]] == [
+        "An",
+        cast.centre.name,
+        cast.committee.name,
+        cast.committee.name,
+        cast.committee.name,
+        cast.centre.name,
+    ]
+    assert mine["timeline"][3]["note"] == ""  # "Đủ điều kiện, trình ký" is internal
+    assert final["timeline"][3]["note"] == "Đủ điều kiện, trình ký"
+    assert all(s["assignee"] is None for s in mine["steps"])
+    assert mine["assignee"] is None

@@ -81,7 +81,7 @@ PAYLOADS = {
     "request_payment": {"amount": 1000},
     "refuse": {"reason": "Không đủ điều kiện"},
     "stop": {"reason": "Dừng"},
-    "reschedule": {"reason": "Xin lỗi", "new_due_at": "2026-12-31T09:00:00+07:00"},
+    "reschedule": {"reason": "Xin lỗi", "new_due_at": "2026-03-20T09:00:00+07:00"},
 }
 
 
@@ -131,6 +131,7 @@ def test_a_counter_filed_dossier_is_visible_to_the_citizen_with_that_id(cast):
                 "procedure": "1.001193",
                 "applicant": applicant_data(cast, personal_id=personal_id),
                 "summary": "Nộp tại quầy",
+                "components": [{"order": 1}],
             },
             format="json",
         )
@@ -165,7 +166,9 @@ def test_a_receiving_officer_sees_only_their_centres_dossiers(cast):
 
 def test_processing_staff_see_only_their_agencys_dossiers(cast):
     committee = make(cast, "received").code
-    department = file_online(cast, handling_agency=cast.department.code)
+    department = file_online(cast)
+    # Set up (not an API path): a dossier handled by another agency.
+    Dossier.objects.filter(pk=department.pk).update(handling_agency=cast.department)
     services.receive(dossier=department.code, actor=cast.clerk)
     department = department.code
     for user in (cast.leader, cast.specialist):

@@ -248,8 +248,10 @@ def test_counter_filed_dossier_is_created_directly_in_received(cast, clock):
     assert datetime.fromisoformat(body["received_at"]) == clock.now
     # 1 working day from Monday 09:00.
     assert datetime.fromisoformat(body["due_at"]) == at(2026, 3, 3, 9, 0)
-    assert body["original_due_at"] == body["due_at"]
-    assert body["is_digitised"] is True
+    assert response.json()["receipt"]["due_at"] == body["due_at"]
+    saved = Dossier.objects.get(code=body["code"])
+    assert saved.original_due_at == saved.due_at
+    assert saved.is_digitised is True
     events = Event.objects.filter(dossier__code=body["code"])
     assert [(e.action, e.from_status, e.to_status, e.actor_id) for e in events] == [
         ("intake", "", "received", cast.clerk.pk)

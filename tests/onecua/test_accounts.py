@@ -32,3 +32,14 @@ def test_personal_id_has_exactly_12_digits(value):
 def test_passwords_are_hashed_with_argon2():
     user = User.objects.create_user("c2", password="x-very-long-pass")
     assert user.password.startswith("argon2$")
+
+
+def test_two_citizen_accounts_cannot_share_a_personal_id():
+    from django.db import IntegrityError, transaction
+
+    User.objects.create_user("c3", password="x-very-long-pass", personal_id="025090001111")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user("c4", password="x-very-long-pass", personal_id="025090001111")
+    # Officials carry no personal ID constraint of this kind.
+    User.objects.create_user("c5", password="x-very-long-pass")
+    User.objects.create_user("c6", password="x-very-long-pass")
