@@ -166,6 +166,17 @@ def _components(dossier: Dossier, procedure: Procedure, declared: list[dict], at
     return rows
 
 
+def _save_with_components(dossier: Dossier, declared: list[dict] | None, *, at_counter: bool):
+    """Give the new dossier its code, save it, and record its components."""
+    dossier.code = codes.new_code(dossier.receiving_agency, dossier.submitted_at)
+    dossier.save()
+    rows = _components(dossier, dossier.procedure, declared or [], at_counter=at_counter)
+    if any(r.is_reused for r in rows):
+        dossier.is_reused = True
+        dossier.save(update_fields=["is_reused"])
+    return rows
+
+
 def submit_online(
     *,
     actor,
@@ -214,12 +225,7 @@ def submit_online(
             vneid_verified=False,
             created_by=actor,
         )
-        dossier.code = codes.new_code(centre, now)
-        dossier.save()
-        rows = _components(dossier, procedure, components or [], at_counter=False)
-        dossier.is_reused = any(r.is_reused for r in rows)
-        if dossier.is_reused:
-            dossier.save(update_fields=["is_reused"])
+        _save_with_components(dossier, components, at_counter=False)
         record_event(dossier, "submit", actor, note=summary)
     return dossier
 
@@ -282,9 +288,7 @@ def counter_intake(
             is_digitised=True,
             created_by=actor,
         )
-        dossier.code = codes.new_code(centre, now)
-        dossier.save()
-        rows = _components(dossier, procedure, components or [], at_counter=True)
+        rows = _save_with_components(dossier, components, at_counter=True)
         missing = [r.name for r in rows if r.mandatory and not r.provided]
         if missing:
             raise DomainError(
