@@ -241,6 +241,27 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
+# At-least-once delivery: acknowledge after the work, give a task back if its worker dies, take
+# one task at a time, and let the broker redeliver only after the longest retry and time limit.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {"task": "onecua.sweep_outbox", "schedule": 60.0},
+}
+
+# The national portal (DVCQG). Unset PORTAL_BASE_URL: the mock portal of this project,
+# in-process (integrations/mockportal). The default credentials are the mock's.
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "")
+PORTAL_USERNAME = os.environ.get("PORTAL_USERNAME", "onecua")
+PORTAL_PASSWORD = os.environ.get("PORTAL_PASSWORD", "onecua-mock")
+PORTAL_TIMEOUT = float(os.environ.get("PORTAL_TIMEOUT", "10"))
+
+# The outbox (onecua/outbox.py).
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "12"))
+OUTBOX_BACKOFF_BASE = float(os.environ.get("OUTBOX_BACKOFF_BASE", "2"))
+OUTBOX_BACKOFF_MAX = float(os.environ.get("OUTBOX_BACKOFF_MAX", "600"))
 
 CACHES = {
     "default": (

@@ -24,6 +24,14 @@ def _fast_password_hashing(settings, request):
 
 
 @pytest.fixture(autouse=True)
+def _no_outbox_delivery(settings, request):
+    # Every dossier event writes an outbox message; delivering it (to the mock portal) is what
+    # the tests marked `outbox` are about. The others leave the messages pending.
+    if "outbox" not in request.keywords:
+        settings.OUTBOX_AUTODELIVER = False
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     # Throttle counters and tracking-failure counters live in the cache: no test inherits them.
     from django.core.cache import cache

@@ -1,0 +1,122 @@
+"""The national portal's (DVCQG) view of a dossier, built from the dossier and its events.
+
+A message is about one Event: the record sent for it shows the dossier as it stood right after
+that event (its status, and the dates known by then), so that the portal sees every status in
+order even when a message is delivered late. Field names follow domain.md §5.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dossiers.models import Dossier, Event
+from dossiers.models.dossier import PORTAL_STATUS
+from onecua.calendar import LOCAL_TZ
+
+PORTAL_DATE_FORMAT = "%Y%m%d%H%M%S"
+
+# HinhThuc (how the result is returned).
+RETURN_METHODS = {"counter": 1, "post": 2, "online": 3}
+
+
+def portal_date(moment: datetime | None) -> str:
+    """`yyyyMMddHHmmss` in local time, "" when unknown."""
+    if moment is None:
+        return ""
+    return moment.astimezone(LOCAL_TZ).strftime(PORTAL_DATE_FORMAT)
+
+
+def version_of(dossier: Dossier, event: Event) -> int:
+    """PhienBan: the event's rank in the dossier's history (1 for the first)."""
+    return dossier.events.filter(id__lte=event.id).count()
+
+
+def _as_of(moment: datetime | None, event: Event) -> datetime | None:
+    """A date the portal may know at this event: not one set by a later event."""
+    return moment if moment is not None and moment <= event.at else None
+
+
+def dossier_record(dossier: Dossier, event: Event) -> dict:
+    """The create/update body for the portal, as of `event`."""
+    applicant = dossier.applicant
+    terms = dossier.terms
+    components = list(dossier.components.all())
+    supplements = [
+        {
+            "NgayYeuCau": portal_date(p.opened_at),
+            "NoiDung": p.reason,
+            "NgayBoSung": portal_date(_as_of(p.closed_at, event)),
+        }
+        for p in dossier.pauses.all()
+        if p.kind == "supplement" and p.opened_at <= event.at
+    ]
+    has_result = event.to_status in ("result_ready", "returned") and (dossier.outcome == "approved")
+    digitised = dossier.is_digitised or any(c.is_digitised for c in components)
+    result_documents = [
+        {"TenGiayTo": terms.get("result_name", ""), "LaKetQuaDienTu": int(dossier.has_e_result)}
+    ]
+    return {
+        "MaHoSo": dossier.code,
+        "MaTTHC": terms.get("procedure_code", dossier.procedure.code),
+        "TenTTHC": terms.get("procedure_name", dossier.procedure.name),
+        "MaLinhVuc": terms.get("field_code", ""),
+        "KenhThucHien": dossier.channel,
+        "ChuHoSo": applicant.full_name,
+        "LoaiDoiTuong": applicant.kind,
+        "SoGiayToChuHoSo": applicant.personal_id or applicant.tax_code,
+        "DinhDanhCHS": applicant.personal_id,
+        "TrichYeuHoSo": dossier.summary,
+        "NgayTiepNhan": portal_date(_as_of(dossier.received_at, event)),
+        "NgayHenTra": portal_date(_due_as_of(dossier, event)),
+        "TrangThaiHoSo": PORTAL_STATUS[event.to_status],
+        "NgayTra": portal_date(_as_of(dossier.returned_at, event)),
+        "HinhThuc": RETURN_METHODS.get(dossier.return_method, 1),
+        "DonViXuLy": dossier.handling_agency.code,
+        "TaiLieuNop": [
+            {
+                "TenTepDinhKem": c.name[:250],
+                "MaThanhPhanHoSo": str(c.order),
+                "DuocSoHoa": int(c.is_digitised),
+                "DuocTaiSuDung": int(c.is_reused),
+            }
+            for c in components
+            if c.provided
+        ],
+        "DanhSachLePhi": [
+            {"TenPhiLePhi": f["name"], "MucPhi": f["amount"] or 0, "LoaiPhiLePhi": f["kind"]}
+            for f in terms.get("fees", [])
+        ],
+        "DanhSachHoSoBoSung": supplements,
+        "DanhSachGiayToKetQua": result_documents if has_result else [],
+        "HoSoCoThanhPhanSoHoa": int(digitised),
+        "TaiKhoanDuocXacThucVoiVNeID": int(dossier.vneid_verified),
+        "DuocThanhToanTrucTuyen": int(dossier.paid_online),
+        "PhienBan": version_of(dossier, event),
+    }
+
+
+def _due_as_of(dossier: Dossier, event: Event) -> datetime | None:
+    """The promised date as the portal should see it at this event: the last one an event up
+    to this one recorded (receipt, supplement, payment, apology)."""
+    recorded = None
+    for payload in (
+        dossier.events.filter(id__lte=event.id).order_by("id").values_list("payload", flat=True)
+    ):
+        if isinstance(payload, dict) and payload.get("due_at"):
+            recorded = payload["due_at"]
+    return datetime.fromisoformat(recorded) if recorded else None
+
+
+def progress_step(dossier: Dossier, event: Event) -> dict:
+    """One TienDo item: who did what, when, in which unit."""
+    actor = event.actor
+    return {
+        "NguoiXuLy": (actor.full_name or actor.username) if actor else "",
+        "ChucDanh": actor.get_role_display() if actor else "",
+        "ThoiDiemXuLy": portal_date(event.at),
+        "PhongBanXuLy": actor.agency.name if actor and actor.agency_id else "",
+        "NoiDungXuLy": event.note or event.action,
+        "TrangThai": PORTAL_STATUS[event.to_status],
+        "NgayBatDau": portal_date(event.at),
+        "NgayKetThucTheoQuyDinh": portal_date(_due_as_of(dossier, event)),
+    }
