@@ -1,0 +1,178 @@
+"""The portal's record of a dossier (domain.md §5): every field, every status code, dates in
+yyyyMMddHHmmss local time, flags; each event's record shows the dossier as of that event."""
+
+from datetime import datetime
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from dossiers import services
+from dossiers.models import Dossier, Event
+from integrations.portal import mapping
+from tests.dossiers.conftest import applicant_data
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def at(*args):
+    return datetime(*args, tzinfo=TZ)
+
+
+class Clock:
+    def __init__(self, moment):
+        self.now = moment
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    c = Clock(at(2026, 3, 2, 9, 0))
+    with mock.patch("django.utils.timezone.now", side_effect=lambda: c.now):
+        yield c
+
+
+def file_online(cast, procedure="1.001193"):
+    return services.submit_online(
+        actor=cast.citizen,
+        procedure_code=procedure,
+        applicant=applicant_data(cast),
+        summary="Đăng ký khai sinh cho con",
+        components=[{"order": 1, "reused": True}],
+    )
+
+
+def records(dossier):
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    return [mapping.dossier_record(dossier, e) for e in dossier.events.order_by("id")]
+
+
+def test_portal_dates_are_local_yyyymmddhhmmss():
+    assert mapping.portal_date(datetime(2026, 3, 2, 2, 5, 9, tzinfo=ZoneInfo("UTC"))) == (
+        "20260302090509"
+    )
+    assert mapping.portal_date(None) == ""
+
+
+def test_a_full_record_with_every_field(cast, clock):
+    d = file_online(cast)
+    clock.now = at(2026, 3, 2, 10, 0)
+    services.receive(dossier=d.code, actor=cast.clerk)
+    record = records(d)[-1]
+    assert record == {
+        "MaHoSo": d.code,
+        "MaTTHC": "1.001193",
+        "TenTTHC": "Thủ tục đăng ký khai sinh",
+        "MaLinhVuc": "HO_TICH",
+        "KenhThucHien": 2,
+        "ChuHoSo": "Nguyễn Văn An",
+        "LoaiDoiTuong": 1,
+        "SoGiayToChuHoSo": "025090001234",
+        "DinhDanhCHS": "025090001234",
+        "TrichYeuHoSo": "Đăng ký khai sinh cho con",
+        "NgayTiepNhan": "20260302100000",
+        "NgayHenTra": "20260303100000",
+        "TrangThaiHoSo": 2,
+        "NgayTra": "",
+        "HinhThuc": 3,
+        "DonViXuLy": cast.committee.code,
+        "TaiLieuNop": [
+            {
+                "TenTepDinhKem": "Tờ khai theo mẫu",
+                "MaThanhPhanHoSo": "1",
+                "DuocSoHoa": 0,
+                "DuocTaiSuDung": 0,
+            }
+        ],
+        "DanhSachLePhi": [],
+        "DanhSachHoSoBoSung": [],
+        "DanhSachGiayToKetQua": [],
+        "HoSoCoThanhPhanSoHoa": 0,
+        "TaiKhoanDuocXacThucVoiVNeID": 0,
+        "DuocThanhToanTrucTuyen": 0,
+        "PhienBan": 2,
+    }
+
+
+def test_every_status_code_in_order_with_the_dates_known_at_each_event(cast, clock):
+    d = file_online(cast, "1.000110")  # 15 working days, partial online
+    services.request_supplement(dossier=d.code, actor=cast.clerk, items=["Bản sao CCCD"])
+    clock.now = at(2026, 3, 3, 9, 0)
+    services.supplement(dossier=d.code, actor=cast.citizen)
+    clock.now = at(2026, 3, 3, 10, 0)
+    services.receive(dossier=d.code, actor=cast.clerk)
+    services.assign(dossier=d.code, actor=cast.leader, assignee=cast.specialist.pk)
+    services.request_payment(dossier=d.code, actor=cast.specialist, amount=50000)
+    clock.now = at(2026, 3, 4, 10, 0)
+    services.confirm_payment(dossier=d.code, actor=cast.clerk, paid_online=True)
+    services.hand_over(dossier=d.code, actor=cast.specialist, assignee=cast.leader.pk)
+    clock.now = at(2026, 3, 5, 10, 0)
+    services.approve(dossier=d.code, actor=cast.leader, e_result=True)
+    clock.now = at(2026, 3, 5, 14, 0)
+    services.return_result(dossier=d.code, actor=cast.clerk, method="online")
+
+    rs = records(d)
+    assert [r["TrangThaiHoSo"] for r in rs] == [1, 5, 1, 2, 4, 6, 4, 4, 9, 10]
+    assert [r["PhienBan"] for r in rs] == list(range(1, 11))
+    # Before receipt the portal knows no receipt or due date; after it, always.
+    assert rs[0]["NgayTiepNhan"] == "" and rs[0]["NgayHenTra"] == ""
+    assert all(r["NgayTiepNhan"] == "20260303100000" for r in rs[3:])
+    # The payment pause shifted the due date: the records after it say so.
+    assert rs[3]["NgayHenTra"] != rs[6]["NgayHenTra"]
+    assert rs[-1]["NgayTra"] == "20260305140000"
+    assert all(r["NgayTra"] == "" for r in rs[:-1])
+    assert rs[-1]["DuocThanhToanTrucTuyen"] == 1
+    assert rs[-1]["DanhSachGiayToKetQua"][0]["LaKetQuaDienTu"] == 1
+    assert rs[7]["DanhSachGiayToKetQua"] == []  # no result before the approval
+    assert rs[1]["DanhSachHoSoBoSung"][0]["NoiDung"] == "Bản sao CCCD"
+    assert rs[1]["DanhSachHoSoBoSung"][0]["NgayBoSung"] == ""
+    assert rs[2]["DanhSachHoSoBoSung"][0]["NgayBoSung"] == "20260303090000"
+
+
+@pytest.mark.parametrize(
+    ("steps", "status"),
+    [
+        ([("refuse_receipt", "clerk", {"reason": "Không thuộc thẩm quyền"})], 3),
+        ([("withdraw", "citizen", {})], 7),
+        ([("receive", "clerk", {}), ("stop", "leader", {"reason": "Quá hạn bổ sung"})], 8),
+    ],
+)
+def test_the_closing_statuses(cast, steps, status):
+    d = file_online(cast)
+    for action, who, kwargs in steps:
+        getattr(services, action)(dossier=d.code, actor=getattr(cast, who), **kwargs)
+    assert records(d)[-1]["TrangThaiHoSo"] == status
+
+
+def test_counter_intake_is_channel_1_received_and_digitised(cast):
+    d = services.counter_intake(
+        actor=cast.clerk,
+        procedure_code="1.001193",
+        applicant=applicant_data(cast),
+        summary="Tại quầy",
+        components=[{"order": 1}],
+    )
+    record = records(d)[0]
+    assert record["KenhThucHien"] == 1
+    assert record["TrangThaiHoSo"] == 2
+    assert record["PhienBan"] == 1
+    assert record["HoSoCoThanhPhanSoHoa"] == 1
+    assert record["TaiLieuNop"][0]["DuocSoHoa"] == 1
+    assert record["HinhThuc"] == 1
+
+
+def test_a_progress_step_names_the_official_and_the_unit(cast, clock):
+    d = file_online(cast)
+    services.receive(dossier=d.code, actor=cast.clerk, note="Hồ sơ đầy đủ")
+    event = Event.objects.filter(dossier=d, action="receive").get()
+    step = mapping.progress_step(Dossier.objects.get(pk=d.pk), event)
+    assert step == {
+        "NguoiXuLy": "Clerk",
+        "ChucDanh": "Cán bộ tiếp nhận",
+        "ThoiDiemXuLy": "20260302090000",
+        "PhongBanXuLy": cast.centre.name,
+        "NoiDungXuLy": "Hồ sơ đầy đủ",
+        "TrangThai": 2,
+        "NgayBatDau": "20260302090000",
+        "NgayKetThucTheoQuyDinh": "20260303090000",
+    }
