@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -69,6 +70,14 @@ def schedule(key: str, countdown: float | None = None) -> None:
     """Ask a worker to deliver `key` (best effort: the sweeper covers a lost request)."""
     if not _setting("OUTBOX_AUTODELIVER", True):
         return  # tests that are not about delivery keep their messages pending
+    if countdown and countdown > 0 and _setting("CELERY_TASK_ALWAYS_EAGER", False):
+        # An eager task cannot wait: run it later on a timer thread (embedded default), or
+        # leave it to the sweeper when timers are off.
+        if _setting("OUTBOX_EAGER_RETRY_TIMERS", True):
+            timer = threading.Timer(countdown, schedule, args=[key])
+            timer.daemon = True
+            timer.start()
+        return
     from .tasks import deliver_outbox_key
 
     try:

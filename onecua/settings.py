@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "procedures",
     "dossiers",
     "integrations",
+    # A mock of the national portal (DVCQG), served under /mock-dvcqg/ (and alone by
+    # `manage.py run_mock_portal`): the default target of the portal sync.
+    "integrations.mockportal",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +252,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "onecua.sweep_outbox", "schedule": 60.0},
+    "portal-reconcile": {"task": "integrations.portal_reconcile", "schedule": 900.0},
+    "portal-catalogue-diff": {"task": "integrations.portal_catalogue_diff", "schedule": 86400.0},
 }
 
 # The national portal (DVCQG). Unset PORTAL_BASE_URL: the mock portal of this project,

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("mock-dvcqg/", include("integrations.mockportal.urls")),
 ]
 
 handler400 = errors.bad_request

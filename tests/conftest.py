@@ -29,6 +29,8 @@ def _no_outbox_delivery(settings, request):
     # the tests marked `outbox` are about. The others leave the messages pending.
     if "outbox" not in request.keywords:
         settings.OUTBOX_AUTODELIVER = False
+    # No timer threads outliving a test: retries are driven by the tests (or the sweeper).
+    settings.OUTBOX_EAGER_RETRY_TIMERS = False
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,11 @@
+"""Settings of a process that serves only the mock portal: its own URLconf and no middleware
+(the mock needs no session, locale, CSRF or login machinery; each one costs time per call)."""
+
+from django.conf import settings
+
+STANDALONE_URLCONF = "integrations.mockportal.standalone_urls"
+
+
+def configure() -> None:
+    settings.ROOT_URLCONF = STANDALONE_URLCONF
+    settings.MIDDLEWARE = []

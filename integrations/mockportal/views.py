@@ -1,0 +1,472 @@
+"""The mock portal's HTTP endpoints (plain Django views, JSON in and out).
+
+Every answer is {"error_code": "<code>", "message": "<text>", ...}, "0" meaning success. The
+contract is described in README.md next to this file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import secrets
+import time
+from datetime import timedelta
+from functools import wraps
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from . import catalogue
+from .models import (
+    Counter,
+    FaultConfig,
+    IdempotencyKey,
+    PortalProcedure,
+    ProgressStep,
+    Record,
+    RecordVersion,
+    Token,
+)
+from .validation import validate_progress, validate_record
+
+OK = "0"
+INVALID = "1"
+ALREADY_EXISTS = "2"
+NOT_FOUND = "3"
+
+
+def _sleep(seconds: float) -> None:
+    """All the mock's waiting goes through here (tests replace it)."""
+    time.sleep(seconds)
+
+
+def dump(payload: dict) -> str:
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def respond(status: int, body: str) -> HttpResponse:
+    return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+
+
+def answer(status: int, error_code: str, message: str, **extra) -> HttpResponse:
+    return respond(status, dump({"error_code": error_code, "message": message, **extra}))
+
+
+def replay(seen: IdempotencyKey) -> HttpResponse:
+    """The first answer given under an Idempotency-Key, byte for byte."""
+    response = respond(seen.status, seen.body)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def bump(name: str, by: int = 1) -> None:
+    if Counter.objects.filter(name=name).update(value=F("value") + by):
+        return
+    try:
+        with transaction.atomic():
+            Counter.objects.create(name=name, value=by)
+    except IntegrityError:
+        Counter.objects.filter(name=name).update(value=F("value") + by)
+
+
+class BadBody(Exception):
+    pass
+
+
+def json_body(request) -> dict:
+    try:
+        data = json.loads(request.body.decode("utf-8") or "null")
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadBody(f"Nội dung không phải JSON UTF-8 hợp lệ: {exc}") from exc
+    if not isinstance(data, dict):
+        raise BadBody("Nội dung phải là một đối tượng JSON.")
+    return data
+
+
+def invalid(errors: dict, message: str = "Dữ liệu không hợp lệ.") -> tuple[int, dict]:
+    return 400, {"error_code": INVALID, "message": message, "errors": errors}
+
+
+def _bearer_valid(request) -> bool:
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        return False
+    return Token.objects.filter(key=key.strip(), expires_at__gt=timezone.now()).exists()
+
+
+def portal_endpoint(name: str, methods: tuple[str, ...], *, auth: bool = True):
+    """Method check, request counting, fault injection and the bearer token, around a view
+    that returns (status, payload)."""
+
+    def decorate(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in methods:
+                return answer(405, "405", f"Phương thức {request.method} không được hỗ trợ.")
+            bump(f"requests:{name}")
+            faults = FaultConfig.current()
+            rng = random.Random()
+            if faults.down:
+                bump("errors_injected:503")
+                return answer(503, "503", "Cổng đang bảo trì (giả lập).")
+            if faults.latency_ms:
+                _sleep(faults.latency_ms / 1000)
+            if faults.error_rate and rng.random() < faults.error_rate:
+                bump("errors_injected:500")
+                return answer(500, "500", "Lỗi máy chủ (giả lập).")
+            time_out = bool(faults.timeout_rate) and rng.random() < faults.timeout_rate
+            if auth and not _bearer_valid(request):
+                response = answer(401, "401", "Thiếu token hoặc token không hợp lệ/hết hạn.")
+            else:
+                try:
+                    status, payload = view(request, *args, **kwargs)
+                except BadBody as exc:
+                    status, payload = invalid({"body": [str(exc)]}, str(exc))
+                if isinstance(payload, HttpResponse):  # an idempotent replay
+                    response = payload
+                else:
+                    response = answer(status, **payload)
+            if time_out:
+                # The call was processed; only the answer is late (as when a real timeout hits
+                # after the portal has done the work).
+                bump("errors_injected:timeout")
+                _sleep(faults.timeout_sleep_ms / 1000)
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+class _KeyTaken(Exception):
+    pass
+
+
+def idempotent(request, endpoint: str, handler):
+    """Run handler() once per (endpoint, Idempotency-Key): a repeat gets the first answer.
+
+    Only answers with HTTP 200 are remembered: a refused call (400, 404) changed nothing, so
+    repeating it with the same key is evaluated afresh. The key and the change commit together.
+    """
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return handler()
+    if len(key) > 255:
+        return invalid({"Idempotency-Key": ["Tối đa 255 ký tự."]})
+    seen = IdempotencyKey.objects.filter(endpoint=endpoint, key=key).first()
+    if seen is None:
+        try:
+            with transaction.atomic():
+                status, payload = handler()
+                if status == 200:
+                    try:
+                        with transaction.atomic():
+                            IdempotencyKey.objects.create(
+                                endpoint=endpoint, key=key, status=status, body=dump(payload)
+                            )
+                    except IntegrityError as exc:
+                        raise _KeyTaken from exc  # a concurrent twin won: undo our change
+            return status, payload
+        except _KeyTaken:
+            seen = IdempotencyKey.objects.get(endpoint=endpoint, key=key)
+    bump("duplicates")
+    return seen.status, replay(seen)
+
+
+# --- auth ---------------------------------------------------------------------------------------
+
+
+@portal_endpoint("auth/token", ("POST",), auth=False)
+def auth_token(request):
+    data = json_body(request)
+    username = getattr(settings, "MOCK_PORTAL_USERNAME", "onecua")
+    password = getattr(settings, "MOCK_PORTAL_PASSWORD", "onecua-mock")
+    given_user, given_password = data.get("username"), data.get("password")
+    if not (
+        isinstance(given_user, str)
+        and isinstance(given_password, str)
+        and secrets.compare_digest(given_user.encode(), username.encode())
+        and secrets.compare_digest(given_password.encode(), password.encode())
+    ):
+        return 401, {"error_code": "401", "message": "Sai tên đăng nhập hoặc mật khẩu."}
+    seconds = int(getattr(settings, "MOCK_PORTAL_TOKEN_SECONDS", 3600))
+    now = timezone.now()
+    Token.objects.filter(expires_at__lte=now).delete()
+    token = Token.objects.create(
+        key=secrets.token_urlsafe(32), expires_at=now + timedelta(seconds=seconds)
+    )
+    return 200, {
+        "error_code": OK,
+        "message": "Thành công.",
+        "access_token": token.key,
+        "token_type": "Bearer",
+        "expires_in": seconds,
+    }
+
+
+# --- dossiers -----------------------------------------------------------------------------------
+
+
+def _receive_version(record: Record, data: dict, kind: str) -> None:
+    """Store a version in the history and apply it unless it is older than the current one."""
+    phien_ban = data["PhienBan"]
+    stale = phien_ban < record.phien_ban
+    apply = not stale or FaultConfig.current().accept_out_of_order
+    if stale:
+        bump("stale")
+        if apply:
+            bump("out_of_order_applied")
+    elif phien_ban == record.phien_ban:
+        bump("duplicate_versions")
+    RecordVersion.objects.create(
+        record=record,
+        kind=kind,
+        phien_ban=phien_ban,
+        trang_thai=data["TrangThaiHoSo"],
+        data=data,
+        applied=apply,
+        stale=stale,
+    )
+    if apply:
+        record.phien_ban = phien_ban
+        record.trang_thai = data["TrangThaiHoSo"]
+        record.data = data
+        record.save(update_fields=["phien_ban", "trang_thai", "data", "updated_at"])
+
+
+def _write(request, kind: str):
+    data = json_body(request)
+    errors = validate_record(data)
+    if errors:
+        return invalid(errors)
+
+    def handler():
+        with transaction.atomic():
+            if kind == "create":
+                try:
+                    with transaction.atomic():
+                        record = Record.objects.create(
+                            ma_ho_so=data["MaHoSo"],
+                            phien_ban=data["PhienBan"],
+                            trang_thai=data["TrangThaiHoSo"],
+                            data=data,
+                        )
+                except IntegrityError:
+                    bump("create_conflicts")
+                    return 200, {"error_code": ALREADY_EXISTS, "message": "Hồ sơ đã tồn tại"}
+                RecordVersion.objects.create(
+                    record=record,
+                    kind=kind,
+                    phien_ban=record.phien_ban,
+                    trang_thai=record.trang_thai,
+                    data=data,
+                    applied=True,
+                )
+            else:
+                record = Record.objects.select_for_update().filter(ma_ho_so=data["MaHoSo"]).first()
+                if record is None:
+                    return 404, {"error_code": NOT_FOUND, "message": "Không tìm thấy hồ sơ."}
+                _receive_version(record, data, kind)
+        return 200, {"error_code": OK, "message": "Thành công."}
+
+    return idempotent(request, f"hoso/{kind}", handler)
+
+
+@portal_endpoint("hoso/create", ("POST",))
+def hoso_create(request):
+    return _write(request, "create")
+
+
+@portal_endpoint("hoso/update", ("POST",))
+def hoso_update(request):
+    return _write(request, "update")
+
+
+def _fingerprint(item: dict) -> str:
+    canonical = json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@portal_endpoint("hoso/tiendo", ("POST",))
+def hoso_tiendo(request):
+    data = json_body(request)
+    errors = validate_progress(data)
+    if errors:
+        return invalid(errors)
+
+    def handler():
+        with transaction.atomic():
+            record = Record.objects.select_for_update().filter(ma_ho_so=data["MaHoSo"]).first()
+            if record is None:
+                return 404, {"error_code": NOT_FOUND, "message": "Không tìm thấy hồ sơ."}
+            items = {_fingerprint(item): item for item in data["TienDo"]}
+            known = set(
+                ProgressStep.objects.filter(record=record, fingerprint__in=list(items)).values_list(
+                    "fingerprint", flat=True
+                )
+            )
+            new = [
+                ProgressStep(record=record, fingerprint=fp, data=item)
+                for fp, item in items.items()
+                if fp not in known
+            ]
+            ProgressStep.objects.bulk_create(new)
+            duplicates = len(data["TienDo"]) - len(new)
+            if duplicates:
+                bump("duplicate_steps", duplicates)
+        return 200, {
+            "error_code": OK,
+            "message": "Thành công.",
+            "accepted": len(new),
+            "duplicates": duplicates,
+        }
+
+    return idempotent(request, "hoso/tiendo", handler)
+
+
+@portal_endpoint("hoso/get", ("GET",))
+def hoso_detail(request, ma_ho_so: str):
+    record = Record.objects.filter(ma_ho_so=ma_ho_so).first()
+    if record is None:
+        return 404, {"error_code": NOT_FOUND, "message": "Không tìm thấy hồ sơ."}
+    history = [
+        {
+            "PhienBan": version.phien_ban,
+            "TrangThaiHoSo": version.trang_thai,
+            "kind": version.kind,
+            "received_at": version.received_at.isoformat(),
+            "applied": version.applied,
+            "stale": version.stale,
+        }
+        for version in record.versions.order_by("id")
+    ]
+    progress = [step.data for step in record.steps.order_by("id")]
+    return 200, {
+        "error_code": OK,
+        "message": "Thành công.",
+        "data": record.data,
+        "history": history,
+        "progress": progress,
+    }
+
+
+@portal_endpoint("tthc", ("GET",))
+def tthc_list(request):
+    catalogue.ensure_seeded()
+    rows = PortalProcedure.objects.order_by("ma_tthc").values_list("ma_tthc", "ten_tthc")
+    return 200, {
+        "error_code": OK,
+        "message": "Thành công.",
+        "data": [{"MaTTHC": code, "TenTTHC": name} for code, name in rows],
+    }
+
+
+# --- admin (test control) -----------------------------------------------------------------------
+
+
+def admin_endpoint(methods: tuple[str, ...]):
+    def decorate(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request):
+            if not getattr(settings, "MOCK_PORTAL_ADMIN_ENABLED", True):
+                return answer(404, "404", "Không tìm thấy.")
+            if request.method not in methods:
+                return answer(405, "405", f"Phương thức {request.method} không được hỗ trợ.")
+            try:
+                return view(request)
+            except BadBody as exc:
+                return answer(400, INVALID, str(exc), errors={"body": [str(exc)]})
+
+        return wrapper
+
+    return decorate
+
+
+def _check_fault_value(name: str, value):
+    if name in ("error_rate", "timeout_rate"):
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+        return ok, "Phải là số từ 0 đến 1."
+    if name in ("latency_ms", "timeout_sleep_ms"):
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        return ok, "Phải là số nguyên ≥ 0."
+    return isinstance(value, bool), "Phải là true hoặc false."
+
+
+@admin_endpoint(("GET", "POST"))
+def faults(request):
+    config = FaultConfig.current()
+    if request.method == "POST":
+        data = json_body(request)
+        errors: dict[str, list[str]] = {}
+        for name, value in data.items():
+            if name not in FaultConfig.FIELDS:
+                errors.setdefault(name, []).append("Tham số lỗi không tồn tại.")
+                continue
+            ok, message = _check_fault_value(name, value)
+            if not ok:
+                errors.setdefault(name, []).append(message)
+        if errors:
+            return answer(400, INVALID, "Dữ liệu không hợp lệ.", errors=errors)
+        for name, value in data.items():
+            setattr(config, name, value)
+        config.save()
+    return answer(200, OK, "Thành công.", faults=config.as_dict())
+
+
+@admin_endpoint(("POST",))
+def reset(request):
+    with transaction.atomic():
+        for model in (
+            ProgressStep,
+            RecordVersion,
+            Record,
+            Token,
+            IdempotencyKey,
+            Counter,
+            PortalProcedure,
+            FaultConfig,
+        ):
+            model.objects.all().delete()
+        FaultConfig.objects.create(pk=1)
+    return answer(200, OK, "Đã đặt lại.")
+
+
+@admin_endpoint(("GET",))
+def stats(request):
+    counters = dict(Counter.objects.values_list("name", "value"))
+    requests = {
+        name.removeprefix("requests:"): value
+        for name, value in sorted(counters.items())
+        if name.startswith("requests:")
+    }
+    injected = {
+        name.removeprefix("errors_injected:"): value
+        for name, value in sorted(counters.items())
+        if name.startswith("errors_injected:")
+    }
+    return answer(
+        200,
+        OK,
+        "Thành công.",
+        requests=requests,
+        requests_total=sum(requests.values()),
+        duplicates=counters.get("duplicates", 0),
+        stale=counters.get("stale", 0),
+        out_of_order_applied=counters.get("out_of_order_applied", 0),
+        duplicate_versions=counters.get("duplicate_versions", 0),
+        duplicate_steps=counters.get("duplicate_steps", 0),
+        create_conflicts=counters.get("create_conflicts", 0),
+        errors_injected=sum(injected.values()),
+        errors_injected_by_kind=injected,
+        records=Record.objects.count(),
+        versions=RecordVersion.objects.count(),
+        progress_steps=ProgressStep.objects.count(),
+    )

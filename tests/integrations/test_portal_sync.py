@@ -1,0 +1,198 @@
+"""Every lifecycle action reaches the (mock) national portal, in order, once — also when the
+portal is down for a while or fails a third of the calls (the embedded default: Celery eager,
+the mock portal in-process)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from dossiers import services
+from dossiers.models import Dossier
+from dossiers.models.dossier import PORTAL_STATUS
+from integrations.mockportal.models import FaultConfig
+from integrations.portal.client import reset_client
+from integrations.portal.reconcile import compare_catalogue, reconcile
+from integrations.portal.sync import key_for
+from onecua import outbox
+from onecua.models import OutboxMessage, OutboxStatus
+from tests.dossiers.conftest import applicant_data
+
+pytestmark = [pytest.mark.django_db, pytest.mark.outbox]
+
+
+@pytest.fixture(autouse=True)
+def fresh_portal(monkeypatch):
+    reset_client()
+    monkeypatch.setattr("integrations.mockportal.views._sleep", lambda seconds: None)
+    yield
+    reset_client()
+
+
+@pytest.fixture
+def act(django_capture_on_commit_callbacks):
+    """Run a service as its caller would: commit, then the after-commit delivery."""
+
+    def run(name, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return getattr(services, name)(**kwargs)
+
+    return run
+
+
+def faults(**values):
+    config, _ = FaultConfig.objects.get_or_create(pk=1)
+    for name, value in values.items():
+        setattr(config, name, value)
+    config.save()
+
+
+def portal(client, code):
+    response = client.get(f"/mock-dvcqg/hoso/{code}")
+    return response.json() if response.status_code == 200 else None
+
+
+def portal_view(code):
+    from integrations.portal.client import get_client
+
+    return get_client().lookup(code)
+
+
+def lifecycle(cast, act):
+    """Submit online and take the dossier to the returned result; returns its code."""
+    d = act(
+        "submit_online",
+        actor=cast.citizen,
+        procedure_code="1.001193",
+        applicant=applicant_data(cast),
+        summary="Đăng ký khai sinh",
+        components=[{"order": 1}],
+    )
+    act("receive", dossier=d.code, actor=cast.clerk)
+    act("assign", dossier=d.code, actor=cast.leader, assignee=cast.specialist.pk)
+    act("hand_over", dossier=d.code, actor=cast.specialist, assignee=cast.leader.pk)
+    act("approve", dossier=d.code, actor=cast.leader, e_result=True)
+    act("return_result", dossier=d.code, actor=cast.clerk, method="online")
+    return d.code
+
+
+def drain(rounds=20):
+    """What the workers and the beat sweeper would do over time: make every wait due, sweep."""
+    for _ in range(rounds):
+        pending = OutboxMessage.objects.filter(status=OutboxStatus.PENDING)
+        if not pending.exists():
+            return
+        pending.update(
+            next_attempt_at=timezone.now(), created_at=timezone.now() - timedelta(minutes=5)
+        )
+        outbox.sweep()
+
+
+def test_every_action_reaches_the_portal_in_order(cast, act):
+    code = lifecycle(cast, act)
+    view = portal_view(code)
+    assert view["data"]["TrangThaiHoSo"] == 10
+    history = [(h["PhienBan"], h["TrangThaiHoSo"]) for h in view["history"]]
+    assert history == [(1, 1), (2, 2), (3, 4), (4, 4), (5, 9), (6, 10)]
+    assert all(h["applied"] for h in view["history"])
+    assert len(view["progress"]) == 6
+    messages = OutboxMessage.objects.filter(key=key_for(Dossier.objects.get(code=code).pk))
+    assert messages.count() == 6
+    assert set(messages.values_list("status", flat=True)) == {OutboxStatus.SENT}
+
+
+def test_the_portal_down_for_a_run_of_actions_then_up(cast, act):
+    faults(down=True)
+    codes = [lifecycle(cast, act) for _ in range(3)]
+    assert OutboxMessage.objects.filter(status=OutboxStatus.SENT).count() == 0
+    assert OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count() == 18
+    faults(down=False)
+    drain()
+    for code in codes:
+        view = portal_view(code)
+        ours = Dossier.objects.get(code=code)
+        assert view["data"]["TrangThaiHoSo"] == PORTAL_STATUS[ours.status] == 10
+        assert [h["PhienBan"] for h in view["history"]] == [1, 2, 3, 4, 5, 6]  # no duplicate
+    assert not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists()
+
+
+def test_a_third_of_calls_failing_still_delivers_everything_in_order(cast, act):
+    faults(error_rate=0.3, latency_ms=50, accept_out_of_order=True)
+    codes = [lifecycle(cast, act) for _ in range(4)]
+    drain(rounds=60)
+    faults(error_rate=0, latency_ms=0)
+    for code in codes:
+        view = portal_view(code)
+        assert view["data"]["TrangThaiHoSo"] == 10
+        statuses = [h["TrangThaiHoSo"] for h in view["history"] if h["applied"]]
+        # Never 10 before 2: each version arrives after the one before it.
+        versions = [h["PhienBan"] for h in view["history"]]
+        assert versions == sorted(versions)
+        assert statuses[0] == 1 and statuses[-1] == 10
+    assert not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists()
+
+
+def test_a_revoked_token_is_renewed(cast, act):
+    from integrations.mockportal.models import Token
+
+    act(
+        "submit_online",
+        actor=cast.citizen,
+        procedure_code="1.001193",
+        applicant=applicant_data(cast),
+        summary="Hồ sơ",
+        components=[{"order": 1}],
+    )
+    Token.objects.all().delete()  # the portal forgot our session
+    code = Dossier.objects.get().code
+    act("receive", dossier=code, actor=cast.clerk)
+    assert portal_view(code)["data"]["TrangThaiHoSo"] == 2
+    assert not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists()
+
+
+def test_a_record_the_portal_refuses_is_dead_and_visible(cast, act, monkeypatch):
+    from integrations.portal import mapping
+
+    original = mapping.dossier_record
+
+    def broken(dossier, event):
+        record = original(dossier, event)
+        record["TrangThaiHoSo"] = 42
+        return record
+
+    monkeypatch.setattr(mapping, "dossier_record", broken)
+    act(
+        "submit_online",
+        actor=cast.citizen,
+        procedure_code="1.001193",
+        applicant=applicant_data(cast),
+        summary="Hồ sơ lỗi",
+        components=[{"order": 1}],
+    )
+    message = OutboxMessage.objects.get()
+    assert message.status == OutboxStatus.DEAD
+    assert "400" in message.last_error
+
+
+def test_reconciliation_resends_what_drifted(cast, act, django_capture_on_commit_callbacks):
+    from integrations.mockportal.models import Record
+
+    code = lifecycle(cast, act)
+    # The portal lost our last updates (say, it was restored from a backup).
+    record = Record.objects.get(ma_ho_so=code)
+    record.trang_thai = 4
+    record.data = {**record.data, "TrangThaiHoSo": 4}
+    record.save()
+    assert portal_view(code)["data"]["TrangThaiHoSo"] == 4
+    with django_capture_on_commit_callbacks(execute=True):
+        repaired = reconcile(hours=1)
+    assert repaired == [code]
+    assert portal_view(code)["data"]["TrangThaiHoSo"] == 10
+    assert reconcile(hours=1) == []  # nothing left to repair
+
+
+def test_catalogue_comparison_finds_differences_both_ways(cast):
+    diff = compare_catalogue()
+    # The mini catalogue has 6 procedures; the portal lists the real catalogue (minus ~1%).
+    assert diff.only_portal
+    assert len(diff.only_ours) <= 6
