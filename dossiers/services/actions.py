@@ -66,13 +66,17 @@ def receive(*, dossier, actor, note: str = "") -> Dossier:
     """Complete: receive it, start the clock, promise the return date (Mẫu 01)."""
     from .intake import record_receipt_step
 
+    change = Change(note=note)
+
     def after(d: Dossier):
         now = timezone.now()
         d.received_at = now
         d.due_at = d.original_due_at = rules.due_from(d.terms, now)
         record_receipt_step(d, actor, now)
+        change.payload = {"due_at": d.due_at.isoformat()}
 
-    return perform(dossier, actor, "receive", Change(after=after, note=note))
+    change.after = after
+    return perform(dossier, actor, "receive", change)
 
 
 def refuse_receipt(*, dossier, actor, reason: str) -> Dossier:
@@ -163,7 +167,10 @@ def supplement(*, dossier, actor, note: str = "") -> Dossier:
                 d.due_at = rules.due_from(d.terms, now)
         # The state to resume is only known once the pause is read, inside the lock.
         change.args = (pause.resume_to,)
-        change.payload = {"rule": d.terms.get("supplement_rule"), "due_at": str(d.due_at)}
+        change.payload = {
+            "rule": d.terms.get("supplement_rule"),
+            "due_at": d.due_at.isoformat() if d.due_at else None,
+        }
 
     change.before = before
     return perform(dossier, actor, "supplement", change)
@@ -232,6 +239,8 @@ def request_payment(*, dossier, actor, amount: int | None = None, note: str = ""
 def confirm_payment(*, dossier, actor, paid_online: bool = False, note: str = "") -> Dossier:
     """Paid: the clock runs again, shifted by the time it waited."""
 
+    change = Change(note=note)
+
     def before(d: Dossier):
         now = timezone.now()
         pause = _close_pause(d, actor, now)
@@ -239,13 +248,10 @@ def confirm_payment(*, dossier, actor, paid_online: bool = False, note: str = ""
             raise DomainError(_("Hồ sơ không có yêu cầu nào đang mở."), code="no_pause")
         d.due_at = rules.shifted_due(pause.due_at_when_opened, pause.opened_at, now)
         d.paid_online = d.paid_online or paid_online
+        change.payload = {"paid_online": paid_online, "due_at": d.due_at.isoformat()}
 
-    return perform(
-        dossier,
-        actor,
-        "confirm_payment",
-        Change(before=before, note=note, payload={"paid_online": paid_online}),
-    )
+    change.before = before
+    return perform(dossier, actor, "confirm_payment", change)
 
 
 def _finish(d: Dossier, actor, outcome: str, reason: str, e_result: bool) -> None:
@@ -369,6 +375,6 @@ def reschedule(*, dossier, actor, reason: str, new_due_at: datetime) -> Dossier:
             before=before,
             after=after,
             note=reason,
-            payload={"new_due_at": new_due.isoformat()},
+            payload={"due_at": new_due.isoformat()},
         ),
     )
