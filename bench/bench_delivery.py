@@ -141,6 +141,13 @@ def main() -> None:
     parser.add_argument("--outage-dossiers", type=int, default=200)
     parser.add_argument("--outage-seconds", type=float, default=60)
     parser.add_argument("--portal-workers", type=int, default=2)
+    parser.add_argument(
+        "--pool",
+        default="threads",
+        help="the worker's pool: one process either way (solo: one task at a time; threads: "
+        "--concurrency deliveries in parallel, for different dossiers)",
+    )
+    parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     exit_on_sigterm()
@@ -202,7 +209,15 @@ def main() -> None:
         redis.Redis.from_url(args.broker).flushdb()
         processes.append(
             subprocess.Popen(  # noqa: S603
-                [CELERY, "-A", "onecua", "worker", "--pool=solo", "--loglevel=WARNING"],
+                [
+                    CELERY,
+                    "-A",
+                    "onecua",
+                    "worker",
+                    f"--pool={args.pool}",
+                    f"--concurrency={args.concurrency}",
+                    "--loglevel=WARNING",
+                ],
                 cwd=ROOT,
                 env=worker_env,
                 stdout=subprocess.DEVNULL,
@@ -220,7 +235,10 @@ def main() -> None:
         seconds, sent = drain(timeout=1800)
         rate = sent / seconds if seconds else 0
         check = verify(codes)
-        print(f"Drain: {sent}/{total} sent in {seconds:.1f} s = {rate:.0f} messages/s (1 worker)")
+        print(
+            f"Drain: {sent}/{total} sent in {seconds:.1f} s = {rate:.0f} messages/s "
+            f"(1 worker process, pool {args.pool} × {args.concurrency})"
+        )
 
         # Outage: a second backlog, the portal down for a while, then up.
         settings.OUTBOX_AUTODELIVER = False
@@ -268,6 +286,8 @@ def main() -> None:
                 "backlog_messages": total,
                 "drain_seconds": seconds,
                 "messages_per_second": rate,
+                "pool": args.pool,
+                "concurrency": args.concurrency,
                 "check": check,
                 "outage_seconds": args.outage_seconds,
                 "outage_messages": outage_total,
