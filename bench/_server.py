@@ -75,7 +75,6 @@ class Gunicorn:
         threads: int = 1,
         env: dict | None = None,
         cwd: Path = ROOT,
-        app: str = "onecua.wsgi:application",
     ):
         if not 1 <= workers <= 16 or not 1 <= threads <= 64:
             raise ValueError("workers must be 1..16 and threads 1..64")
@@ -99,9 +98,7 @@ class Gunicorn:
             sys.executable,
             "-m",
             "gunicorn",
-            app,
-            "--pythonpath",
-            str(Path(__file__).resolve().parent),
+            "onecua.wsgi:application",
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",

@@ -20,10 +20,9 @@ then times `--requests` sequential requests per request kind against gunicorn on
 (default database settings: persistent connections), client side, and a mixed run from
 `--concurrency` threads.
 
-`--reuse` skips the creation and generation (use a database kept by an earlier `--keep`).
-`--try-indexes` then creates the proposed indexes (docs/performance.md) on the throw-away
-database and measures again (before/after). The database is dropped at the end unless --keep,
-gunicorn always stopped. All traffic goes to 127.0.0.1 only; every loop is bounded.
+`--reuse` skips the creation and generation (use a database kept by an earlier `--keep`). The
+database is dropped at the end unless --keep, gunicorn always stopped. All traffic goes to
+127.0.0.1 only; every loop is bounded.
 """
 
 from __future__ import annotations
@@ -66,16 +65,6 @@ REQUESTS = {
     "page 2 (default)": ("next", ""),
     "page 2 (open)": ("next", "open=true"),
 }
-# Indexes proposed after reading the plans (docs/performance.md), tried with --try-indexes: the
-# running dossiers (clock running: received, processing) of one agency in queue order, for
-# `?status=received&status=processing`, `?overdue=true` and `?due_soon=true`.
-RUNNING = "WHERE status IN ('received', 'processing')"
-PROPOSED_INDEXES = [
-    "CREATE INDEX IF NOT EXISTS bench_recv_running_q ON dossiers_dossier "
-    f"(receiving_agency_id, queue_at) {RUNNING}",
-    "CREATE INDEX IF NOT EXISTS bench_handle_running_q ON dossiers_dossier "
-    f"(handling_agency_id, queue_at) {RUNNING}",
-]
 PASSWORD = os.environ.get("ONECUA_DEMO_PASSWORD", "onecua-demo")
 INDEX_RE = re.compile(
     r"(?:Index Scan|Index Only Scan)(?: Backward)? using (\S+)|Bitmap Index Scan on (\S+)"
@@ -101,18 +90,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--target-p50-ms", type=float, default=15.0)
     parser.add_argument("--target-p95-ms", type=float, default=50.0)
     parser.add_argument("--reuse", action="store_true", help="use the database as it is")
-    parser.add_argument(
-        "--try-indexes", action="store_true", help="also measure with the proposed indexes"
-    )
-    parser.add_argument(
-        "--try-patches",
-        action="store_true",
-        help="also measure with the proposed code changes applied in memory "
-        "(bench/_queue_patch_wsgi.py), after the indexes",
-    )
-    parser.add_argument(
-        "--only-proposals", action="store_true", help="skip the as-committed measurement"
-    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args(argv)
     args.server = parse_server(args.server)
@@ -324,23 +301,16 @@ def mixed(port: int, work: list[tuple[str, str]], concurrency: int) -> dict:
     return {**latency_stats(latencies, wall), "errors": len(errors), "error_samples": errors[:5]}
 
 
-def measure(args, accounts: dict, label: str, patched: bool = False) -> dict:
-    """EXPLAIN every request kind in process, then time them over HTTP. With `patched`, both
-    run with the code changes of bench/_queue_patch_wsgi.py applied in memory."""
+def measure(args, accounts: dict, label: str) -> dict:
+    """EXPLAIN every request kind in process, then time them over HTTP."""
     from django.db import connections
 
-    saved = None
-    if patched:
-        import _queue_patch_wsgi
-
-        saved = _queue_patch_wsgi.patch()
     out: dict = {"explain": {}, "http": {}, "first_page_codes": {}}
     server = Gunicorn(
         args.database_url,
         worker_class=args.server["worker_class"],
         workers=args.server["workers"],
         threads=args.server["threads"],
-        app="_queue_patch_wsgi:application" if patched else "onecua.wsgi:application",
     )
     try:
         server.wait_ready()
@@ -385,8 +355,6 @@ def measure(args, accounts: dict, label: str, patched: bool = False) -> dict:
             )
     finally:
         server.stop()
-        if saved is not None:
-            _queue_patch_wsgi.unpatch(saved)
     return out
 
 
@@ -440,26 +408,7 @@ def main(argv=None) -> int:
         from django.db import connections
 
         connections.close_all()
-        if not args.only_proposals:
-            results["measurements"]["as committed"] = measure(args, accounts, "as committed")
-        if args.try_indexes:
-            import psycopg
-
-            with psycopg.connect(args.database_url, autocommit=True) as conn:
-                start = time.perf_counter()
-                for statement in PROPOSED_INDEXES:
-                    conn.execute(statement)
-                conn.execute("ANALYZE dossiers_dossier")
-                results["proposed_indexes"] = {
-                    "statements": PROPOSED_INDEXES,
-                    "build_s": time.perf_counter() - start,
-                }
-            results["measurements"]["proposed indexes"] = measure(
-                args, accounts, "proposed indexes"
-            )
-        if args.try_patches:
-            label = "indexes + code changes" if args.try_indexes else "code changes"
-            results["measurements"][label] = measure(args, accounts, label, patched=True)
+        results["measurements"]["HEAD"] = measure(args, accounts, "HEAD")
     finally:
         from django.db import connections
 
@@ -491,14 +440,6 @@ def main(argv=None) -> int:
                 ]
             )
     results["verdict"] = verdicts
-    labels = list(results["measurements"])
-    if len(labels) > 1:
-        base = results["measurements"][labels[0]]["first_page_codes"]
-        for label in labels[1:]:
-            other = results["measurements"][label]["first_page_codes"]
-            same = {key: other.get(key) == codes for key, codes in base.items()}
-            results.setdefault("same_first_pages", {})[label] = same
-            print(f"First pages identical to {labels[0]!r} under {label!r}: {all(same.values())}")
     print()
     print(table(HEADERS, rows))
     print(

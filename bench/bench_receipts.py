@@ -12,7 +12,9 @@ For each gunicorn set-up (`--servers`, e.g. `sync:4,gthread:2x8`) and each sprea
 gunicorn on 127.0.0.1:<free port> (default database settings: persistent connections), warms
 it up, then runs `--clients` threads, each with one keep-alive http.client connection and its
 own token, each sending POST /api/v1/counter/intake/ (a complete dossier for a real published
-procedure, a new citizen applicant, all the procedure's components handed in) back to back,
+procedure, a new citizen applicant, every component of the procedure declared and handed
+in — an undeclared component counts as not provided, and a missing mandatory one is a 400)
+back to back,
 until `--requests` receipts in all or `--duration` seconds, whichever comes first. Every
 request is one transaction (the service's) and its latency is timed on the client side.
 
@@ -58,6 +60,10 @@ from _server import Client, Gunicorn, exit_on_sigterm, latency_stats, parse_serv
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/onecua_bench_receipts"
 ENDPOINT = "/api/v1/counter/intake/"
 CODE_RE = re.compile(r"^(?P<agency>.+)-(?P<day>\d{6})-(?P<number>\d{4,})$")
+OUTBOX_OFF_ENV = {
+    "DJANGO_SETTINGS_MODULE": "_settings_outbox_off",
+    "PYTHONPATH": str(Path(__file__).resolve().parent),
+}
 HEADERS = ["gunicorn, centres", "receipts", "wall s", "receipts/s", "p50", "p95", "p99", "max"]
 HEADERS += ["errors", "codes ok", "verdict"]
 
@@ -74,9 +80,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--servers",
-        default="sync:2,sync:3,gthread:2x8",
+        default="sync:2,gthread:2x8",
         help="gunicorn set-ups, comma-separated: sync:N (N sync workers) or gthread:WxT "
-        "(default: sync:2,sync:3,gthread:2x8)",
+        "(default: sync:2,gthread:2x8)",
     )
     parser.add_argument(
         "--spreads",
@@ -99,6 +105,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--target-p95-ms", type=float, default=100.0, help="p95 target (default 100 ms)"
     )
+    parser.add_argument(
+        "--profile-rounds",
+        type=int,
+        default=100,
+        help="in-process intakes timed phase by phase, then as many under cProfile "
+        "(default 100; 0 skips)",
+    )
+    parser.add_argument(
+        "--outbox",
+        choices=["off", "eager"],
+        default="off",
+        help="off (default): the outbox row is written but not delivered (a worker's job in "
+        "production; bench/_settings_outbox_off.py); eager: the settings' default without a "
+        "broker, delivery to the mock portal inside each request",
+    )
     parser.add_argument("--seed", type=int, default=20261123, help="random seed")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args(argv)
@@ -112,6 +133,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "duration": (1, 300),
         "warmup": (0, 1_000),
         "procedures": (1, 500),
+        "profile_rounds": (0, 2_000),
     }
     for name, (low, high) in limits.items():
         if not low <= getattr(args, name) <= high:
@@ -298,38 +320,264 @@ def last_dossier_id() -> int:
     return Dossier.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def in_process_profile(token_user_id: int, body: dict, rounds: int = 20) -> dict:
-    """One intake through Django's test client in this process: SQL statements and the time of
-    the whole view, SQL included (persistent connection), median of `rounds`."""
+def in_process_profile(token: str, bodies: Bodies, rounds: int = 100) -> dict:
+    """Intakes through Django's test client in this process, token authentication as over HTTP
+    (persistent connection, no gunicorn, no client threads):
+
+    * `rounds` timed requests, each split into phases by wrapping, in this process only, the
+      functions the request goes through: token authentication, input validation (`is_valid`),
+      the `counter_intake` service, serialising the response (`.data` of the list serializer
+      and of the slip), rendering JSON; "rest of the view" is parsing the body, re-reading the
+      dossier and building the slip's dict; "rest of the request" is Django's middleware and
+      DRF's dispatch. SQL time (round trips, from an execute wrapper) is counted per phase;
+    * then `rounds` more under cProfile: the functions with the most own time.
+    """
+    import cProfile
+    import pstats
+
     from django.db import connection
     from django.test import Client as DjangoClient
-    from django.test.utils import CaptureQueriesContext
+    from rest_framework import authentication, renderers
+    from rest_framework import serializers as drf
 
-    from onecua.models import User
+    from dossiers import services
+    from dossiers.api import serializers as s
+    from dossiers.api import views
 
-    client = DjangoClient(SERVER_NAME="127.0.0.1")
-    client.force_login(User.objects.get(pk=token_user_id))
-    times = []
-    statements = None
-    for n in range(rounds):
-        data = json.loads(json.dumps(body))
-        data["applicant"]["personal_id"] = f"0299{n:08d}"
-        with CaptureQueriesContext(connection) as queries:
+    client = DjangoClient(SERVER_NAME="127.0.0.1", HTTP_AUTHORIZATION=f"Token {token}")
+    state = {"phase": "rest of the request"}
+    wall: dict[str, float] = defaultdict(float)
+    sql: dict[str, float] = defaultdict(float)
+    statements: dict[str, int] = defaultdict(int)
+
+    def timed(name, function):
+        def wrapper(*args, **kwargs):
+            outer, state["phase"] = state["phase"], name
             start = time.perf_counter()
-            response = client.post(ENDPOINT, data, content_type="application/json")
-            times.append((time.perf_counter() - start) * 1000)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                wall[name] += time.perf_counter() - start
+                state["phase"] = outer
+
+        return wrapper
+
+    def sql_timer(execute, sql_text, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql_text, params, many, context)
+        finally:
+            sql[state["phase"]] += time.perf_counter() - start
+            statements[state["phase"]] += 1
+
+    data_property = drf.Serializer.data
+    patches = [
+        (authentication.TokenAuthentication, "authenticate_credentials"),
+        (s.IntakeSerializer, "is_valid"),
+        (services, "counter_intake"),
+        (views.CounterIntakeView, "post"),
+        (renderers.JSONRenderer, "render"),
+    ]
+    names = {
+        "authenticate_credentials": "token authentication",
+        "is_valid": "validation (is_valid)",
+        "counter_intake": "service counter_intake",
+        "post": "view",
+        "render": "JSON rendering",
+    }
+    saved = [(owner, attr, owner.__dict__.get(attr)) for owner, attr in patches]
+    serialise = property(timed("serialising (.data)", data_property.fget))
+
+    def post() -> float:
+        body = bodies.next()
+        start = time.perf_counter()
+        response = client.post(ENDPOINT, body, content_type="application/json")
+        elapsed = time.perf_counter() - start
         if response.status_code != 201:
             raise RuntimeError(
                 f"in-process intake: HTTP {response.status_code}: {response.content[:300]!r}"
             )
-        statements = [q["sql"] for q in queries.captured_queries]
-    times.sort()
-    return {
-        "median_ms": times[len(times) // 2],
-        "min_ms": times[0],
-        "sql_statements": len(statements or []),
-        "sql": [s[:160] for s in statements or []],
+        return elapsed
+
+    for _ in range(5):  # warm-up: imports, caches, prepared plans
+        post()
+    totals = []
+    try:
+        for owner, attr in patches:
+            setattr(owner, attr, timed(names[attr], getattr(owner, attr)))
+        s.DossierListSerializer.data = serialise
+        s.ReceiptSlipSerializer.data = serialise
+        with connection.execute_wrapper(sql_timer):
+            for _ in range(rounds):
+                totals.append(post())
+    finally:
+        for owner, attr, original in saved:
+            if original is None:
+                delattr(owner, attr)
+            else:
+                setattr(owner, attr, original)
+        del s.DossierListSerializer.data
+        del s.ReceiptSlipSerializer.data
+
+    total = sum(totals)
+    inner = {k: v for k, v in wall.items() if k != "view"}
+    view_other = wall["view"] - sum(
+        inner[k] for k in ("validation (is_valid)", "service counter_intake", "serialising (.data)")
+    )
+    phases = {
+        "token authentication": inner.get("token authentication", 0),
+        "validation (is_valid)": inner.get("validation (is_valid)", 0),
+        "service counter_intake": inner.get("service counter_intake", 0),
+        "rest of the view (parse body, re-read dossier, slip dict)": view_other,
+        "serialising (.data)": inner.get("serialising (.data)", 0),
+        "JSON rendering": inner.get("JSON rendering", 0),
     }
+    phases["rest of the request (middleware, DRF dispatch)"] = total - sum(phases.values())
+    sql_by_phase = {
+        "rest of the view (parse body, re-read dossier, slip dict)": sql.get("view", 0),
+        "rest of the request (middleware, DRF dispatch)": sql.get("rest of the request", 0),
+    }
+    count_by_phase = {
+        "rest of the view (parse body, re-read dossier, slip dict)": statements.get("view", 0),
+        "rest of the request (middleware, DRF dispatch)": statements.get("rest of the request", 0),
+    }
+    for name in phases:
+        sql_by_phase.setdefault(name, sql.get(name, 0))
+        count_by_phase.setdefault(name, statements.get(name, 0))
+    split = {
+        name: {
+            "ms": 1000 * value / rounds,
+            "share": value / total,
+            "sql_ms": 1000 * sql_by_phase[name] / rounds,
+            "sql_statements": count_by_phase[name] / rounds,
+        }
+        for name, value in phases.items()
+    }
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        for _ in range(rounds):
+            post()
+    finally:
+        profiler.disable()
+    stats = pstats.Stats(profiler)
+    profiled_total = sum(row[2] for row in stats.stats.values())  # own time of everything
+    top = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:20]
+    top_own = [
+        {
+            "function": f"{Path(filename).name}:{line} {function}" if filename != "~" else function,
+            "calls_per_request": row[1] / rounds,
+            "own_ms_per_request": 1000 * row[2] / rounds,
+            "share": row[2] / profiled_total,
+        }
+        for (filename, line, function), row in top
+    ]
+    root = str(ROOT)
+    ours = [
+        (key, row)
+        for key, row in stats.stats.items()
+        if key[0].startswith(root) and "/bench/" not in key[0] and "/.venv/" not in key[0]
+    ]
+    ours.sort(key=lambda item: item[1][3], reverse=True)
+    top_cumulative = [
+        {
+            "function": f"{Path(filename).relative_to(root)}:{line} {function}",
+            "calls_per_request": row[1] / rounds,
+            "cumulative_ms_per_request": 1000 * row[3] / rounds,
+            "share": row[3] / profiled_total,
+        }
+        for (filename, line, function), row in ours[:20]
+    ]
+    by_package: dict[str, float] = defaultdict(float)
+    for (filename, _line, _function), row in stats.stats.items():
+        by_package[package_of(filename)] += row[2]
+    packages = {
+        name: {"own_ms_per_request": 1000 * own / rounds, "share": own / profiled_total}
+        for name, own in sorted(by_package.items(), key=lambda item: item[1], reverse=True)
+    }
+    totals.sort()
+    return {
+        "rounds": rounds,
+        "median_ms": 1000 * totals[len(totals) // 2],
+        "mean_ms": 1000 * total / rounds,
+        "sql_ms_per_request": 1000 * sum(sql.values()) / rounds,
+        "sql_statements": sum(statements.values()) / rounds,
+        "split": split,
+        "profile_top_own_time": top_own,
+        "profile_by_package": packages,
+        "profile_project_cumulative": top_cumulative,
+    }
+
+
+PACKAGES = [
+    ("psycopg", "psycopg (sending SQL, waiting for PostgreSQL)"),
+    ("django/db/models/sql", "django ORM: SQL compiler"),
+    ("django/db", "django ORM: models, querysets, fields"),
+    ("django/test", "django test client (not in a real request)"),
+    ("django", "django: other (middleware, request, utils)"),
+    ("rest_framework", "DRF (serializers, fields, views)"),
+    ("/dossiers/", "onecua code (dossiers)"),
+    ("/onecua/", "onecua code (onecua)"),
+    ("/procedures/", "onecua code (procedures)"),
+]
+
+
+def package_of(filename: str) -> str:
+    if filename == "~":
+        return "builtins (C)"
+    for needle, name in PACKAGES:
+        if needle in filename:
+            return name
+    return "other (stdlib, json, …)"
+
+
+def print_profile(profile: dict) -> None:
+    print(
+        f"One intake in process (test client, token, persistent connection): "
+        f"{profile['median_ms']:.1f} ms median, {profile['mean_ms']:.1f} ms mean, "
+        f"{profile['sql_statements']:.0f} SQL statements ({profile['sql_ms_per_request']:.1f} ms "
+        "in SQL round trips)"
+    )
+    rows = [
+        [
+            name,
+            f"{v['ms']:.1f}",
+            f"{100 * v['share']:.0f} %",
+            f"{v['sql_ms']:.1f}",
+            f"{v['sql_statements']:.0f}",
+        ]
+        for name, v in profile["split"].items()
+    ]
+    print(table(["phase (mean per intake)", "ms", "share", "SQL ms", "SQL stmts"], rows))
+    print("\ncProfile, own time (profiler overhead inflates Python-heavy functions):")
+    rows = [
+        [
+            row["function"][:90],
+            f"{row['calls_per_request']:.0f}",
+            f"{row['own_ms_per_request']:.2f}",
+            f"{100 * row['share']:.1f} %",
+        ]
+        for row in profile["profile_top_own_time"]
+    ]
+    print(table(["function", "calls/req", "own ms/req", "share"], rows))
+    rows = [
+        [name, f"{v['own_ms_per_request']:.2f}", f"{100 * v['share']:.1f} %"]
+        for name, v in profile["profile_by_package"].items()
+    ]
+    print()
+    print(table(["cProfile own time by package", "ms/req", "share"], rows))
+    rows = [
+        [
+            row["function"][:90],
+            f"{row['calls_per_request']:.1f}",
+            f"{row['cumulative_ms_per_request']:.2f}",
+            f"{100 * row['share']:.1f} %",
+        ]
+        for row in profile["profile_project_cumulative"]
+    ]
+    print()
+    print(table(["project function (cumulative)", "calls/req", "ms/req", "share"], rows))
 
 
 # --- HTTP side --------------------------------------------------------------------------------
@@ -433,6 +681,7 @@ def main(argv=None) -> int:
             "warmup": args.warmup,
             "seed": args.seed,
             "db_connections": "settings default (persistent, DB_CONN_MAX_AGE=60)",
+            "outbox": args.outbox,
         },
         "runs": [],
     }
@@ -440,6 +689,10 @@ def main(argv=None) -> int:
     server = None
     try:
         bootstrap_django(args.database_url)
+        if args.outbox == "off":
+            from django.conf import settings
+
+            settings.OUTBOX_AUTODELIVER = False  # as bench/_settings_outbox_off.py
         results["setup"] = seed()
         from procedures.models import Agency, AgencyKind
 
@@ -467,15 +720,11 @@ def main(argv=None) -> int:
         results["procedures"] = [p["code"] for p in procedures]
         bodies = Bodies(procedures, units, args.seed)
 
-        from onecua.models import User
-
-        officer = User.objects.get(username="quay01")
-        results["in_process"] = in_process_profile(officer.pk, bodies.next())
-        print(
-            f"One intake in process (test client, persistent connection): "
-            f"{results['in_process']['median_ms']:.1f} ms median, "
-            f"{results['in_process']['sql_statements']} SQL statements"
-        )
+        if args.profile_rounds:
+            results["in_process"] = in_process_profile(
+                tokens["one"][0], bodies, args.profile_rounds
+            )
+            print_profile(results["in_process"])
         from django.db import connections
 
         connections.close_all()
@@ -487,6 +736,7 @@ def main(argv=None) -> int:
                     worker_class=spec["worker_class"],
                     workers=spec["workers"],
                     threads=spec["threads"],
+                    env=OUTBOX_OFF_ENV if args.outbox == "off" else None,
                 )
                 try:
                     server.wait_ready()
@@ -498,6 +748,7 @@ def main(argv=None) -> int:
                     load = os.getloadavg()[0]
                     run = fire(server.port, tokens[spread], bodies, args.requests, args.duration)
                     after = pg_stat_snapshot()
+                    load_after = os.getloadavg()[0]
                 finally:
                     server.stop()
                     server = None
@@ -519,6 +770,7 @@ def main(argv=None) -> int:
                     "spread": spread,
                     "agencies": len(agency_ids[spread]),
                     "load_average_before": load,
+                    "load_average_after": load_after,
                     **run,
                     "commits": after["xact_commit"] - before["xact_commit"],
                     "rollbacks": after["xact_rollback"] - before["xact_rollback"],
@@ -531,7 +783,8 @@ def main(argv=None) -> int:
                 if run["n"]:
                     print(
                         f"[{spec['label']} / {spread}: {len(agency_ids[spread])} centre(s), load "
-                        f"{load:.1f}] {run['n']} receipts in {run['wall_s']:.1f} s = "
+                        f"{load:.1f} -> {load_after:.1f}] {run['n']} receipts in "
+                        f"{run['wall_s']:.1f} s = "
                         f"{run['rps']:.0f}/s; p50 {run['p50_ms']:.0f} ms, p95 "
                         f"{run['p95_ms']:.0f} ms, p99 {run['p99_ms']:.0f} ms, max "
                         f"{run['max_ms']:.0f} ms; {run['errors']} errors; codes ok: "

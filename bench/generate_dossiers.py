@@ -32,6 +32,10 @@ Distribution (seeded by --seed, so two runs give the same data):
   day in submission order, after any number already given (DossierSequence), which is then
   raised to the last number used, so the services keep numbering without a clash.
 
+* dossiers in `supplement_requested` were asked during processing
+  (`supplement_asked_in_processing`) and have a `supplement_deadline` ≈ 4–21 days after
+  receipt (some already passed).
+
 No events, step runs, components or pauses are generated (the work queue does not read them).
 """
 
@@ -239,6 +243,7 @@ INSERT INTO dossiers_dossier (
     code, procedure_id, terms, applicant_id, channel, receiving_agency_id, handling_agency_id,
     summary, status, assignee_id, submitted_at, received_at, due_at, original_due_at,
     finished_at, returned_at, return_method, outcome, outcome_reason, reschedule_count,
+    supplement_asked_at_receipt, supplement_asked_in_processing, supplement_deadline,
     is_digitised, is_reused, has_e_result, paid_online, vneid_verified, created_by_id,
     updated_at
 )
@@ -262,6 +267,11 @@ SELECT a.code || '-' || to_char(n.local_day, 'YYMMDD') || '-'
             ELSE '' END,
        CASE WHEN n.status IN ('not_received', 'stopped') THEN 'Hồ sơ không hợp lệ' ELSE '' END,
        0,
+       -- A supplement requested during processing (the only kind that leaves the dossier
+       -- in supplement_requested): 15 working days to answer, about 21 calendar days.
+       false, n.status = 'supplement_requested',
+       CASE WHEN n.status = 'supplement_requested'
+            THEN n.received_at + interval '21 days' * (0.2 + 0.8 * n.u_done) END,
        n.channel = 1 OR n.u_flags < 0.8, n.u_flags < 0.3,
        n.status IN ('result_ready', 'returned') AND n.u_flags < 0.5,
        n.u_flags < 0.2, n.channel = 2 AND n.u_flags < 0.7, NULL,
