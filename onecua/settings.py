@@ -250,6 +250,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A broker that is down must not hold a dossier action for long: the outbox row is already
+# committed and the sweeper will deliver it, so give up publishing the wake-up quickly.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "onecua.sweep_outbox", "schedule": 60.0},
     "portal-reconcile": {"task": "integrations.portal_reconcile", "schedule": 900.0},

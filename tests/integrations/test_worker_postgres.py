@@ -1,0 +1,516 @@
+"""The portal sync with real processes: PostgreSQL, Redis as the Celery broker, a real Celery
+worker and the mock national portal (DVCQG) served by its own process (issue 4, section 4).
+
+Each test starts, as subprocesses sharing this test run's database: the mock portal
+(`manage.py run_mock_portal`) and a prefork Celery worker (CELERY_BROKER_URL on a Redis database
+of its own, PORTAL_BASE_URL at the mock, quick backoff). The test process drives dossiers through
+the services with real commits; `on_commit` sends real tasks to Redis. Then it compares what the
+mock stored (its tables are in the same database) with our dossiers and events.
+
+- every lifecycle action of several dossiers reaches the portal process in order, once;
+- the portal down during a run of actions, then up: the retries deliver everything;
+- a worker killed with SIGKILL mid-delivery, a new one started: nothing lost (the in-flight task
+  stays unacked in Redis until the visibility timeout; the sweeper, as beat runs it, covers it);
+- the broker unreachable at commit time, and queued wake-ups lost (Redis restarted without
+  persistence): the sweeper task, run by the worker, delivers what was committed;
+- 30% of the portal's calls failing plus latency: everything delivered, in order per dossier.
+
+Skipped unless the database is PostgreSQL and Redis answers. Every wait is bounded; every
+subprocess is stopped (its whole process group) whatever happens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+import requests
+from django.conf import settings as django_settings
+from django.db import connection
+from django.utils import timezone
+from kombu import pools as kombu_pools
+
+from dossiers import services
+from dossiers.models import Dossier
+from dossiers.models.dossier import PORTAL_STATUS
+from integrations.mockportal.models import Counter, Record
+from integrations.portal import mapping
+from onecua import outbox
+from onecua.celery import app as celery_app
+from onecua.models import OutboxMessage, OutboxStatus
+from tests.dossiers.conftest import applicant_data, build_cast
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKER_DB = 13  # a Redis database only these tests use (the test cache uses REDIS_URL's)
+WAIT = 60.0  # seconds: the upper bound of any one wait, never reached when all is well
+ACTIONS = 6  # events (outbox messages, portal versions) in one lifecycle
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.outbox,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+        reason="needs PostgreSQL: the worker and the mock portal are other processes sharing "
+        "the test database (set DATABASE_URL=postgresql://…)",
+    ),
+]
+
+
+# --- helpers -------------------------------------------------------------------------------------
+def redis_base() -> tuple[str, int]:
+    parts = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
+    return parts.hostname or "127.0.0.1", parts.port or 6379
+
+
+def broker_url() -> str:
+    host, port = redis_base()
+    return f"redis://{host}:{port}/{BROKER_DB}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url_for_tests() -> str:
+    s = connection.settings_dict
+    user = quote(s.get("USER") or "", safe="")
+    password = quote(s.get("PASSWORD") or "", safe="")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = s.get("HOST") or "127.0.0.1"
+    port = s.get("PORT") or 5432
+    return f"postgresql://{credentials}{host}:{port}/{quote(s['NAME'], safe='')}"
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = WAIT, every=0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(every)
+
+
+def use_broker(url: str) -> None:
+    """Point this process's Celery app at `url` (dropping the pooled connections)."""
+    celery_app.conf.broker_url = url
+    # Kombu keeps producer pools per broker address, process-wide: a pooled producer may hold
+    # a connection closed earlier. Close every pool and forget them.
+    kombu_pools.reset()
+    pool, celery_app._pool = celery_app._pool, None
+    if pool is not None:
+        with contextlib.suppress(Exception):  # a dead broker's connections may not close
+            pool.force_close_all()
+    amqp = celery_app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
+
+
+class Proc:
+    """A subprocess in its own process group, its output in a log file."""
+
+    def __init__(self, name: str, argv: list[str], env: dict, log: Path):
+        self.name = name
+        self.log = log
+        with log.open("ab") as out:
+            self.popen = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                argv,
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.output().splitlines()[-lines:])
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (the worker's pool children too)."""
+        self._signal(signal.SIGKILL)
+        self.popen.wait(timeout=10)
+
+    def stop(self, timeout: float = 15) -> None:
+        """SIGTERM (a warm shutdown), then SIGKILL; then make sure no child is left."""
+        if self.alive():
+            self._signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self._signal(signal.SIGKILL)
+                self.popen.wait(timeout=10)
+        self._signal(signal.SIGKILL)  # orphans of the group, if any
+
+    def _signal(self, sig) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, sig)
+
+
+class Stack:
+    """The mock portal and Celery workers of one test."""
+
+    def __init__(self, tmp: Path, redis_client):
+        self.tmp = tmp
+        self.redis = redis_client
+        self.db_url = database_url_for_tests()
+        self.port = free_port()
+        self.portal_url = f"http://127.0.0.1:{self.port}/mock-dvcqg/"
+        self.portal: Proc | None = None
+        self.workers: list[Proc] = []
+
+    def env(self, **extra) -> dict:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"REDIS_URL", "CELERY_BROKER_URL", "PORTAL_BASE_URL"}
+            and not k.startswith("PYTEST")
+        }
+        env.update(
+            DJANGO_SETTINGS_MODULE="onecua.settings",
+            DATABASE_URL=self.db_url,
+            PYTHONUNBUFFERED="1",
+            LOG_LEVEL="INFO",
+            **extra,
+        )
+        return env
+
+    # --- the mock portal ----------------------------------------------------------------------
+    def start_portal(self) -> None:
+        self.portal = Proc(
+            "portal",
+            [sys.executable, "manage.py", "run_mock_portal", "--port", str(self.port)],
+            self.env(),
+            self.tmp / "portal.log",
+        )
+
+        def answers():
+            if not self.portal.alive():
+                pytest.fail(f"the mock portal exited:\n{self.portal.tail()}")
+            try:
+                return requests.get(self.portal_url + "_faults", timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_until(answers, "the mock portal to answer", timeout=30)
+
+    def faults(self, **values) -> None:
+        response = requests.post(self.portal_url + "_faults", json=values, timeout=10)
+        assert response.status_code == 200, response.text
+
+    # --- workers ------------------------------------------------------------------------------
+    def start_worker(self) -> Proc:
+        number = len(self.workers) + 1
+        env = self.env(
+            CELERY_BROKER_URL=broker_url(),
+            PORTAL_BASE_URL=self.portal_url,
+            OUTBOX_BACKOFF_BASE="0.2",
+            OUTBOX_BACKOFF_MAX="2",
+            # Retries here come every 2 s at most (600 s in production): allow as many attempts
+            # as production's 12 would cover in time, so that no message dies of bad luck.
+            OUTBOX_MAX_ATTEMPTS="200",
+        )
+        worker = Proc(
+            f"worker{number}",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "onecua",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=2",
+                "--loglevel=INFO",
+                "-Q",
+                "celery",
+                "-n",
+                f"onecua-test-{uuid.uuid4().hex[:8]}-{number}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            env,
+            self.tmp / f"worker{number}.log",
+        )
+        self.workers.append(worker)
+
+        def ready():
+            if not worker.alive():
+                pytest.fail(f"the worker exited:\n{worker.tail()}")
+            return " ready." in worker.output()
+
+        wait_until(ready, "the Celery worker to be ready", timeout=30)
+        return worker
+
+    def stop_all(self) -> None:
+        for proc in [*self.workers, self.portal]:
+            if proc is not None:
+                proc.stop()
+
+    def logs(self) -> str:
+        procs = [p for p in [self.portal, *self.workers] if p is not None]
+        return "\n".join(f"--- {p.name} ---\n{p.tail()}" for p in procs)
+
+
+@pytest.fixture
+def broker(settings):
+    """Redis database BROKER_DB, empty; this process sends real tasks there on commit."""
+    import redis
+
+    host, port = redis_base()
+    client = redis.Redis(host=host, port=port, db=BROKER_DB, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"needs Redis at {host}:{port} as the Celery broker ({exc})")
+    client.flushdb()
+    previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # read by outbox.schedule()
+    celery_app.conf.task_always_eager = False
+    use_broker(broker_url())
+    try:
+        yield client
+    finally:
+        celery_app.conf.task_always_eager = previous[1]
+        use_broker(previous[0])
+        client.flushdb()
+        client.close()
+
+
+@pytest.fixture
+def stack(broker, transactional_db, tmp_path):
+    """The mock portal, started; workers are started by the tests. Everything is stopped before
+    the database is flushed."""
+    world = Stack(tmp_path, broker)
+    try:
+        world.start_portal()
+        yield world
+    finally:
+        world.stop_all()
+        print(world.logs())  # pytest shows it only for a failing test
+
+
+@pytest.fixture
+def cast(transactional_db):
+    return build_cast()
+
+
+# --- dossiers and checks --------------------------------------------------------------------
+def lifecycle(cast) -> str:
+    """Submit online and take the dossier to the returned result (six committed actions)."""
+    d = services.submit_online(
+        actor=cast.citizen,
+        procedure_code="1.001193",
+        applicant=applicant_data(cast),
+        summary="Đăng ký khai sinh",
+        components=[{"order": 1}],
+    )
+    services.receive(dossier=d.code, actor=cast.clerk)
+    services.assign(dossier=d.code, actor=cast.leader, assignee=cast.specialist.pk)
+    services.hand_over(dossier=d.code, actor=cast.specialist, assignee=cast.leader.pk)
+    services.approve(dossier=d.code, actor=cast.leader, e_result=True)
+    services.return_result(dossier=d.code, actor=cast.clerk, method="online")
+    return d.code
+
+
+def outbox_counts() -> dict[str, int]:
+    counts = dict.fromkeys(OutboxStatus.values, 0)
+    for status in OutboxMessage.objects.values_list("status", flat=True):
+        counts[status] += 1
+    return counts
+
+
+def wait_delivered(stack: Stack, total: int, *, timeout: float = WAIT, sweep_every=None) -> float:
+    """Wait until the `total` messages are all sent (failing at once on a dead one). With
+    `sweep_every`, run the sweeper from here that often, as beat would (no grace period).
+    Returns the seconds waited."""
+    start = last_sweep = time.monotonic()
+
+    def done():
+        nonlocal last_sweep
+        counts = outbox_counts()
+        if counts[OutboxStatus.DEAD]:
+            dead = list(OutboxMessage.objects.filter(status=OutboxStatus.DEAD)[:3])
+            pytest.fail(f"dead messages: {[m.last_error for m in dead]}\n{stack.logs()}")
+        if sweep_every and time.monotonic() - last_sweep >= sweep_every:
+            outbox.sweep(grace_seconds=0)
+            last_sweep = time.monotonic()
+        return counts[OutboxStatus.SENT] == total and sum(counts.values()) == total
+
+    try:
+        wait_until(done, f"{total} messages delivered", timeout=timeout)
+    except pytest.fail.Exception:
+        print(outbox_counts(), stack.logs())
+        raise
+    return time.monotonic() - start
+
+
+def counters() -> dict[str, int]:
+    return dict(Counter.objects.values_list("name", "value"))
+
+
+def assert_portal_matches(codes: list[str]) -> None:
+    """At the portal, each dossier has every version 1..n once, applied, in order, with the
+    status of each event; its current record is what our mapping says now; its progress steps
+    are ours, in order, once. Nothing stale or duplicated was applied."""
+    assert Record.objects.count() == len(codes)
+    for code in codes:
+        dossier = Dossier.objects.get(code=code)
+        events = list(dossier.events.order_by("id"))
+        assert len(events) == ACTIONS
+        record = Record.objects.get(ma_ho_so=code)
+        history = list(record.versions.order_by("id").values_list("phien_ban", "trang_thai"))
+        assert history == [(n, PORTAL_STATUS[e.to_status]) for n, e in enumerate(events, 1)]
+        assert not record.versions.filter(applied=False).exists()
+        assert record.phien_ban == len(events)
+        assert record.trang_thai == PORTAL_STATUS[dossier.status] == 10
+        assert record.data == mapping.dossier_record(dossier, events[-1])
+        steps = list(record.steps.order_by("id").values_list("data", flat=True))
+        assert steps == [mapping.progress_step(dossier, e) for e in events]
+    seen = counters()
+    for name in ("stale", "out_of_order_applied", "duplicate_versions", "duplicate_steps"):
+        assert seen.get(name, 0) == 0, (name, seen)
+    assert not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists()
+
+
+def worker_delivered(worker: Proc) -> int:
+    return worker.output().count("Task onecua.deliver_outbox_key[")
+
+
+# --- the tests -----------------------------------------------------------------------------------
+def test_every_action_reaches_the_portal_process_in_order(stack, cast):
+    worker = stack.start_worker()
+    codes = [lifecycle(cast) for _ in range(3)]
+    wait_delivered(stack, total=3 * ACTIONS)
+    assert_portal_matches(codes)
+    # Delivered by the worker process over HTTP, never by this process.
+    assert worker_delivered(worker) > 0
+    assert counters().get("requests:hoso/create") == 3
+    assert counters().get("duplicates", 0) == 0  # no call was even repeated
+
+
+def test_portal_down_for_a_run_of_actions_then_up(stack, cast):
+    stack.start_worker()
+    stack.faults(down=True)
+    codes = [lifecycle(cast) for _ in range(3)]
+    # The worker tried, was refused, and keeps retrying with backoff.
+    wait_until(
+        lambda: OutboxMessage.objects.filter(attempts__gte=2).count() >= 3,
+        "retries while the portal is down",
+    )
+    assert outbox_counts()[OutboxStatus.SENT] == 0
+    assert not Record.objects.exists()
+    stack.faults(down=False)
+    wait_delivered(stack, total=3 * ACTIONS)  # the retries alone, no sweeper
+    assert_portal_matches(codes)
+    assert counters().get("errors_injected:503", 0) > 0
+
+
+def test_worker_killed_mid_delivery_then_restarted(stack, cast, broker):
+    worker = stack.start_worker()
+    stack.faults(latency_ms=500)  # each call takes half a second: kill while calls are in flight
+    codes = [lifecycle(cast) for _ in range(4)]
+    total = 4 * ACTIONS
+    wait_until(
+        lambda: outbox_counts()[OutboxStatus.SENT] >= 3,
+        "the first deliveries",
+    )
+    worker.kill()
+    counts = outbox_counts()
+    assert 0 < counts[OutboxStatus.SENT] < total, counts
+    # acks_late: the tasks the worker had taken are still unacknowledged in Redis (they would
+    # come back only after the visibility timeout, an hour).
+    assert broker.hlen("unacked") >= 1
+    # Nobody delivers now.
+    time.sleep(1)
+    assert outbox_counts()[OutboxStatus.SENT] == counts[OutboxStatus.SENT]
+
+    stack.faults(latency_ms=20)
+    stack.start_worker()
+    # The new worker takes the wake-ups still queued; the sweeper (beat) those the dead worker
+    # held.
+    waited = wait_delivered(stack, total=total, sweep_every=2)
+    assert_portal_matches(codes)
+    print(
+        f"killed with {counts[OutboxStatus.SENT]}/{total} sent; recovered in {waited:.1f}s; "
+        f"portal replays (idempotency): {counters().get('duplicates', 0)}"
+    )
+
+
+def test_broker_unreachable_at_commit_then_the_sweeper_delivers(stack, cast):
+    from onecua.tasks import sweep_outbox
+
+    worker = stack.start_worker()
+    use_broker(f"redis://127.0.0.1:{free_port()}/{BROKER_DB}")  # nothing listens there
+    started = time.monotonic()
+    codes = [lifecycle(cast) for _ in range(2)]
+    commits = time.monotonic() - started
+    total = 2 * ACTIONS
+    use_broker(broker_url())
+    # Every change committed, with its message; no wake-up reached the worker.
+    time.sleep(1)
+    assert outbox_counts() == {"pending": total, "sent": 0, "dead": 0}
+    assert not OutboxMessage.objects.filter(attempts__gt=0).exists()
+    assert worker_delivered(worker) == 0
+    assert commits < 30, f"commits took {commits:.1f}s with the broker down"
+    print(f"{total} commits with the broker unreachable: {commits:.1f}s")
+
+    # Beat's sweeper, run by the worker, once the messages are past its grace period.
+    OutboxMessage.objects.update(created_at=timezone.now() - timedelta(minutes=1))
+    sweep_outbox.apply_async()
+    wait_delivered(stack, total=total)
+    assert_portal_matches(codes)
+
+
+def test_queued_wakeups_lost_with_redis_then_the_sweeper_delivers(stack, cast, broker):
+    from onecua.tasks import sweep_outbox
+
+    # No worker yet: the wake-ups wait in Redis…
+    codes = [lifecycle(cast) for _ in range(2)]
+    total = 2 * ACTIONS
+    assert broker.llen("celery") == total
+    # …and are lost, as when this Redis (no persistence) restarts.
+    broker.flushdb()
+    worker = stack.start_worker()
+    time.sleep(1.5)
+    assert outbox_counts()[OutboxStatus.PENDING] == total
+    assert worker_delivered(worker) == 0
+
+    OutboxMessage.objects.update(created_at=timezone.now() - timedelta(minutes=1))
+    sweep_outbox.apply_async()
+    wait_delivered(stack, total=total)
+    assert_portal_matches(codes)
+
+
+def test_a_third_of_calls_failing_with_latency_still_delivers_in_order(stack, cast):
+    stack.start_worker()
+    # Out-of-order versions would be applied (and counted): none must arrive.
+    stack.faults(error_rate=0.3, latency_ms=50, accept_out_of_order=True)
+    codes = [lifecycle(cast) for _ in range(4)]
+    wait_delivered(stack, total=4 * ACTIONS, timeout=90)
+    stack.faults(error_rate=0, latency_ms=0)
+    assert_portal_matches(codes)
+    assert counters().get("errors_injected:500", 0) > 0
+    assert OutboxMessage.objects.filter(attempts__gt=1).exists()  # retries happened
