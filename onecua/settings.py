@@ -185,7 +185,7 @@ if not DEBUG and env_bool("HTTPS", False):
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "onecua.api.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -206,6 +206,8 @@ REST_FRAMEWORK = {
     # REMOTE_ADDR, or by that many X-Forwarded-For hops: never by a header the client writes.
     "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
 }
+# API tokens expire this many hours after login (a working day plus margin).
+API_TOKEN_HOURS = float(os.environ.get("API_TOKEN_HOURS", "12"))
 # Public tracking: wrong "last 4 digits" answers allowed per dossier code per hour.
 ONECUA_TRACK_FAILURES_PER_CODE = int(os.environ.get("ONECUA_TRACK_FAILURES_PER_CODE", "10"))
 SPECTACULAR_SETTINGS = {

@@ -14,6 +14,8 @@ from rest_framework.views import APIView
 
 from onecua.errors import DomainError
 
+from .tokens import is_expired
+
 
 class LoginThrottle(AnonRateThrottle):
     scope = "login"
@@ -76,7 +78,11 @@ class LoginView(APIView):
         # What a session login would do: axes resets the failure count, Django records
         # last_login.
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        token, _created = Token.objects.get_or_create(user=user)
+        # One token per account, shared by its devices; an expired one is replaced.
+        token = Token.objects.filter(user=user).first()
+        if token is None or is_expired(token):
+            Token.objects.filter(user=user).delete()
+            token = Token.objects.create(user=user)
         return Response({"token": token.key, "user": MeSerializer(user).data})
 
 

@@ -202,3 +202,42 @@ def test_missing_fields_are_named(api, officer, body, fields):
 def test_a_malformed_login_body_is_a_400_problem(api, officer):
     response = api.post(LOGIN, '{"username": ', content_type="application/json")
     assert_problem(response, 400)
+
+
+def test_a_token_expires(api, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from onecua.models import User
+
+    user = User.objects.create_user("hethan", password="a-long-test-password")
+    token = Token.objects.create(user=user)
+    settings.API_TOKEN_HOURS = 12
+    Token.objects.filter(pk=token.pk).update(created=timezone.now() - timedelta(hours=13))
+    response = api.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+    assert not Token.objects.filter(pk=token.pk).exists()
+
+
+def test_logging_in_after_expiry_gives_a_new_token(api, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from onecua.models import User
+
+    User.objects.create_user("moi", password="a-long-test-password")
+    first = api.post(
+        "/api/v1/auth/login/", {"username": "moi", "password": "a-long-test-password"}
+    ).json()["token"]
+    Token.objects.filter(key=first).update(created=timezone.now() - timedelta(hours=13))
+    second = api.post(
+        "/api/v1/auth/login/", {"username": "moi", "password": "a-long-test-password"}
+    ).json()["token"]
+    assert second != first
+    me = api.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Token {second}")
+    assert me.status_code == 200
