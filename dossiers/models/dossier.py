@@ -113,6 +113,11 @@ def supplement_request_in_time(dossier) -> bool:
     return timezone.now() <= window_ends
 
 
+def internal_step_left(dossier) -> bool:
+    """hand_over needs a next internal step (not the return of the result)."""
+    return dossier.next_step_role not in ("", "return")
+
+
 def supplement_in_time(dossier) -> bool:
     """The applicant supplements within the window they were given; after it, the agency
     stops the dossier."""
@@ -184,6 +189,9 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         _("đã yêu cầu bổ sung khi xử lý"), default=False
     )
     supplement_deadline = models.DateTimeField(_("hạn bổ sung hồ sơ"), null=True, blank=True)
+    # The role of the next step of the frozen process not yet started ("" when none): kept by
+    # the services so that `available_actions` needs no query per dossier.
+    next_step_role = models.CharField(_("bước tiếp theo"), max_length=16, blank=True)
     # Flags the indicators count (issue: indicators).
     is_digitised = models.BooleanField(_("đã số hóa"), default=False)
     is_reused = models.BooleanField(_("có tái sử dụng dữ liệu"), default=False)
@@ -313,7 +321,13 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     def assign(self):
         """Phân công xử lý."""
 
-    @transition(field=status, source=S.PROCESSING, target=None, permission=perm.can_hand_over)
+    @transition(
+        field=status,
+        source=S.PROCESSING,
+        target=None,
+        conditions=[internal_step_left],
+        permission=perm.can_hand_over,
+    )
     def hand_over(self):
         """Chuyển bước xử lý (phiếu kiểm soát, Mẫu 06)."""
 

@@ -22,6 +22,7 @@ from .. import permissions as perm
 from ..labels import action_label
 from ..models import Dossier, Event, StepRun, StepTiming
 from ..models.dossier import (
+    internal_step_left,
     never_rescheduled,
     not_yet_due,
     supplement_in_time,
@@ -49,6 +50,10 @@ CONDITION_ERRORS: dict[Callable, tuple[str, str]] = {
     supplement_request_in_time: (
         "supplement_window_closed",
         gettext_lazy("Đã quá 3 ngày làm việc kể từ ngày tiếp nhận: không thể yêu cầu bổ sung."),
+    ),
+    internal_step_left: (
+        "no_next_step",
+        gettext_lazy("Không còn bước xử lý nội bộ nào: hãy phê duyệt hoặc từ chối."),
     ),
     supplement_in_time: (
         "supplement_deadline_passed",
@@ -152,6 +157,7 @@ def perform(dossier_ref, actor, action: str, change: Change | None = None) -> Do
             ) from exc
         if change.after:
             change.after(dossier)
+        note_next_step(dossier)
         try:
             dossier.save()
         except ConcurrentTransition as exc:
@@ -213,6 +219,12 @@ def close_step(dossier: Dossier, now, note: str = "") -> StepRun | None:
             run.note = note
         run.save(update_fields=["finished_at", "timing", "note"])
     return run
+
+
+def note_next_step(dossier: Dossier) -> None:
+    """Keep `next_step_role` in step with the step runs."""
+    step = next_step(dossier)
+    dossier.next_step_role = step["role"] if step else ""
 
 
 def next_step(dossier: Dossier, *, role: str | None = None) -> dict | None:

@@ -29,7 +29,7 @@ from ..models import (
     ReturnMethod,
     StepRun,
 )
-from .core import record_event, timing_of
+from .core import note_next_step, record_event, timing_of
 
 
 def snapshot_terms(procedure: Procedure) -> dict:
@@ -226,6 +226,8 @@ def submit_online(
             created_by=actor,
         )
         _save_with_components(dossier, components, at_counter=False)
+        note_next_step(dossier)
+        dossier.save(update_fields=["next_step_role"])
         record_event(dossier, "submit", actor, note=summary)
     return dossier
 
@@ -297,6 +299,8 @@ def counter_intake(
                 errors={"components": missing},
             )
         record_receipt_step(dossier, actor, now)
+        note_next_step(dossier)
+        dossier.save(update_fields=["next_step_role"])
         record_event(dossier, "intake", actor, note=summary, payload={"due_at": due.isoformat()})
     return dossier
 

@@ -456,9 +456,11 @@ def test_hand_over_moves_to_the_next_step_then_runs_out_of_steps(cast):
     assert steps[3]["finished_at"] is None
 
     # Only the return step is left: the leader decides instead of handing over.
+    assert "hand_over" not in body["available_actions"]
     again = post(cast, cast.leader, dossier.code, "hand_over", {"assignee": cast.leader.pk})
-    assert again.status_code == 400, again.json()
+    assert again.status_code == 409, again.json()
     assert again.json()["code"] == "no_next_step"
+    assert {"approve", "refuse"} <= set(again.json()["allowed_actions"])
     assert Event.objects.filter(dossier=dossier, action="hand_over").count() == 1
 
 
