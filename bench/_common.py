@@ -164,3 +164,18 @@ def write_results(name: str, payload: dict) -> Path:
     }
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n")
     return path
+
+
+def seed() -> dict:
+    """Migrate and load the province (no demo accounts); returns the timings."""
+    import time
+
+    from django.core.management import call_command
+
+    start = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    migrate = time.perf_counter() - start
+    start = time.perf_counter()
+    with open(os.devnull, "w") as sink:
+        call_command("seed_all", no_demo=True, stdout=sink, stderr=sink)
+    return {"migrate_s": migrate, "seed_all_s": time.perf_counter() - start}

@@ -52,6 +52,7 @@ from _common import (
     machine,
     print_machine,
     recreate_database,
+    seed,
     table,
     write_results,
 )
@@ -143,18 +144,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 # --- Database side ----------------------------------------------------------------------------
-
-
-def seed() -> dict:
-    from django.core.management import call_command
-
-    start = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
-    migrate = time.perf_counter() - start
-    start = time.perf_counter()
-    with open(os.devnull, "w") as sink:
-        call_command("seed_all", no_demo=True, stdout=sink, stderr=sink)
-    return {"migrate_s": migrate, "seed_all_s": time.perf_counter() - start}
 
 
 def provincial_centre():

@@ -27,10 +27,7 @@ import json
 import os
 import random
 import re
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -48,9 +45,11 @@ from _common import (
     percentile,
     print_machine,
     recreate_database,
+    seed,
     table,
     write_results,
 )
+from _server import Gunicorn
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/onecua_bench_search"
 ENDPOINT = "/api/v1/procedures/"
@@ -176,18 +175,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 # --- Database side ----------------------------------------------------------------------------
-
-
-def seed() -> dict:
-    from django.core.management import call_command
-
-    start = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
-    migrate = time.perf_counter() - start
-    start = time.perf_counter()
-    with open(os.devnull, "w") as sink:
-        call_command("seed_all", no_demo=True, stdout=sink, stderr=sink)
-    return {"migrate_s": migrate, "seed_all_s": time.perf_counter() - start}
 
 
 def published_count() -> int:
@@ -360,80 +347,6 @@ def serializer_only(rounds: int = 5) -> dict:
 # --- HTTP side --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Gunicorn:
-    def __init__(self, database_url: str, workers: int, mode: str):
-        self.port = free_port()
-        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
-            prefix="bench-gunicorn-", suffix=".log", delete=False
-        )
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "onecua.settings",
-            "DATABASE_URL": database_url,
-            "DEBUG": "0",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "LOG_LEVEL": "WARNING",
-            **MODES[mode],
-        }
-        for name in ("CELERY_BROKER_URL", "REDIS_URL", *(set().union(*MODES.values()))):
-            if name not in MODES[mode]:
-                env.pop(name, None)
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "onecua.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
-            "--timeout",
-            "60",
-            "--log-level",
-            "warning",
-        ]
-        self.process = subprocess.Popen(  # noqa: S603
-            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({self.process.returncode}):\n{self.tail()}")
-            try:
-                status, _ = get(self.port, {"q": "dat"})
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.25)
-        raise RuntimeError(f"gunicorn did not answer within {timeout:.0f} s:\n{self.tail()}")
-
-    def tail(self) -> str:
-        self.log.flush()
-        return Path(self.log.name).read_text(errors="replace")[-3000:]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
-        Path(self.log.name).unlink(missing_ok=True)
-
-
 def get(port: int, params: dict, conn: http.client.HTTPConnection | None = None):
     own = conn is None
     conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -565,9 +478,9 @@ def run_dataset(args, label: str, rng: random.Random, results: dict) -> None:
 
     connections.close_all()
     for mode in args.modes:
-        server = Gunicorn(args.database_url, args.workers, mode)
+        server = Gunicorn(args.database_url, workers=args.workers, env=MODES[mode])
         try:
-            server.wait_ready()
+            server.wait_ready(ENDPOINT + "?q=dat")
             run: dict = {}
             if "sanity" not in data:
                 data["sanity"] = first_pages(server.port, [*SANITY, *EXPLAIN_QUERIES[1:]])
