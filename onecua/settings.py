@@ -170,10 +170,47 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
+
+
+def _documents_storage() -> dict:
+    """Where uploaded files, scans and e-results live. Local files under MEDIA_ROOT by default;
+    ONECUA_DOCUMENTS_STORAGE=s3 switches to an S3-compatible service (django-storages), configured
+    by the usual AWS_* variables (AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY, AWS_S3_REGION_NAME)."""
+    kind = os.environ.get("ONECUA_DOCUMENTS_STORAGE", "local").strip().lower()
+    if kind == "s3":
+        options = {
+            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", "onecua-documents"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "location": os.environ.get("ONECUA_DOCUMENTS_PREFIX", "documents"),
+        }
+        for option, variable in (
+            ("endpoint_url", "AWS_S3_ENDPOINT_URL"),
+            ("region_name", "AWS_S3_REGION_NAME"),
+            ("access_key", "AWS_ACCESS_KEY_ID"),
+            ("secret_key", "AWS_SECRET_ACCESS_KEY"),
+        ):
+            if os.environ.get(variable):
+                options[option] = os.environ[variable]
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    if kind != "local":
+        raise ValueError("ONECUA_DOCUMENTS_STORAGE must be 'local' or 's3'")
+    return {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT / "documents", "base_url": None},
+    }
+
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Never served as static media: every download goes through a view that checks permissions.
+    "documents": _documents_storage(),
 }
+# Uploads (issue 5): larger files are refused with 413; types are judged by content (415).
+ONECUA_UPLOAD_MAX_BYTES = int(os.environ.get("ONECUA_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 
 # --- Security (production) ----------------------------------------------------------------------
 if not DEBUG and env_bool("HTTPS", False):
@@ -310,3 +347,20 @@ LOGGING = {
 # Lockout is by username only on purpose: a service centre's counters share one public IP, and
 # locking that IP would lock the whole centre out. (axes.W006 warns about exactly this choice.)
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Public address of this system, for links printed on paper (QR codes on slips and e-results).
+ONECUA_PUBLIC_BASE_URL = os.environ.get("ONECUA_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip(
+    "/"
+)
+
+# --- Digital signatures of e-results (onecua/signing.py) ---------------------------------------
+# PEM files. The embedded default is a local test CA made by `manage.py make_signing_ca` (run by
+# `scripts/dev.sh run`) in var/signing/; production points these at the agency's real key and
+# certificate (and the national root CA as trust root).
+SIGNING_DIR = Path(os.environ.get("ONECUA_SIGNING_DIR", VAR_DIR / "signing"))
+ONECUA_SIGNING_KEY = os.environ.get("ONECUA_SIGNING_KEY", str(SIGNING_DIR / "signer.key.pem"))
+ONECUA_SIGNING_CERT = os.environ.get("ONECUA_SIGNING_CERT", str(SIGNING_DIR / "signer.pem"))
+ONECUA_SIGNING_KEY_PASSPHRASE = os.environ.get("ONECUA_SIGNING_KEY_PASSPHRASE", "")
+# Intermediate certificates to embed with the signature (comma-separated paths).
+ONECUA_SIGNING_CHAIN = env_list("ONECUA_SIGNING_CHAIN", str(SIGNING_DIR / "ca.pem"))
+# The roots a signature must chain to, to count as trusted (comma-separated paths).
+ONECUA_SIGNING_TRUST_ROOTS = env_list("ONECUA_SIGNING_TRUST_ROOTS", str(SIGNING_DIR / "ca.pem"))
