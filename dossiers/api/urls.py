@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -10,5 +10,7 @@ urlpatterns = [
     path("counter/intake/", views.CounterIntakeView.as_view(), name="counter-intake"),
     path("counter/receipts/<str:code>/", views.ReceiptSlipView.as_view(), name="counter-receipt"),
     path("track/", views.TrackView.as_view(), name="track"),
+    path("", include("dossiers.api.form_urls")),
+    path("", include("dossiers.api.document_urls")),
     *router.urls,
 ]

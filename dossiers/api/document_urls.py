@@ -1,0 +1,3 @@
+"""URLs of files, the citizen's data store and e-result verification."""
+
+urlpatterns: list = []

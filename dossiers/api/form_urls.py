@@ -1,0 +1,3 @@
+"""URLs of the official forms as PDFs (Mẫu 01–07)."""
+
+urlpatterns: list = []
