@@ -23,6 +23,8 @@ ACTION_LABELS = {
     "withdraw": pgettext_lazy("action", "Rút hồ sơ"),
     "stop": pgettext_lazy("action", "Dừng xử lý"),
     "reschedule": pgettext_lazy("action", "Xin lỗi và hẹn lại ngày trả kết quả"),
+    "attach_file": pgettext_lazy("action", "Đính kèm tệp"),
+    "digitise": pgettext_lazy("action", "Số hóa thành phần hồ sơ"),
 }
 
 

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -9,6 +10,7 @@ from ..models import (
     Applicant,
     ApplicantKind,
     Channel,
+    ComponentFile,
     Dossier,
     DossierComponent,
     Event,
@@ -78,7 +80,14 @@ class ComponentInputSerializer(StrictInputMixin, serializers.Serializer):
     originals = serializers.IntegerField(min_value=0, max_value=99, required=False)
     copies = serializers.IntegerField(min_value=0, max_value=99, required=False)
     content = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    reused = serializers.BooleanField(default=False)
+    store_document = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text=_(
+            "Mã giấy tờ trong kho dữ liệu của chủ hồ sơ, thay cho việc nộp lại "
+            "(chỉ với thành phần cho phép tái sử dụng)"
+        ),
+    )
 
 
 class SubmitSerializer(StrictInputMixin, serializers.Serializer):
@@ -140,7 +149,10 @@ class PaymentConfirmSerializer(StrictInputMixin, serializers.Serializer):
 
 class ApproveSerializer(StrictInputMixin, serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    e_result = serializers.BooleanField(default=False, help_text=_("Kết quả điện tử"))
+    e_result = serializers.BooleanField(
+        default=True,
+        help_text=_("Phát hành kết quả điện tử có ký số (mặc định); false: chỉ bản giấy"),
+    )
 
 
 class ReturnSerializer(StrictInputMixin, serializers.Serializer):
@@ -174,7 +186,34 @@ class ApplicantSerializer(serializers.ModelSerializer):
         ]
 
 
+class ComponentFileSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="file.id")
+    name = serializers.CharField(source="file.name")
+    content_type = serializers.CharField(source="file.content_type")
+    size = serializers.IntegerField(source="file.size")
+    sha256 = serializers.CharField(source="file.sha256")
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ComponentFile
+        fields = [
+            "id",
+            "name",
+            "content_type",
+            "size",
+            "sha256",
+            "source",
+            "added_at",
+            "download_url",
+        ]
+
+    def get_download_url(self, attachment) -> str:
+        return reverse("file-download", kwargs={"file_id": attachment.file_id})
+
+
 class DossierComponentSerializer(serializers.ModelSerializer):
+    files = ComponentFileSerializer(many=True, read_only=True)
+
     class Meta:
         model = DossierComponent
         fields = [
@@ -187,6 +226,8 @@ class DossierComponentSerializer(serializers.ModelSerializer):
             "content",
             "is_reused",
             "is_digitised",
+            "store_document",
+            "files",
         ]
 
 

@@ -1,7 +1,5 @@
 """The dossier API: citizens submit and follow; officials work their queue and act."""
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -16,8 +14,8 @@ from rest_framework.views import APIView
 from onecua.errors import NotFound
 from onecua.pagination import OrderedCursorPagination
 
-from .. import selectors, services
-from ..models import Dossier, Event, StepRun
+from .. import selectors, services, tracking
+from ..models import ComponentFile, Dossier, DossierComponent, Event, StepRun
 from . import serializers as s
 from .filters import DossierFilter
 
@@ -28,7 +26,12 @@ class TrackThrottle(AnonRateThrottle):
 
 def _detail_queryset(queryset):
     return selectors.with_related(queryset).prefetch_related(
-        "components",
+        Prefetch(
+            "components",
+            queryset=DossierComponent.objects.prefetch_related(
+                Prefetch("files", queryset=ComponentFile.objects.select_related("file"))
+            ),
+        ),
         "pauses",
         Prefetch(
             "events",
@@ -234,35 +237,10 @@ class TrackView(APIView):
     def get(self, request):
         query = s.TrackQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        code = query.validated_data["code"]
-        # The last 4 digits have 10,000 values: limit wrong guesses per dossier code too, so
-        # that spreading requests over many addresses does not help.
-        failures_key = f"track-failures:{code}"
-        if cache.get(failures_key, 0) >= settings.ONECUA_TRACK_FAILURES_PER_CODE:
-            raise Throttled(detail=_("Tra cứu sai quá nhiều lần; vui lòng thử lại sau."))
-        dossier = selectors.track_public(code, query.validated_data["id4"])
+        try:
+            dossier = tracking.lookup(query.validated_data["code"], query.validated_data["id4"])
+        except tracking.TooManyAttempts:
+            raise Throttled(detail=_("Tra cứu sai quá nhiều lần; vui lòng thử lại sau.")) from None
         if dossier is None:
-            cache.add(failures_key, 0, timeout=3600)
-            try:
-                cache.incr(failures_key)
-            except ValueError:  # expired in between
-                cache.set(failures_key, 1, timeout=3600)
             raise NotFound()
-        steps = dossier.step_runs.filter(finished_at__isnull=False).order_by("started_at", "id")
-        return Response(
-            s.TrackSerializer(
-                {
-                    "code": dossier.code,
-                    "procedure_name": dossier.terms.get("procedure_name", ""),
-                    "status": dossier.status,
-                    "status_display": dossier.get_status_display(),
-                    "received_at": dossier.received_at,
-                    "due_at": dossier.due_at,
-                    "finished_at": dossier.finished_at,
-                    "steps_done": [
-                        {"name": r.name, "finished_at": r.finished_at, "timing": r.timing}
-                        for r in steps
-                    ],
-                }
-            ).data
-        )
+        return Response(s.TrackSerializer(tracking.public_view(dossier)).data)

@@ -1,6 +1,14 @@
 """The cases: a dossier (hồ sơ) from submission to returned result, and its records."""
 
 from .applicant import Applicant, ApplicantKind
+from .documents import (
+    ComponentFile,
+    EResult,
+    FileSource,
+    StoredFile,
+    StoreDocument,
+    StoreDocumentKind,
+)
 from .dossier import Channel, Dossier, DossierStatus, Outcome, ReturnMethod
 from .records import (
     DossierComponent,
@@ -16,15 +24,21 @@ __all__ = [
     "Applicant",
     "ApplicantKind",
     "Channel",
+    "ComponentFile",
     "Dossier",
     "DossierComponent",
     "DossierSequence",
     "DossierStatus",
+    "EResult",
     "Event",
+    "FileSource",
     "Outcome",
     "Pause",
     "PauseKind",
     "ReturnMethod",
     "StepRun",
     "StepTiming",
+    "StoreDocument",
+    "StoreDocumentKind",
+    "StoredFile",
 ]

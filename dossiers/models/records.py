@@ -21,6 +21,15 @@ class DossierComponent(models.Model):
     content = models.TextField(_("nội dung kê khai"), blank=True)
     is_reused = models.BooleanField(_("lấy từ kho dữ liệu"), default=False)
     is_digitised = models.BooleanField(_("đã số hóa"), default=False)
+    # The document of the applicant's data store this component reuses, if any.
+    store_document = models.ForeignKey(
+        "dossiers.StoreDocument",
+        verbose_name=_("giấy tờ tái sử dụng"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reuses",
+    )
 
     class Meta:
         verbose_name = _("thành phần hồ sơ")

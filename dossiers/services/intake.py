@@ -29,6 +29,7 @@ from ..models import (
     ReturnMethod,
     StepRun,
 )
+from . import documents
 from .core import note_next_step, record_event, timing_of
 
 
@@ -131,10 +132,11 @@ def _create_applicant(data: dict, account=None) -> Applicant:
     return applicant
 
 
-def _components(dossier: Dossier, procedure: Procedure, declared: list[dict], at_counter: bool):
+def _components(dossier: Dossier, procedure: Procedure, declared: list[dict]):
     """The procedure's required components, with what the applicant declared or handed in."""
     by_order = {item["order"]: item for item in declared if "order" in item}
     rows = []
+    reuse = {}  # component order -> store document id
     required = list(procedure.components.order_by("order"))
     for component in required:
         # Only what is declared counts as handed in: an unlisted component is missing.
@@ -151,10 +153,17 @@ def _components(dossier: Dossier, procedure: Procedure, declared: list[dict], at
                 originals=item.get("originals", component.originals),
                 copies=item.get("copies", component.copies),
                 content=item.get("content", ""),
-                is_reused=bool(item.get("reused", False)) and component.reusable,
-                is_digitised=at_counter and provided,
             )
         )
+        if item.get("store_document") not in (None, ""):
+            if not component.reusable:
+                raise DomainError(
+                    _("Thành phần “%(name)s” không được lấy từ kho dữ liệu.")
+                    % {"name": component.name},
+                    code="component_not_reusable",
+                    errors={"components": [_("Thành phần này không cho phép tái sử dụng.")]},
+                )
+            reuse[component.order] = item["store_document"]
     if by_order:
         raise DomainError(
             _("Thành phần hồ sơ không có trong thủ tục: %(orders)s.")
@@ -163,17 +172,27 @@ def _components(dossier: Dossier, procedure: Procedure, declared: list[dict], at
             errors={"components": [_("Số thứ tự thành phần không hợp lệ.")]},
         )
     DossierComponent.objects.bulk_create(rows)
-    return rows
+    return rows, reuse
 
 
-def _save_with_components(dossier: Dossier, declared: list[dict] | None, *, at_counter: bool):
-    """Give the new dossier its code, save it, and record its components."""
+def _save_with_components(
+    dossier: Dossier, declared: list[dict] | None, *, actor, store_owners: set[str]
+) -> list[DossierComponent]:
+    """Give the new dossier its code, save it, record its components, and take the components
+    the applicant reuses from the data store."""
     dossier.code = codes.new_code(dossier.receiving_agency, dossier.submitted_at)
     dossier.save()
-    rows = _components(dossier, dossier.procedure, declared or [], at_counter=at_counter)
-    if any(r.is_reused for r in rows):
-        dossier.is_reused = True
-        dossier.save(update_fields=["is_reused"])
+    rows, reuse = _components(dossier, dossier.procedure, declared or [])
+    if reuse:
+        by_order = {c.order: c for c in dossier.components.filter(order__in=list(reuse))}
+        for order, document_id in reuse.items():
+            documents.reuse_document(
+                by_order[order], document_id, owner_ids=store_owners, actor=actor
+            )
+        rows = list(dossier.components.all())
+    changed = documents.refresh_flags(dossier)
+    if changed:
+        dossier.save(update_fields=changed)
     return rows
 
 
@@ -225,7 +244,12 @@ def submit_online(
             vneid_verified=False,
             created_by=actor,
         )
-        _save_with_components(dossier, components, at_counter=False)
+        _save_with_components(
+            dossier,
+            components,
+            actor=actor,
+            store_owners={actor.personal_id} if actor.personal_id else set(),
+        )
         note_next_step(dossier)
         dossier.save(update_fields=["next_step_role"])
         record_event(dossier, "submit", actor, note=summary)
@@ -287,10 +311,14 @@ def counter_intake(
             due_at=due,
             original_due_at=due,
             return_method=return_method,
-            is_digitised=True,
             created_by=actor,
         )
-        rows = _save_with_components(dossier, components, at_counter=True)
+        rows = _save_with_components(
+            dossier,
+            components,
+            actor=actor,
+            store_owners={applicant_row.identifier} if applicant_row.identifier else set(),
+        )
         missing = [r.name for r in rows if r.mandatory and not r.provided]
         if missing:
             raise DomainError(

@@ -251,7 +251,8 @@ def test_counter_filed_dossier_is_created_directly_in_received(cast, clock):
     assert response.json()["receipt"]["due_at"] == body["due_at"]
     saved = Dossier.objects.get(code=body["code"])
     assert saved.original_due_at == saved.due_at
-    assert saved.is_digitised is True
+    # Digitised only once the counter scans the papers (issue 5).
+    assert saved.is_digitised is False
     events = Event.objects.filter(dossier__code=body["code"])
     assert [(e.action, e.from_status, e.to_status, e.actor_id) for e in events] == [
         ("intake", "", "received", cast.clerk.pk)
