@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "procedures",
     "dossiers",
     "integrations",
+    "indicators",
     # A mock of the national portal (DVCQG), served under /mock-dvcqg/ (and alone by
     # `manage.py run_mock_portal`): the default target of the portal sync.
     "integrations.mockportal",
@@ -238,6 +239,7 @@ REST_FRAMEWORK = {
         "login": os.environ.get("THROTTLE_LOGIN", "30/min"),
         "track": os.environ.get("THROTTLE_TRACK", "30/min"),
         "calendar": os.environ.get("THROTTLE_CALENDAR", "120/min"),
+        "verify": os.environ.get("THROTTLE_VERIFY", "60/min"),
     },
     # How many proxies stand in front of the app (1 behind nginx). Clients are identified by
     # REMOTE_ADDR, or by that many X-Forwarded-For hops: never by a header the client writes.

@@ -12,6 +12,8 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("mock-dvcqg/", include("integrations.mockportal.urls")),
+    # Public pages (tracking, e-result verification): no login.
+    path("", include("dossiers.public_urls")),
 ]
 
 handler400 = errors.bad_request
