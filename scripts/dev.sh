@@ -57,6 +57,8 @@ seed() {
   "$PY" manage.py migrate --noinput
   say "Loading units, agencies, the working-day calendar, the catalogue and demo accounts"
   "$PY" manage.py seed_all
+  say "Making the local test CA and signing certificate for e-results (var/signing/, kept if present)"
+  "$PY" manage.py make_signing_ca
 }
 
 pg_reachable() {

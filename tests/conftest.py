@@ -6,6 +6,9 @@ from procedures.catalogue.files import CatalogueFile
 from procedures.catalogue.importer import import_catalogue
 from procedures.seed import seed_agencies, seed_units
 
+# Every test signs e-results with, and trusts, one local test CA made per session.
+pytest_plugins = ["tests.signing_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar():
@@ -101,7 +104,13 @@ def row(code, name, field_code, *, level="commune", service_level="full", days=3
 
 
 MINI = [
-    row("1.001193", "Thủ tục đăng ký khai sinh", "HO_TICH", days=1),
+    row(
+        "1.001193",
+        "Thủ tục đăng ký khai sinh",
+        "HO_TICH",
+        days=1,
+        result_name="Giấy khai sinh (bản điện tử)",
+    ),
     row(
         "1.000110",
         "Thủ tục đăng ký khai sinh có yếu tố nước ngoài tại khu vực biên giới",
@@ -109,7 +118,17 @@ MINI = [
         days=15,
         service_level="partial",
     ),
-    row("1.000656", "Thủ tục đăng ký khai tử", "HO_TICH", days=1),
+    row(
+        "1.000656",
+        "Thủ tục đăng ký khai tử",
+        "HO_TICH",
+        days=1,
+        components=[
+            {"name": "Tờ khai theo mẫu", "originals": 1, "copies": 0},
+            # Reusable from the applicant's data store (issue 5).
+            {"name": "Giấy khai sinh của người đi đăng ký", "mandatory": False, "reusable": True},
+        ],
+    ),
     row(
         "1.004227",
         "Đăng ký đất đai, tài sản gắn liền với đất lần đầu",

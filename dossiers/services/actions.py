@@ -262,13 +262,19 @@ def _finish(d: Dossier, actor, outcome: str, reason: str, e_result: bool) -> Non
     d.finished_at = now
     d.has_e_result = e_result
     d.assignee = None
+    if e_result:
+        from .results import issue_e_result
+
+        issue_e_result(d, actor, now)
     step = next_step(d, role="return")
     if step:
         _start_step(d, step, None, now, agency=d.receiving_agency)
 
 
 def approve(*, dossier, actor, note: str = "", e_result: bool = False) -> Dossier:
-    """The leader approves and signs: the result is ready."""
+    """The leader approves and signs: the result is ready. With `e_result`, the result
+    document is made as a PDF, digitally signed, and kept in the results store and in the
+    applicant's data store (services.results)."""
     return perform(
         dossier,
         actor,
