@@ -1,14 +1,18 @@
 """The portal's record of a dossier (domain.md §5): every field, every status code, dates in
 yyyyMMddHHmmss local time, flags; each event's record shows the dossier as of that event."""
 
+import io
 from datetime import datetime
 from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from dossiers import services
 from dossiers.models import Dossier, Event
+from dossiers.services import documents
 from integrations.portal import mapping
 from tests.dossiers.conftest import applicant_data
 
@@ -38,7 +42,7 @@ def file_online(cast, procedure="1.001193"):
         procedure_code=procedure,
         applicant=applicant_data(cast),
         summary="Đăng ký khai sinh cho con",
-        components=[{"order": 1, "reused": True}],
+        components=[{"order": 1}],
     )
 
 
@@ -144,7 +148,7 @@ def test_the_closing_statuses(cast, steps, status):
     assert records(d)[-1]["TrangThaiHoSo"] == status
 
 
-def test_counter_intake_is_channel_1_received_and_digitised(cast):
+def test_counter_intake_is_channel_1_received_and_digitised_once_scanned(cast):
     d = services.counter_intake(
         actor=cast.clerk,
         procedure_code="1.001193",
@@ -156,9 +160,21 @@ def test_counter_intake_is_channel_1_received_and_digitised(cast):
     assert record["KenhThucHien"] == 1
     assert record["TrangThaiHoSo"] == 2
     assert record["PhienBan"] == 1
+    assert record["HinhThuc"] == 1
+    assert record["HoSoCoThanhPhanSoHoa"] == 0
+    # The clerk scans the paper: the next record says the dossier is digitised.
+    scan = SimpleUploadedFile("scan.png", png_bytes(), "image/png")
+    documents.attach_file(dossier=d.code, order=1, actor=cast.clerk, upload=scan)
+    record = records(d)[-1]
     assert record["HoSoCoThanhPhanSoHoa"] == 1
     assert record["TaiLieuNop"][0]["DuocSoHoa"] == 1
-    assert record["HinhThuc"] == 1
+    assert record["TrangThaiHoSo"] == 2
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), (10, 120, 200)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def test_a_progress_step_names_the_official_and_the_unit(cast, clock):
