@@ -10,4 +10,5 @@ urlpatterns = [
     path("auth/me/", MeView.as_view(), name="auth-me"),
     path("", include("procedures.api.urls")),
     path("", include("dossiers.api.urls")),
+    path("", include("indicators.api.urls")),
 ]

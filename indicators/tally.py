@@ -1,0 +1,292 @@
+# SQL here is built from constants (table and column names, integer ids, ISO dates); every
+# value from outside is a parameter.
+# ruff: noqa: S608
+"""What one dossier adds to the counters, and applying a change to the cells.
+
+A dossier's contribution is a pure function of its row (`Facts`): one or more *anchors* (the
+local day a figure counts on) with the counters it adds there. A change to a dossier applies
+`contribution(after) − contribution(before)`, expanded to every grain, with one
+`INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c` inside the caller's transaction. The
+same functions drive the generic (Python) recount, so the handlers and the recount cannot
+disagree on a formula. docs/indicators.md gives every rule in words.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import connection
+
+from dossiers.models import Dossier
+from onecua.calendar import LOCAL_TZ, get_calendar
+
+from .models import COUNTERS, KEY, Grain, StatCell
+
+LEVELS = {"province": 1, "commune": 2}
+LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
+
+# Statuses by what the index makes of them (domain.md §3: 7/9/10 finished, 5/6/8 paused).
+FINISHED = ("withdrawn", "result_ready", "returned")
+RESOLVED = ("result_ready", "returned")
+IN_PROCESS = ("received", "processing", "supplement_requested", "awaiting_payment")
+PAUSED = ("supplement_requested", "awaiting_payment")
+AWAITING_RECEIPT = ("new", "supplement_requested")
+
+# The dossier columns a contribution reads (a save touching none of them changes nothing).
+FACT_FIELDS = (
+    "status",
+    "channel",
+    "handling_agency_id",
+    "procedure_id",
+    "submitted_at",
+    "received_at",
+    "due_at",
+    "finished_at",
+    "returned_at",
+    "is_digitised",
+    "is_reused",
+    "has_e_result",
+    "paid_online",
+)
+RELEVANT_UPDATE_FIELDS = frozenset(
+    {f.removesuffix("_id") for f in FACT_FIELDS} | set(FACT_FIELDS) | {"terms"}
+)
+
+
+@dataclass(frozen=True)
+class Dims:
+    agency_id: int
+    procedure_id: int
+    field_id: int
+    level: int
+    channel: int
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The values of one dossier that the counters read."""
+
+    status: str
+    dims: Dims
+    submitted_at: datetime | None
+    received_at: datetime | None
+    due_at: datetime | None
+    finished_at: datetime | None
+    returned_at: datetime | None
+    is_digitised: bool
+    is_reused: bool
+    has_e_result: bool
+    paid_online: bool
+    has_fee: bool
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(LOCAL_TZ).date()
+
+
+def has_fee(terms: dict | None) -> bool:
+    """The frozen terms list at least one fee line and the fee mode is not "free"."""
+    terms = terms or {}
+    fees = terms.get("fees")
+    return isinstance(fees, list) and len(fees) > 0 and terms.get("fee_mode") != "free"
+
+
+def procedure_dims(procedure) -> tuple[int, int]:
+    return procedure.field_id, LEVELS.get(procedure.level, 0)
+
+
+def facts_of(dossier: Dossier, values: dict | None = None) -> Facts:
+    """Facts of `dossier` as it is in memory, or of `values` (a row read before a change)
+    with the procedure attributes and fees of `dossier` (they do not change)."""
+    v = values or {name: getattr(dossier, name) for name in FACT_FIELDS}
+    if v["procedure_id"] == dossier.procedure_id:
+        field_id, level = procedure_dims(dossier.procedure)
+    else:  # pragma: no cover - a dossier never changes procedure
+        from procedures.models import Procedure
+
+        field_id, level = procedure_dims(Procedure.objects.get(pk=v["procedure_id"]))
+    return Facts(
+        status=v["status"],
+        dims=Dims(
+            agency_id=v["handling_agency_id"],
+            procedure_id=v["procedure_id"],
+            field_id=field_id,
+            level=level,
+            channel=v["channel"],
+        ),
+        submitted_at=v["submitted_at"],
+        received_at=v["received_at"],
+        due_at=v["due_at"],
+        finished_at=v["finished_at"],
+        returned_at=v["returned_at"],
+        is_digitised=bool(v["is_digitised"]),
+        is_reused=bool(v["is_reused"]),
+        has_e_result=bool(v["has_e_result"]),
+        paid_online=bool(v["paid_online"]),
+        has_fee=has_fee(dossier.terms),
+    )
+
+
+def timing(finished_at: datetime, due_at: datetime | None) -> str:
+    """early: finished on a local day before the due day; late: after the due instant;
+    on_time otherwise (finished exactly at the due instant is on time)."""
+    if due_at is None:
+        return "on_time"
+    if finished_at > due_at:
+        return "late"
+    if local_day(finished_at) < local_day(due_at):
+        return "early"
+    return "on_time"
+
+
+def processing_days(received_at: datetime, finished_at: datetime, calendar=None) -> int:
+    """Working days after the day of receipt up to and including the day it finished."""
+    calendar = calendar or get_calendar()
+    start, end = local_day(received_at), local_day(finished_at)
+    return calendar.working_days_in(start + timedelta(days=1), end)
+
+
+Base = dict[tuple, dict[str, int]]  # (day, Dims) -> counters
+
+
+def _add(out: Base, day: date, dims: Dims, counters: dict[str, int], sign: int = 1) -> None:
+    cell = out.setdefault((day, dims), defaultdict(int))
+    for name, value in counters.items():
+        if value:
+            cell[name] += sign * int(value)
+
+
+def contribution(f: Facts, out: Base | None = None, sign: int = 1, calendar=None) -> Base:
+    """Add (sign=1) or subtract (sign=-1) what a dossier counts, by anchor day."""
+    out = {} if out is None else out
+    d = f.dims
+    if f.submitted_at is not None:
+        pending = f.received_at is None and f.status in AWAITING_RECEIPT
+        _add(out, local_day(f.submitted_at), d, {"submitted": 1, "pending": pending}, sign)
+    if f.received_at is not None:
+        in_process = f.status in IN_PROCESS
+        _add(
+            out,
+            local_day(f.received_at),
+            d,
+            {
+                "received": 1,
+                "digitised": f.is_digitised,
+                "reused": f.is_reused,
+                "with_fee": f.has_fee,
+                "paid_online": f.paid_online and f.has_fee,
+                "in_process": in_process,
+                "paused": in_process and f.status in PAUSED,
+            },
+            sign,
+        )
+    if f.finished_at is not None:
+        day = local_day(f.finished_at)
+        if f.status in FINISHED and f.received_at is not None:
+            kind = timing(f.finished_at, f.due_at)
+            resolved = f.status in RESOLVED
+            _add(
+                out,
+                day,
+                d,
+                {
+                    "finished": 1,
+                    kind: 1,
+                    "withdrawn": f.status == "withdrawn",
+                    "resolved": resolved,
+                    "e_result": resolved and f.has_e_result,
+                    "processing_days": processing_days(f.received_at, f.finished_at, calendar),
+                },
+                sign,
+            )
+        elif f.status == "not_received":
+            _add(out, day, d, {"refused_receipt": 1}, sign)
+        elif f.status == "stopped":
+            _add(out, day, d, {"stopped": 1}, sign)
+    if f.returned_at is not None and f.status == "returned":
+        _add(out, local_day(f.returned_at), d, {"returned": 1}, sign)
+    return out
+
+
+# --- grains -------------------------------------------------------------------------------------
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def year_of(day: date) -> date:
+    return day.replace(month=1, day=1)
+
+
+def grain_keys(day: date, d: Dims) -> list[tuple]:
+    """The cells (KEY order) one base cell rolls up into."""
+    m, y = month_of(day), year_of(day)
+    return [
+        (Grain.PROCEDURE_DAY, day, d.agency_id, d.procedure_id, d.field_id, d.level, d.channel),
+        (Grain.PROCEDURE_MONTH, m, d.agency_id, d.procedure_id, d.field_id, d.level, d.channel),
+        (Grain.PROCEDURE_YEAR, y, d.agency_id, d.procedure_id, d.field_id, d.level, d.channel),
+        (Grain.FIELD_MONTH, m, d.agency_id, 0, d.field_id, d.level, d.channel),
+        (Grain.AGENCY_DAY, day, d.agency_id, 0, 0, d.level, d.channel),
+        (Grain.AGENCY_MONTH, m, d.agency_id, 0, 0, d.level, d.channel),
+        (Grain.PROVINCE_PROCEDURE_MONTH, m, 0, d.procedure_id, d.field_id, d.level, d.channel),
+    ]
+
+
+def expand(base: Base) -> dict[tuple, dict[str, int]]:
+    cells: dict[tuple, dict[str, int]] = {}
+    for (day, dims), counters in base.items():
+        if not any(counters.values()):
+            continue
+        for key in grain_keys(day, dims):
+            cell = cells.setdefault(key, defaultdict(int))
+            for name, value in counters.items():
+                cell[name] += value
+    return {k: dict(v) for k, v in cells.items() if any(v.values())}
+
+
+# --- writing ------------------------------------------------------------------------------------
+def _upsert_sql(rows: int) -> str:
+    table = StatCell._meta.db_table
+    columns = list(KEY) + list(COUNTERS)
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        + ", ".join([placeholders] * rows)
+        + f" ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {updates}"
+    )
+
+
+def apply(cells: dict[tuple, dict[str, int]]) -> int:
+    """Add `cells` to the table in one statement (rows in key order: no deadlock between two
+    transactions touching the same cells). Returns the number of cells touched."""
+    if not cells:
+        return 0
+    params: list = []
+    for key in sorted(cells, key=lambda k: (k[0], k[1], *k[2:])):
+        counters = cells[key]
+        params.extend([int(key[0]), key[1], *key[2:]])
+        params.extend(int(counters.get(name, 0)) for name in COUNTERS)
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_sql(len(cells)), params)
+    return len(cells)
+
+
+def apply_change(before: Facts | None, after: Facts | None) -> int:
+    """Apply the difference between two states of one dossier (None: absent)."""
+    if before == after:
+        return 0
+    calendar = get_calendar()
+    base: Base = {}
+    if before is not None:
+        contribution(before, base, sign=-1, calendar=calendar)
+    if after is not None:
+        contribution(after, base, sign=1, calendar=calendar)
+    return apply(expand(base))
+
+
+def apply_sync(dims: Dims, created_at: datetime, *, events: int = 0, on_time: int = 0) -> int:
+    base: Base = {}
+    _add(base, local_day(created_at), dims, {"sync_events": events, "sync_on_time": on_time})
+    return apply(expand(base))
