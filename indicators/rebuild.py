@@ -252,10 +252,11 @@ def recount_sql(target: str, agency_ids: Iterable[int] | None = None) -> None:
         columns = ", ".join(list(KEY) + list(COUNTERS))
         sums_int = ", ".join(f"sum({c})" for c in COUNTERS)
         for grain, (period, agency, procedure, field_) in GRAIN_SQL.items():
+            group_by = ", ".join(c for c in (period, agency, procedure, field_) if c != "0")
             cursor.execute(
                 f"INSERT INTO {target} ({columns}) SELECT {int(grain)}, {period}, {agency}, "
                 f"{procedure}, {field_}, level, channel, {sums_int} FROM {BASE} "
-                f"GROUP BY {period}, {agency}, {procedure}, {field_}, level, channel"
+                f"GROUP BY {group_by}, level, channel"
             )
         cursor.execute(f"DROP TABLE IF EXISTS {BASE}")
         cursor.execute(f"DROP TABLE IF EXISTS {WORKDAY}")
