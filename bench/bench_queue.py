@@ -389,7 +389,7 @@ def main(argv=None) -> int:
             import generate_dossiers
 
             gen_args = generate_dossiers.parse_args(
-                ["--database-url", args.database_url, "--count", str(args.count)]
+                ["--database-url", args.database_url, "--count", str(args.count), "--no-events"]
             )
             start = time.perf_counter()
             results["generation"] = generate_dossiers.run(args.database_url, gen_args)
