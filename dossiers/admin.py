@@ -11,6 +11,9 @@ processing officer, leader) or administrator may view dossiers here, each within
 (`selectors.visible_to`); no model permission needs to be granted to them. Officers act within
 what `services.available_actions` allows; administrators read everything and act on nothing.
 
+The change page also links the official forms that apply to the dossier (Mẫu 01–06, PDF), and
+the list links the logbook page (Mẫu 07, PDF or CSV) for those who may read a logbook.
+
 Scale: the dossier table holds millions of rows, so no filter lists values from it (the agency
 filters read the Agency table), searches use exact matches where an index exists, facets are
 off, and an unfiltered list on PostgreSQL shows the planner's row estimate instead of COUNT(*).
@@ -24,24 +27,26 @@ import re
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.contrib.admin.widgets import AdminSplitDateTime
+from django.contrib.admin.widgets import AdminDateWidget, AdminSplitDateTime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html_join
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from onecua.errors import DomainError
+from onecua.errors import DomainError, Forbidden
 from onecua.roles import OFFICIAL_ROLES, Role
 from procedures.models import SERVICE_CENTRE_KINDS, Agency
 
+from . import forms as official_forms
 from . import selectors, services
 from .labels import ACTION_LABELS
 from .models import Applicant, Dossier, DossierComponent, Event, Pause, ReturnMethod, StepRun
@@ -207,6 +212,38 @@ ACTION_FORMS: dict[str, tuple] = {
     "reschedule": (services.reschedule, RescheduleForm),
 }
 assert set(ACTION_FORMS) == services.TRANSITIONS, "every transition needs an admin form"
+
+
+class LogbookForm(forms.Form):
+    """Mẫu 07: the agencies the user may read, a range of local dates, PDF or CSV."""
+
+    agency = forms.ModelChoiceField(
+        label=_("Cơ quan tiếp nhận"), queryset=None, to_field_name="code"
+    )
+    date_from = forms.DateField(label=_("Từ ngày"), widget=AdminDateWidget)
+    date_to = forms.DateField(label=_("Đến ngày"), widget=AdminDateWidget)
+    format = forms.ChoiceField(
+        label=_("Định dạng"), choices=[("pdf", "PDF"), ("csv", "CSV (Excel)")], initial="pdf"
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = official_forms.logbook_agencies(user)
+
+    def query_params(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "agency": data["agency"].code,
+            "date_from": data["date_from"].isoformat(),
+            "date_to": data["date_to"].isoformat(),
+            "format": data["format"],
+        }
+
+
+def _attachment(response, filename: str):
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- list filters that never read the dossier table for their choices ----------------------
@@ -577,9 +614,19 @@ class DossierAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
+                "logbook/",
+                self.admin_site.admin_view(self.logbook_view),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_logbook",
+            ),
+            path(
                 "<path:object_id>/action/<str:action>/",
                 self.admin_site.admin_view(self.action_view),
                 name=f"{self.opts.app_label}_{self.opts.model_name}_action",
+            ),
+            path(
+                "<path:object_id>/form/<str:number>/",
+                self.admin_site.admin_view(self.form_view),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_form",
             ),
             *super().get_urls(),
         ]
@@ -589,7 +636,103 @@ class DossierAdmin(admin.ModelAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is not None:
             extra_context.update(self._actions_context(request, obj))
+            extra_context.update(self._forms_context(obj))
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = dict(extra_context or {})
+        if official_forms.may_use_logbook(request.user):
+            extra_context["logbook_url"] = reverse(
+                f"{self.admin_site.name}:dossiers_dossier_logbook"
+            )
+            extra_context["logbook_label"] = _("Sổ theo dõi hồ sơ (Mẫu 07)")
+        return super().changelist_view(request, extra_context)
+
+    # --- the official forms (Mẫu 01–07) ---------------------------------------------------------
+    def _forms_context(self, obj) -> dict:
+        links = [
+            {
+                "number": number,
+                "label": _("Mẫu %(number)s – %(title)s")
+                % {"number": number, "title": official_forms.FORMS[number]},
+                "url": reverse(
+                    f"{self.admin_site.name}:dossiers_dossier_form", args=[obj.pk, number]
+                ),
+            }
+            for number in official_forms.available_forms(obj)
+        ]
+        return {
+            "dossier_forms": links,
+            "dossier_forms_title": _("Biểu mẫu (PDF)"),
+            "dossier_forms_none": _("Chưa có biểu mẫu nào áp dụng cho hồ sơ ở tình trạng này."),
+        }
+
+    def form_view(self, request, object_id, number):
+        """Download form `number` of the dossier (within the user's scope)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(_("Không tìm thấy hồ sơ."))
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        try:
+            content = official_forms.render_form(number, obj)
+        except DomainError as exc:
+            if exc.status_code == 404:
+                raise Http404(str(exc.detail)) from exc
+            self.message_user(request, str(exc.detail), messages.ERROR)
+            return HttpResponseRedirect(
+                reverse(f"{self.admin_site.name}:dossiers_dossier_change", args=[obj.pk])
+            )
+        response = HttpResponse(content, content_type="application/pdf")
+        return _attachment(response, official_forms.form_filename(number, obj))
+
+    def logbook_view(self, request):
+        """Mẫu 07: choose an agency and a range, download the logbook as PDF or CSV."""
+        user = request.user
+        if not (self.has_view_permission(request) and official_forms.may_use_logbook(user)):
+            raise PermissionDenied
+        form = LogbookForm(request.GET if "agency" in request.GET else None, user=user)
+        if form.is_bound and form.is_valid():
+            try:
+                query = official_forms.parse_logbook_query(form.query_params())
+                official_forms.check_logbook_access(user, query.agency)
+                args = (query.agency, query.date_from, query.date_to)
+                if query.format == "csv":
+                    response = StreamingHttpResponse(
+                        official_forms.logbook_csv(*args), content_type="text/csv; charset=utf-8"
+                    )
+                else:
+                    response = HttpResponse(
+                        official_forms.render_logbook_pdf(*args), content_type="application/pdf"
+                    )
+            except Forbidden as exc:
+                raise PermissionDenied(str(exc.detail)) from exc
+            except DomainError as exc:
+                self._add_domain_errors(form, exc)
+            else:
+                return _attachment(response, official_forms.logbook.filename(*args, query.format))
+        title = official_forms.LOGBOOK_TITLE
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("%(title)s (Mẫu 07)") % {"title": title},
+            "subtitle": None,
+            "form": form,
+            "media": self.media + form.media,
+            "has_view_permission": True,
+            "submit_label": _("Tải sổ"),
+            "errors_title": _("Vui lòng sửa các lỗi dưới đây."),
+            "help_text": _(
+                "Hồ sơ do cơ quan tiếp nhận trong khoảng ngày đã chọn (tính cả hai đầu, tối đa "
+                "%(days)s ngày). Bản PDF tối đa %(rows)s dòng; khoảng dài hơn, hãy tải CSV."
+            )
+            % {
+                "days": official_forms.logbook.MAX_RANGE_DAYS,
+                "rows": official_forms.logbook.PDF_MAX_ROWS,
+            },
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/dossiers/dossier/logbook.html", context)
 
     def _actions_context(self, request, obj) -> dict:
         user = request.user
