@@ -8,6 +8,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from onecua import pdf
+from onecua.errors import Conflict
 from onecua.roles import Role
 
 from ..models import Dossier, DossierStatus, Pause, PauseKind
@@ -61,6 +62,8 @@ def supplement_request(dossier: Dossier) -> dict | None:
 
 def render_supplement_request(dossier: Dossier) -> bytes:
     request = supplement_request(dossier)
+    if request is None:
+        raise Conflict(_("Hồ sơ không có yêu cầu bổ sung nào."), code="form_not_applicable")
     fallback = dossier.receiving_agency if request["at_receipt"] else dossier.handling_agency
     actor = request["actor"]
     agency = actor.agency if actor is not None and actor.agency_id else fallback
