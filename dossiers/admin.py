@@ -907,3 +907,5 @@ class ApplicantAdmin(admin.ModelAdmin):
 
 
 __all__ = ["ACTION_FORMS", "ACTION_LABELS", "ApplicantAdmin", "DossierAdmin"]
+
+from . import admin_documents  # noqa: E402, F401 - registers the data store and e-result pages

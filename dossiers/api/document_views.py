@@ -3,7 +3,7 @@
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -12,12 +12,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from onecua.errors import NotFound
+from onecua.errors import DomainError, NotFound
 from onecua.pagination import OrderedCursorPagination
 from onecua.uploads import max_bytes, too_large
 
 from .. import selectors
-from ..models import ComponentFile, EResult, StoredFile
+from ..models import ComponentFile, EResult, StoredFile, StoreDocumentKind
 from ..services import documents, results
 from . import document_serializers as ds
 
@@ -165,18 +165,25 @@ class MyDocumentsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         queryset = documents.store_of(self.request.user).select_related("file", "source_dossier")
         kind = self.request.query_params.get("kind")
         if kind:
+            if kind not in StoreDocumentKind.values:
+                raise DomainError(
+                    _("Loại giấy tờ không hợp lệ."),
+                    code="invalid",
+                    errors={"kind": [_("Giá trị không hợp lệ.")]},
+                )
             queryset = queryset.filter(kind=kind)
         return queryset
 
     @extend_schema(
         summary="Danh sách giấy tờ trong kho dữ liệu của tôi",
         parameters=[
-            {
-                "name": "kind",
-                "in": "query",
-                "required": False,
-                "schema": {"type": "string", "enum": ["digitised", "e_result"]},
-            }
+            OpenApiParameter(
+                "kind",
+                str,
+                required=False,
+                enum=[choice.value for choice in StoreDocumentKind],
+                description=_("Loại giấy tờ"),
+            )
         ],
     )
     def list(self, request, *args, **kwargs):

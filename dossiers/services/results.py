@@ -38,16 +38,13 @@ def verify_url(result_id) -> str:
     return f"{settings.ONECUA_PUBLIC_BASE_URL}/verify/{result_id}/"
 
 
-def result_title(dossier: Dossier) -> str:
-    return dossier.terms.get("result_name") or _("Kết quả giải quyết thủ tục hành chính")
-
-
 def issue_e_result(dossier: Dossier, actor, now: datetime) -> EResult:
     """Render the result document, sign it, store it (results store + the applicant's data
     store). Runs inside the approving transaction: if anything fails, nothing is approved."""
     from onecua import signing
 
     from ..forms import render_result_document
+    from ..forms.result import result_title
 
     result_id = uuid.uuid4()
     signer = actor.full_name or actor.username
@@ -80,7 +77,7 @@ def issue_e_result(dossier: Dossier, actor, now: datetime) -> EResult:
         extension="pdf",
         actor=actor,
     )
-    title = result_title(dossier)
+    title = str(result_title(dossier))
     store_document = None
     owner = dossier.applicant.identifier
     if owner:

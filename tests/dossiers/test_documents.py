@@ -475,3 +475,14 @@ def test_the_counter_may_reuse_the_applicants_documents(cast):
     )
     assert response.status_code == 201, response.json()
     assert Dossier.objects.get(code=response.json()["dossier"]["code"]).is_reused is True
+
+
+def test_the_store_filters_by_kind_and_refuses_an_unknown_kind(cast):
+    document = store_document(cast)
+    client = cast.client(cast.citizen)
+    digitised = client.get("/api/v1/me/documents/", {"kind": "digitised"}).json()["results"]
+    assert [d["id"] for d in digitised] == [document.pk]
+    assert client.get("/api/v1/me/documents/", {"kind": "e_result"}).json()["results"] == []
+    response = client.get("/api/v1/me/documents/", {"kind": "passport"})
+    assert response.status_code == 400
+    assert "kind" in response.json()["errors"]
