@@ -87,8 +87,20 @@ except Exception as exc:  # noqa: BLE001
 PYEOF
 }
 
+ensure_chromium() {
+  # The dashboard's browser test drives Debian's Chromium (never a downloaded browser).
+  if [ -x /usr/bin/chromium ]; then return 0; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "Installing Debian's chromium for the browser test (apt-get)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "Note: /usr/bin/chromium is missing (sudo apt-get install chromium); the browser test will be skipped." >&2
+  fi
+}
+
 cmd_test() {
   install requirements-dev.lock
+  ensure_chromium
   local summary=()
   say "Lint: ruff check and ruff format --check"
   "$PY" -m ruff check .
