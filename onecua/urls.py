@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("mock-dvcqg/", include("integrations.mockportal.urls")),
+    path("dashboard/", include("indicators.dashboard.urls")),
     # Public pages (tracking, e-result verification): no login.
     path("", include("dossiers.public_urls")),
 ]

@@ -1,0 +1,2 @@
+"""The leaders' dashboard: server-rendered pages over the indicators selectors (docs/indicators.md,
+"Dashboard")."""

@@ -1,0 +1,170 @@
+"""The leaders' dashboard in a real browser: Debian's Chromium (/usr/bin/chromium, never a
+downloaded one) driven headless by Playwright against pytest-django's live server.
+
+A year of dossiers is built through the services with a patched clock (each month: dossiers
+received online and at the counter, most finished early, one late; an overdue one and two in
+process now), then a leader logs in through the login form, reads the headline figures and the
+charts, switches the period to the year, and a screenshot is saved to
+var/screenshots/dashboard.png."""
+
+import os
+import shutil
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from dossiers import services
+from indicators import scope, selectors
+from indicators.dashboard import charts
+from indicators.selectors import Filters, Period
+from onecua.calendar import LOCAL_TZ
+from tests.dossiers.conftest import PASSWORD, applicant_data, build_cast
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _chromium_or_skip() -> None:
+    if CHROMIUM.exists() or shutil.which(str(CHROMIUM)):
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail("/usr/bin/chromium is missing on CI (apt-get install chromium)")
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+
+
+class Clock:
+    def __init__(self):
+        self.now = timezone.now()
+
+
+def _build_year(cast, real_now: datetime) -> None:
+    """Dossiers of the ward's committee from January to now, driven through the services."""
+    clock = Clock()
+    local_now = timezone.localtime(real_now, LOCAL_TZ)
+
+    def at(moment: datetime) -> bool:
+        """Move the clock; False when the moment is not yet past (the action is skipped)."""
+        if moment >= real_now - timedelta(minutes=1):
+            return False
+        clock.now = moment
+        return True
+
+    def online(procedure="1.001193"):
+        d = services.submit_online(
+            actor=cast.citizen,
+            procedure_code=procedure,
+            applicant=applicant_data(cast),
+            summary="Hồ sơ minh họa",
+            components=[{"order": 1}],
+        )
+        services.receive(dossier=d.code, actor=cast.clerk)
+        return d
+
+    def counter(procedure="1.000656"):
+        return services.counter_intake(
+            actor=cast.clerk,
+            procedure_code=procedure,
+            applicant=applicant_data(cast),
+            summary="Hồ sơ tại quầy",
+            components=[{"order": 1}],
+        )
+
+    def process(d):
+        services.assign(dossier=d.code, actor=cast.leader, assignee=cast.specialist.pk)
+
+    with mock.patch("django.utils.timezone.now", side_effect=lambda: clock.now):
+        for month in range(1, local_now.month + 1):
+            start = datetime.combine(
+                local_now.date().replace(month=month, day=5), time(8, 30), tzinfo=LOCAL_TZ
+            )
+            if not at(start):
+                continue
+            batch = [online() for _ in range(2 + month % 3)] + [counter()]
+            for d in batch:
+                process(d)
+            for i, d in enumerate(batch[1:]):
+                if at(start + timedelta(hours=2, minutes=10 * i)):
+                    services.approve(dossier=d.code, actor=cast.leader)
+            if at(start + timedelta(days=3)):  # due the next working day: late
+                services.approve(dossier=batch[0].code, actor=cast.leader)
+        # Now: one overdue (received 20 days ago, a one-day procedure), two in process.
+        if at(real_now - timedelta(days=20)):
+            process(online())
+        for minutes in (90, 45):
+            if at(real_now - timedelta(minutes=minutes)):
+                process(online("1.000110"))
+
+
+@pytest.fixture
+def live_cast(transactional_db, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
+    # (and the live server's thread) are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    cast = build_cast()
+    scope.invalidate()
+    return cast
+
+
+def test_a_leader_reads_the_dashboard_in_chromium(live_cast, live_server):
+    _chromium_or_skip()
+    from playwright.sync_api import expect, sync_playwright
+
+    cast = live_cast
+    real_now = timezone.now()
+    _build_year(cast, real_now)
+    subtree = Filters(agencies=scope.tree(fresh=True).subtree(cast.committee.pk))
+    today = timezone.localdate()
+    month = selectors.indicators(subtree, Period.of("month", today))
+    year = selectors.indicators(subtree, Period.of("year", today))
+    assert year["counts"]["received"] > 0
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="vi-VN")
+            page.goto(f"{live_server.url}/dashboard/")
+            # Not logged in: the dashboard's own login page.
+            expect(page).to_have_url(f"{live_server.url}/dashboard/login/?next=/dashboard/")
+            page.fill("#id_username", cast.leader.username)
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit]")
+            expect(page).to_have_url(f"{live_server.url}/dashboard/")
+
+            # Headline figures of the month, as the selectors compute them.
+            received = page.locator('.stat [data-key="received"]')
+            expect(received).to_have_text(str(month["counts"]["received"]))
+            online = page.locator('article.card[data-key="online_rate"] .value')
+            expect(online).to_be_visible()
+            expect(online).to_have_text(charts.percent(month["rates"]["online_rate"]))
+            expect(page.locator("article.card")).to_have_count(8)
+            flow = page.locator("#chart-flow svg")
+            expect(flow).to_be_visible()
+            days = (Period.of("month", today).end - Period.of("month", today).start).days + 1
+            expect(flow.locator("rect.bar")).to_have_count(2 * days)
+
+            # The period filter: the whole year, charted by month.
+            page.select_option("select[name=period]", "year")
+            page.click("form.filters button[type=submit]")
+            expect(page.locator("#period-label")).to_have_text(f"Năm {today.year}")
+            expect(received).to_have_text(str(year["counts"]["received"]))
+            expect(flow.locator("rect.bar")).to_have_count(24)
+            on_time = page.locator('article.card[data-key="on_time_rate"] .value')
+            expect(on_time).to_have_text(charts.percent(year["rates"]["on_time_rate"]))
+            expect(page.locator("#chart-rates svg circle.point").first).to_be_visible()
+            expect(page.locator("#index766 tr.group").first).to_be_visible()
+            overdue_rows = page.locator("#overdue tr[data-code]")
+            expect(overdue_rows).to_have_count(year["backlog"]["overdue"])
+
+            shot = SCREENSHOTS / "dashboard.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 20_000
+        finally:
+            browser.close()
