@@ -47,6 +47,16 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_agency_tree():
+    # The indicators keep the agency tree for a minute per process; ids differ between tests.
+    from indicators import scope
+
+    scope.invalidate()
+    yield
+    scope.invalidate()
+
+
+@pytest.fixture(autouse=True)
 def _documents_in_tmp(settings, tmp_path):
     # Uploaded files and e-results go to a per-test folder, never to var/.
     settings.STORAGES = {
