@@ -163,11 +163,10 @@ def _to_store(dossier: Dossier, component: DossierComponent, stored: StoredFile,
 
 
 def _save_dossier_flags(dossier: Dossier) -> None:
+    # A real save (not QuerySet.update): listeners such as the indicators' counters see it.
     changed = refresh_flags(dossier)
     if changed:
-        Dossier.objects.filter(pk=dossier.pk).update(
-            **{name: getattr(dossier, name) for name in changed}, updated_at=timezone.now()
-        )
+        dossier.save(update_fields=[*changed, "updated_at"])
 
 
 def attach_file(*, dossier, order: int, actor, upload, metadata: dict | None = None):

@@ -486,3 +486,14 @@ def test_the_store_filters_by_kind_and_refuses_an_unknown_kind(cast):
     response = client.get("/api/v1/me/documents/", {"kind": "passport"})
     assert response.status_code == 400
     assert "kind" in response.json()["errors"]
+
+
+def test_digitisation_after_receipt_keeps_the_indicators_exact(cast):
+    from indicators.rebuild import verify
+
+    code = counter_dossier(cast)
+    post_file(cast, cast.clerk, code, "scan.pdf", pdf_bytes())
+    assert Dossier.objects.get(code=code).is_digitised is True
+    report = verify()
+    assert report.differences == []
+    assert report.cells_checked > 0
