@@ -55,11 +55,11 @@ def dossier_post_save(sender, instance: Dossier, raw=False, update_fields=None, 
     before = getattr(instance, STASH)
     after = tally.facts_of(instance)
     delattr(instance, STASH)  # a later save reads its own "before" again
-    tally.apply_change(before, after)
+    tally.apply_change(before, after, instance.pk)
 
 
 def dossier_post_delete(sender, instance: Dossier, **kwargs) -> None:
-    tally.apply_change(tally.facts_of(instance), None)
+    tally.apply_change(tally.facts_of(instance), None, instance.pk)
 
 
 def _dims_of_dossier(dossier_id) -> tally.Dims | None:

@@ -95,7 +95,117 @@ class StatCell(models.Model):
         indexes = [
             models.Index(fields=["grain", "procedure_id", "period"], name="statcell_procedure"),
             models.Index(fields=["grain", "field_id", "period"], name="statcell_field"),
+            models.Index(fields=["grain", "agency_id", "period"], name="statcell_agency"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_grain_display()} {self.period}"
+
+
+# --- distinct procedures ------------------------------------------------------------------------
+class Scope(models.IntegerChoices):
+    """Whose distinct procedures a `ProcedureUse` / `ProcedureCount` row counts."""
+
+    PROVINCE = 0, _("toàn tỉnh")
+    AGENCY = 1, _("cơ quan")
+    COMMUNE = 2, _("xã, phường")
+
+
+class Span(models.IntegerChoices):
+    """The period a distinct-procedure row covers (a day only for the province)."""
+
+    DAY = 1, _("ngày")
+    MONTH = 2, _("tháng")
+    QUARTER = 3, _("quý")
+    YEAR = 4, _("năm")
+
+
+# The counters of a `ProcedureUse` row and the distinct counts of a `ProcedureCount` row.
+USE_COUNTERS = ("received", "online", "with_fee", "paid_online")
+USE_KEY = ("scope", "scope_id", "span", "period", "procedure_id")
+COUNT_FIELDS = ("active", "full_active", "full_online", "with_fees", "paid")
+COUNT_KEY = ("scope", "scope_id", "span", "period")
+
+
+class ProcedureUse(models.Model):
+    """Dossiers of one procedure received in one period by one scope (an agency, a commune or
+    the province): the flags behind the distinct-procedure counts. A row going from 0 to
+    positive (or back) moves the `ProcedureCount` of its scope and period by one."""
+
+    scope = models.PositiveSmallIntegerField(_("phạm vi"), choices=Scope.choices)
+    scope_id = models.IntegerField(_("mã phạm vi"), default=0)  # agency, unit, 0 = province
+    span = models.PositiveSmallIntegerField(_("loại kỳ"), choices=Span.choices)
+    period = models.DateField(_("kỳ"))
+    procedure_id = models.IntegerField(_("thủ tục"))
+    received = models.IntegerField(_("đã tiếp nhận"), default=0)
+    online = models.IntegerField(_("tiếp nhận trực tuyến"), default=0)
+    with_fee = models.IntegerField(_("có phí, lệ phí"), default=0)
+    paid_online = models.IntegerField(_("thanh toán trực tuyến"), default=0)
+
+    class Meta:
+        verbose_name = _("thủ tục phát sinh hồ sơ")
+        verbose_name_plural = pgettext_lazy("plural", "thủ tục phát sinh hồ sơ")
+        constraints = [models.UniqueConstraint(fields=list(USE_KEY), name="procedureuse_key")]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} {self.scope_id} {self.period} {self.procedure_id}"
+
+
+class ProcedureCount(models.Model):
+    """Distinct procedures with dossiers received in one period by one scope: all of them,
+    toàn trình, toàn trình with an online dossier, with fees, with a dossier paid online."""
+
+    scope = models.PositiveSmallIntegerField(_("phạm vi"), choices=Scope.choices)
+    scope_id = models.IntegerField(_("mã phạm vi"), default=0)
+    span = models.PositiveSmallIntegerField(_("loại kỳ"), choices=Span.choices)
+    period = models.DateField(_("kỳ"))
+    active = models.IntegerField(_("thủ tục có hồ sơ"), default=0)
+    full_active = models.IntegerField(_("thủ tục toàn trình có hồ sơ"), default=0)
+    full_online = models.IntegerField(_("thủ tục toàn trình có hồ sơ trực tuyến"), default=0)
+    with_fees = models.IntegerField(_("thủ tục có hồ sơ có phí"), default=0)
+    paid = models.IntegerField(_("thủ tục có hồ sơ thanh toán trực tuyến"), default=0)
+
+    class Meta:
+        verbose_name = _("số thủ tục phát sinh hồ sơ")
+        verbose_name_plural = pgettext_lazy("plural", "số thủ tục phát sinh hồ sơ")
+        constraints = [models.UniqueConstraint(fields=list(COUNT_KEY), name="procedurecount_key")]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} {self.scope_id} {self.period}: {self.active}"
+
+
+# --- the running set ----------------------------------------------------------------------------
+RUNNING_FIELDS = (
+    "agency_id",
+    "procedure_id",
+    "field_id",
+    "level",
+    "channel",
+    "received_at",
+    "due_at",
+)
+
+
+class RunningDossier(models.Model):
+    """A narrow copy of each dossier whose clock runs (received / processing), kept by the
+    handlers: the overdue counts read it by `due_at` without joining the catalogue."""
+
+    dossier_id = models.BigIntegerField(_("hồ sơ"), primary_key=True)
+    agency_id = models.IntegerField(_("cơ quan giải quyết"))
+    procedure_id = models.IntegerField(_("thủ tục"))
+    field_id = models.IntegerField(_("lĩnh vực"), default=0)
+    level = models.PositiveSmallIntegerField(_("cấp thực hiện"), default=0)
+    channel = models.PositiveSmallIntegerField(_("kênh"), default=0)
+    received_at = models.DateTimeField(_("tiếp nhận lúc"), null=True)
+    due_at = models.DateTimeField(_("hạn giải quyết"), null=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ đang giải quyết")
+        verbose_name_plural = pgettext_lazy("plural", "hồ sơ đang giải quyết")
+        indexes = [
+            models.Index(fields=["due_at", "agency_id"], name="running_due"),
+            models.Index(fields=["agency_id", "due_at"], name="running_agency_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.due_at}"

@@ -34,7 +34,16 @@ from onecua.calendar import LOCAL_TZ
 from procedures.models import Procedure, ProcedureStatus, ServiceLevel
 
 from . import scope
-from .models import COUNTERS, Grain, StatCell
+from .models import (
+    COUNT_FIELDS,
+    COUNTERS,
+    Grain,
+    ProcedureCount,
+    RunningDossier,
+    Scope,
+    Span,
+    StatCell,
+)
 from .tally import LEVELS
 
 RUNNING = ("received", "processing")
@@ -248,19 +257,34 @@ def measures(
     return {k: dict(v) for k, v in out.items()}
 
 
+def _running(f: Filters):
+    """The running set (`RunningDossier`, kept with the counters) filtered like the cells."""
+    queryset = RunningDossier.objects.all()
+    if f.agencies is not None:
+        queryset = queryset.filter(agency_id__in=sorted(f.agencies))
+    if f.procedures is not None:
+        queryset = queryset.filter(procedure_id__in=sorted(f.procedures))
+    if f.field is not None:
+        queryset = queryset.filter(field_id=f.field)
+    if f.level is not None:
+        queryset = queryset.filter(level=LEVELS[f.level])
+    if f.channel is not None:
+        queryset = queryset.filter(channel=f.channel)
+    return queryset
+
+
 def _overdue(out, f: Filters, period: Period, group, key_of, now, tree) -> None:
-    """Overdue now: the clock runs and the due date has passed (index `dossier_running_due` /
-    `dossier_handle_running_q`). `overdue` = those received in the period; `backlog_overdue`
-    = all of them."""
+    """Overdue now: the clock runs and the due date has passed (the running set, index
+    `running_due`). `overdue` = those received in the period; `backlog_overdue` = all of them."""
     start, end = period.instants()
-    queryset = _dossiers(f).filter(status__in=RUNNING, due_at__lt=now)
+    queryset = _running(f).filter(due_at__lt=now)
     in_period = Q(received_at__gte=start, received_at__lt=end)
     if group in ("agency", "commune"):
-        rows = queryset.values("handling_agency_id").annotate(
-            all=Count("id"), cohort=Count("id", filter=in_period)
+        rows = queryset.values("agency_id").annotate(
+            all=Count("dossier_id"), cohort=Count("dossier_id", filter=in_period)
         )
         for row in rows:
-            key = key_of({"agency_id": row["handling_agency_id"]})
+            key = key_of({"agency_id": row["agency_id"]})
             if key is _SKIP:
                 continue
             out[key]["overdue"] += row["cohort"]
@@ -268,14 +292,71 @@ def _overdue(out, f: Filters, period: Period, group, key_of, now, tree) -> None:
         return
     if group in ("day", "month"):
         trunc = (TruncDate if group == "day" else TruncMonth)("received_at", tzinfo=LOCAL_TZ)
-        rows = queryset.filter(in_period).annotate(k=trunc).values("k").annotate(n=Count("id"))
+        rows = queryset.filter(in_period).annotate(k=trunc).values("k").annotate(n=Count("pk"))
         for row in rows:
             k = row["k"].date() if isinstance(row["k"], datetime) else row["k"]
             out[k]["overdue"] += row["n"]
         return
-    row = queryset.aggregate(all=Count("id"), cohort=Count("id", filter=in_period))
+    row = queryset.aggregate(all=Count("pk"), cohort=Count("pk", filter=in_period))
     out[None]["overdue"] += row["cohort"]
     out[None]["backlog_overdue"] += row["all"]
+
+
+PROCEDURE_NAMES = (
+    "procedures_active",
+    "full_active",
+    "full_online",
+    "fee_procedures",
+    "paid_procedures",
+)
+SPANS = {"day": Span.DAY, "month": Span.MONTH, "quarter": Span.QUARTER, "year": Span.YEAR}
+
+
+def _counted(out, f: Filters, period: Period, group, tree) -> bool:
+    """Distinct-procedure counts from the maintained `ProcedureCount` rows, when the query
+    has a row for it (no field / procedure / level / channel filter; the province, one agency,
+    every agency or every commune). False: read the cells instead."""
+    if (f.field, f.procedures, f.level, f.channel) != (None, None, None, None):
+        return False
+    single = f.agencies is not None and len(f.agencies) == 1
+    if group in ("day", "month"):
+        span, start, end = SPANS[group], period.start, period.end
+    else:
+        span, start, end = SPANS[period.kind], period.start, period.start
+    if group in (None, "day", "month"):
+        if f.agencies is None:
+            scope_kind, ids = Scope.PROVINCE, [0]
+        elif single and span != Span.DAY:
+            scope_kind, ids = Scope.AGENCY, sorted(f.agencies)
+        else:
+            return False
+    elif span == Span.DAY:
+        return False
+    elif group == "agency":
+        scope_kind, ids = Scope.AGENCY, None if f.agencies is None else sorted(f.agencies)
+    elif group == "commune" and f.agencies is None:
+        scope_kind, ids = Scope.COMMUNE, None
+    else:
+        return False
+    rows = ProcedureCount.objects.filter(
+        scope=scope_kind, span=span, period__gte=start, period__lte=end
+    )
+    if ids is not None:
+        rows = rows.filter(scope_id__in=ids)
+    communes = tree.commune_units() if group == "commune" else None
+    for row in rows.values_list("scope_id", "period", *COUNT_FIELDS):
+        if group is None:
+            key = None
+        elif group in ("agency", "commune"):
+            key = row[0]
+            if communes is not None and key not in communes:
+                continue
+        else:
+            key = row[1]
+        cell = out[key]
+        for name, value in zip(PROCEDURE_NAMES, row[2:], strict=True):
+            cell[name] = cell.get(name, 0) + int(value or 0)
+    return True
 
 
 def _procedure_grain(f: Filters, period: Period, group) -> tuple[Grain, date, date]:
@@ -291,6 +372,8 @@ def _procedure_grain(f: Filters, period: Period, group) -> tuple[Grain, date, da
 def _procedure_counts(out, f: Filters, period: Period, group, tree) -> None:
     """Distinct procedures with dossiers received in the period (per group): all, toàn trình,
     toàn trình with an online dossier, with fees, with a dossier paid online."""
+    if _counted(out, f, period, group, tree):
+        return
     grain, start, end = _procedure_grain(f, period, group)
     table = StatCell._meta.db_table
     where = ["c.grain = %s", "c.period >= %s", "c.period <= %s"]
@@ -327,7 +410,7 @@ def _procedure_counts(out, f: Filters, period: Period, group, tree) -> None:
         "HAVING sum(c.received) > 0) x "
         "JOIN procedures_procedure p ON p.id = x.procedure_id GROUP BY x.g"
     )
-    names = ("procedures_active", "full_active", "full_online", "fee_procedures", "paid_procedures")
+    names = PROCEDURE_NAMES
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -22,7 +22,22 @@ from django.db import connection
 from dossiers.models import Dossier
 from onecua.calendar import LOCAL_TZ, get_calendar
 
-from .models import COUNTERS, KEY, Grain, StatCell
+from .models import (
+    COUNT_FIELDS,
+    COUNT_KEY,
+    COUNTERS,
+    KEY,
+    RUNNING_FIELDS,
+    USE_COUNTERS,
+    USE_KEY,
+    Grain,
+    ProcedureCount,
+    ProcedureUse,
+    RunningDossier,
+    Scope,
+    Span,
+    StatCell,
+)
 
 LEVELS = {"province": 1, "commune": 2}
 LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
@@ -273,8 +288,9 @@ def apply(cells: dict[tuple, dict[str, int]]) -> int:
     return len(cells)
 
 
-def apply_change(before: Facts | None, after: Facts | None) -> int:
-    """Apply the difference between two states of one dossier (None: absent)."""
+def apply_change(before: Facts | None, after: Facts | None, dossier_id=None) -> int:
+    """Apply the difference between two states of one dossier (None: absent): the cells, the
+    distinct-procedure flags and counts, and (given its id) the running set."""
     if before == after:
         return 0
     calendar = get_calendar()
@@ -283,10 +299,185 @@ def apply_change(before: Facts | None, after: Facts | None) -> int:
         contribution(before, base, sign=-1, calendar=calendar)
     if after is not None:
         contribution(after, base, sign=1, calendar=calendar)
-    return apply(expand(base))
+    touched = apply(expand(base))
+    apply_uses(uses_of(base))
+    if dossier_id is not None:
+        apply_running(dossier_id, before, after)
+    return touched
 
 
 def apply_sync(dims: Dims, created_at: datetime, *, events: int = 0, on_time: int = 0) -> int:
     base: Base = {}
     _add(base, local_day(created_at), dims, {"sync_events": events, "sync_on_time": on_time})
     return apply(expand(base))
+
+
+# --- distinct procedures ----------------------------------------------------------------------
+def quarter_of(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+SPAN_START = {
+    Span.DAY: lambda day: day,
+    Span.MONTH: month_of,
+    Span.QUARTER: quarter_of,
+    Span.YEAR: year_of,
+}
+# Which periods each scope keeps (day rows only for the province: an agency's day reads the
+# PROCEDURE_DAY cells of its few rows).
+SCOPE_SPANS = {
+    Scope.PROVINCE: (Span.DAY, Span.MONTH, Span.QUARTER, Span.YEAR),
+    Scope.AGENCY: (Span.MONTH, Span.QUARTER, Span.YEAR),
+    Scope.COMMUNE: (Span.MONTH, Span.QUARTER, Span.YEAR),
+}
+Uses = dict[tuple, list[int]]  # USE_KEY -> [received, online, with_fee, paid_online]
+
+
+def commune_of(agency_id: int) -> int | None:
+    """The commune unit of an agency (None for a provincial one), from the cached tree."""
+    from . import scope
+
+    tree = scope.tree()
+    if agency_id not in tree.by_id:
+        tree = scope.tree(fresh=True)
+    return tree.unit_of(agency_id)
+
+
+def use_keys(day: date, agency_id: int, procedure_id: int, unit_id: int | None) -> list[tuple]:
+    scopes = [(Scope.PROVINCE, 0), (Scope.AGENCY, agency_id)]
+    if unit_id is not None:
+        scopes.append((Scope.COMMUNE, unit_id))
+    return [
+        (int(kind), int(scope_id), int(span), SPAN_START[span](day), int(procedure_id))
+        for kind, scope_id in scopes
+        for span in SCOPE_SPANS[kind]
+    ]
+
+
+def uses_of(base: Base, units: dict | None = None) -> Uses:
+    """The receipt-day counters of `base` (received, online, with fee, paid online) rolled up
+    into the `ProcedureUse` rows of every scope and span."""
+    out: Uses = {}
+    for (day, dims), counters in base.items():
+        values = [
+            counters.get("received", 0),
+            counters.get("received", 0) if dims.channel == ONLINE else 0,
+            counters.get("with_fee", 0),
+            counters.get("paid_online", 0),
+        ]
+        if not any(values):
+            continue
+        unit = units.get(dims.agency_id) if units is not None else commune_of(dims.agency_id)
+        for key in use_keys(day, dims.agency_id, dims.procedure_id, unit):
+            row = out.setdefault(key, [0, 0, 0, 0])
+            for i, value in enumerate(values):
+                row[i] += value
+    return {k: v for k, v in out.items() if any(v)}
+
+
+ONLINE = 2
+
+
+def flags(values, full: bool) -> tuple[int, ...]:
+    """What one procedure adds to the distinct counts (COUNT_FIELDS order), given its use."""
+    received, online, with_fee, paid = values
+    active = received > 0
+    return (
+        int(active),
+        int(active and full),
+        int(active and full and online > 0),
+        int(active and with_fee > 0),
+        int(active and paid > 0),
+    )
+
+
+def full_procedures(ids) -> set[int]:
+    from procedures.models import Procedure, ServiceLevel
+
+    return set(
+        Procedure.objects.filter(
+            pk__in=sorted(set(ids)), service_level=ServiceLevel.FULL
+        ).values_list("pk", flat=True)
+    )
+
+
+def _upsert(table: str, key: tuple, counters: tuple, rows: list[tuple]) -> None:
+    columns = list(key) + list(counters)
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counters)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        + ", ".join([placeholders] * len(rows))
+        + f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])
+
+
+def apply_uses(uses: Uses) -> int:
+    """Add `uses` to the flag rows (key order), read them back, and move the distinct counts
+    of every row that crossed zero. Returns the number of count rows changed."""
+    if not uses:
+        return 0
+    keys = sorted(uses)
+    _upsert(
+        ProcedureUse._meta.db_table,
+        USE_KEY,
+        USE_COUNTERS,
+        [(*key, *uses[key]) for key in keys],
+    )
+    table = ProcedureUse._meta.db_table
+    match = " OR ".join(
+        ["(scope = %s AND scope_id = %s AND span = %s AND period = %s AND procedure_id = %s)"]
+        * len(keys)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(USE_KEY)}, {', '.join(USE_COUNTERS)} FROM {table} WHERE {match}",
+            [value for key in keys for value in key],
+        )
+        after = {tuple(row[:5]): row[5:] for row in cursor.fetchall()}
+    full = full_procedures(key[4] for key in keys)
+    counts: dict[tuple, list[int]] = {}
+    for key in keys:
+        new = tuple(after.get(key, (0, 0, 0, 0)))
+        old = tuple(n - d for n, d in zip(new, uses[key], strict=True))
+        is_full = key[4] in full
+        change = [a - b for a, b in zip(flags(new, is_full), flags(old, is_full), strict=True)]
+        if any(change):
+            total = counts.setdefault(key[:4], [0] * len(COUNT_FIELDS))
+            for i, value in enumerate(change):
+                total[i] += value
+    changed = sorted(k for k, v in counts.items() if any(v))
+    if changed:
+        _upsert(
+            ProcedureCount._meta.db_table,
+            COUNT_KEY,
+            COUNT_FIELDS,
+            [(*key, *counts[key]) for key in changed],
+        )
+    return len(changed)
+
+
+# --- the running set --------------------------------------------------------------------------
+RUNNING = ("received", "processing")
+
+
+def running_row(f: Facts | None) -> tuple | None:
+    """The `RunningDossier` values of a dossier whose clock runs (None otherwise)."""
+    if f is None or f.status not in RUNNING:
+        return None
+    d = f.dims
+    return (d.agency_id, d.procedure_id, d.field_id, d.level, d.channel, f.received_at, f.due_at)
+
+
+def apply_running(dossier_id: int, before: Facts | None, after: Facts | None) -> None:
+    old, new = running_row(before), running_row(after)
+    if old == new:
+        return
+    if new is None:
+        RunningDossier.objects.filter(dossier_id=dossier_id).delete()
+        return
+    RunningDossier.objects.update_or_create(
+        dossier_id=dossier_id, defaults=dict(zip(RUNNING_FIELDS, new, strict=True))
+    )

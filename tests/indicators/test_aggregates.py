@@ -13,8 +13,16 @@ from django.utils import timezone
 
 from dossiers import services
 from dossiers.models import Dossier
-from indicators import rebuild
-from indicators.models import Grain, StatCell
+from indicators import rebuild, selectors
+from indicators.models import (
+    Grain,
+    ProcedureCount,
+    ProcedureUse,
+    RunningDossier,
+    Scope,
+    Span,
+    StatCell,
+)
 from onecua.errors import DomainError
 from onecua.models import OutboxMessage
 from tests.indicators.conftest import at_counter, file_online
@@ -169,6 +177,9 @@ def test_postgres_set_based_recount_equals_the_python_one(cast, clock, on_postgr
         for row in StatCell.objects.values()
     }
     assert stored == {k: {c: v for c, v in cells.items() if v} for k, cells in python_cells.items()}
+    python_extras = rebuild.recount_extras_python()
+    assert rebuild.stored_extras() == python_extras
+    assert python_extras["counts"] and python_extras["running"]
 
 
 def test_counters_survive_a_rolled_back_change(cast, clock):
@@ -179,3 +190,81 @@ def test_counters_survive_a_rolled_back_change(cast, clock):
         raise RuntimeError("roll back")
     assert list(StatCell.objects.order_by("id").values()) == before
     assert timezone.now() == clock.now
+
+
+def _procedure_counts(f, period, group, *, maintained: bool):
+    """The distinct-procedure counts of `measures`, from the maintained rows or the cells."""
+    from unittest import mock
+
+    names = selectors.PROCEDURE_NAMES
+    if maintained:
+        grouped = selectors.measures(f, period, group=group)
+    else:
+        with mock.patch.object(selectors, "_counted", return_value=False):
+            grouped = selectors.measures(f, period, group=group)
+    return {k: tuple(m.get(n, 0) for n in names) for k, m in grouped.items() if m.get(names[0])}
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_maintained_procedure_counts_equal_the_cells(cast, clock, seed):
+    _random_mix(cast, clock, seed, dossiers=16, steps=60)
+    assert ProcedureCount.objects.filter(scope=Scope.PROVINCE, active__gt=0).exists()
+    province = selectors.Filters()
+    one = selectors.Filters(agencies=frozenset({cast.committee.pk}))
+    year = selectors.Period.of("year", clock.now.date())
+    month = selectors.Period.of("month", clock.now.date())
+    day = selectors.Period.of("day", clock.now.date())
+    quarter = selectors.Period.of("quarter", clock.now.date())
+    cases = [
+        (province, year, None),
+        (province, month, None),
+        (province, quarter, None),
+        (province, day, None),
+        (province, year, "agency"),
+        (province, year, "commune"),
+        (province, month, "agency"),
+        (province, year, "month"),
+        (province, month, "day"),
+        (one, month, None),
+        (one, year, "month"),
+    ]
+    seen = 0
+    for f, period, group in cases:
+        maintained = _procedure_counts(f, period, group, maintained=True)
+        cells = _procedure_counts(f, period, group, maintained=False)
+        assert maintained == cells, (period, group)
+        seen += bool(cells)
+    assert seen >= 4  # the mix received dossiers in several of these scopes
+
+
+def test_running_set_gives_the_overdue_of_the_dossier_table(cast, clock):
+    _random_mix(cast, clock, 9, dossiers=12, steps=40)
+    clock.now += timedelta(days=60)  # most running dossiers are overdue now
+    running = Dossier.objects.filter(status__in=selectors.RUNNING)
+    assert set(RunningDossier.objects.values_list("dossier_id", "due_at")) == set(
+        running.values_list("id", "due_at")
+    )
+    overdue = running.filter(due_at__lt=clock.now).count()
+    assert overdue > 0
+    period = selectors.Period.of("year", clock.now.date())
+    m = selectors.measures(selectors.Filters(), period, now=clock.now)[None]
+    assert m["backlog_overdue"] == overdue
+
+
+def test_verify_reports_drift_in_the_counts_and_the_running_set(cast, clock, capsys):
+    _random_mix(cast, clock, 3, dossiers=8, steps=30)
+    assert_agrees()
+    ProcedureCount.objects.filter(scope=Scope.PROVINCE, span=Span.YEAR).update(active=99)
+    ProcedureUse.objects.filter(scope=Scope.AGENCY, span=Span.MONTH).update(received=0)
+    gone = RunningDossier.objects.first()
+    assert gone is not None
+    gone_id = gone.dossier_id
+    gone.delete()
+    with pytest.raises(SystemExit):
+        call_command("verify_stats", "--limit", "500")
+    out = capsys.readouterr().out
+    assert "ProcedureCount scope=0" in out and "active=99" in out
+    assert "ProcedureUse scope=1" in out
+    assert f"RunningDossier dossier_id={gone_id}: stored absent" in out
+    call_command("rebuild_stats")
+    assert_agrees()
