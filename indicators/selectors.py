@@ -326,15 +326,13 @@ def _counted(out, f: Filters, period: Period, group, tree) -> bool:
     if group in (None, "day", "month"):
         if f.agencies is None:
             scope_kind, ids = Scope.PROVINCE, [0]
-        elif single and span != Span.DAY:
+        elif single:
             scope_kind, ids = Scope.AGENCY, sorted(f.agencies)
         else:
             return False
-    elif span == Span.DAY:
-        return False
     elif group == "agency":
         scope_kind, ids = Scope.AGENCY, None if f.agencies is None else sorted(f.agencies)
-    elif group == "commune" and f.agencies is None:
+    elif group == "commune" and f.agencies is None and span != Span.DAY:
         scope_kind, ids = Scope.COMMUNE, None
     else:
         return False
@@ -757,6 +755,16 @@ def ranking(
     tree = scope.tree()
     grouped = measures(f, period, group=by, now=now)
     rows = []
+    units = {}
+    if by != "agency":
+        from procedures.models import AdministrativeUnit
+
+        units = {
+            u["pk"]: u
+            for u in AdministrativeUnit.objects.filter(
+                pk__in=[k for k in grouped if k is not None]
+            ).values("pk", "name", "code")
+        }
     for key, m in grouped.items():
         if key is None:
             continue
@@ -764,9 +772,7 @@ def ranking(
         if by == "agency":
             name, code = tree.name(key), tree.code(key)
         else:
-            from procedures.models import AdministrativeUnit
-
-            unit = AdministrativeUnit.objects.filter(pk=key).values("name", "code").first() or {}
+            unit = units.get(key, {})
             name, code = unit.get("name", ""), str(unit.get("code", ""))
         rows.append(
             {

@@ -323,11 +323,11 @@ SPAN_START = {
     Span.QUARTER: quarter_of,
     Span.YEAR: year_of,
 }
-# Which periods each scope keeps (day rows only for the province: an agency's day reads the
-# PROCEDURE_DAY cells of its few rows).
+# Which periods each scope keeps (no day rows for communes: a commune ranking of one day reads
+# the PROCEDURE_DAY cells of that day).
 SCOPE_SPANS = {
     Scope.PROVINCE: (Span.DAY, Span.MONTH, Span.QUARTER, Span.YEAR),
-    Scope.AGENCY: (Span.MONTH, Span.QUARTER, Span.YEAR),
+    Scope.AGENCY: (Span.DAY, Span.MONTH, Span.QUARTER, Span.YEAR),
     Scope.COMMUNE: (Span.MONTH, Span.QUARTER, Span.YEAR),
 }
 Uses = dict[tuple, list[int]]  # USE_KEY -> [received, online, with_fee, paid_online]

@@ -225,7 +225,11 @@ def test_maintained_procedure_counts_equal_the_cells(cast, clock, seed):
         (province, month, "agency"),
         (province, year, "month"),
         (province, month, "day"),
+        (province, day, "agency"),
+        (province, day, "commune"),
         (one, month, None),
+        (one, day, None),
+        (one, month, "day"),
         (one, year, "month"),
     ]
     seen = 0
