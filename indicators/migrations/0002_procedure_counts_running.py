@@ -4,85 +4,148 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0001_initial'),
+        ("indicators", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProcedureCount',
+            name="ProcedureCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.PositiveSmallIntegerField(choices=[(0, 'toàn tỉnh'), (1, 'cơ quan'), (2, 'xã, phường')], verbose_name='phạm vi')),
-                ('scope_id', models.IntegerField(default=0, verbose_name='mã phạm vi')),
-                ('span', models.PositiveSmallIntegerField(choices=[(1, 'ngày'), (2, 'tháng'), (3, 'quý'), (4, 'năm')], verbose_name='loại kỳ')),
-                ('period', models.DateField(verbose_name='kỳ')),
-                ('active', models.IntegerField(default=0, verbose_name='thủ tục có hồ sơ')),
-                ('full_active', models.IntegerField(default=0, verbose_name='thủ tục toàn trình có hồ sơ')),
-                ('full_online', models.IntegerField(default=0, verbose_name='thủ tục toàn trình có hồ sơ trực tuyến')),
-                ('with_fees', models.IntegerField(default=0, verbose_name='thủ tục có hồ sơ có phí')),
-                ('paid', models.IntegerField(default=0, verbose_name='thủ tục có hồ sơ thanh toán trực tuyến')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.PositiveSmallIntegerField(
+                        choices=[(0, "toàn tỉnh"), (1, "cơ quan"), (2, "xã, phường")],
+                        verbose_name="phạm vi",
+                    ),
+                ),
+                ("scope_id", models.IntegerField(default=0, verbose_name="mã phạm vi")),
+                (
+                    "span",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "ngày"), (2, "tháng"), (3, "quý"), (4, "năm")],
+                        verbose_name="loại kỳ",
+                    ),
+                ),
+                ("period", models.DateField(verbose_name="kỳ")),
+                ("active", models.IntegerField(default=0, verbose_name="thủ tục có hồ sơ")),
+                (
+                    "full_active",
+                    models.IntegerField(default=0, verbose_name="thủ tục toàn trình có hồ sơ"),
+                ),
+                (
+                    "full_online",
+                    models.IntegerField(
+                        default=0, verbose_name="thủ tục toàn trình có hồ sơ trực tuyến"
+                    ),
+                ),
+                (
+                    "with_fees",
+                    models.IntegerField(default=0, verbose_name="thủ tục có hồ sơ có phí"),
+                ),
+                (
+                    "paid",
+                    models.IntegerField(
+                        default=0, verbose_name="thủ tục có hồ sơ thanh toán trực tuyến"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'số thủ tục phát sinh hồ sơ',
-                'verbose_name_plural': 'số thủ tục phát sinh hồ sơ',
+                "verbose_name": "số thủ tục phát sinh hồ sơ",
+                "verbose_name_plural": "số thủ tục phát sinh hồ sơ",
             },
         ),
         migrations.CreateModel(
-            name='ProcedureUse',
+            name="ProcedureUse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.PositiveSmallIntegerField(choices=[(0, 'toàn tỉnh'), (1, 'cơ quan'), (2, 'xã, phường')], verbose_name='phạm vi')),
-                ('scope_id', models.IntegerField(default=0, verbose_name='mã phạm vi')),
-                ('span', models.PositiveSmallIntegerField(choices=[(1, 'ngày'), (2, 'tháng'), (3, 'quý'), (4, 'năm')], verbose_name='loại kỳ')),
-                ('period', models.DateField(verbose_name='kỳ')),
-                ('procedure_id', models.IntegerField(verbose_name='thủ tục')),
-                ('received', models.IntegerField(default=0, verbose_name='đã tiếp nhận')),
-                ('online', models.IntegerField(default=0, verbose_name='tiếp nhận trực tuyến')),
-                ('with_fee', models.IntegerField(default=0, verbose_name='có phí, lệ phí')),
-                ('paid_online', models.IntegerField(default=0, verbose_name='thanh toán trực tuyến')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.PositiveSmallIntegerField(
+                        choices=[(0, "toàn tỉnh"), (1, "cơ quan"), (2, "xã, phường")],
+                        verbose_name="phạm vi",
+                    ),
+                ),
+                ("scope_id", models.IntegerField(default=0, verbose_name="mã phạm vi")),
+                (
+                    "span",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "ngày"), (2, "tháng"), (3, "quý"), (4, "năm")],
+                        verbose_name="loại kỳ",
+                    ),
+                ),
+                ("period", models.DateField(verbose_name="kỳ")),
+                ("procedure_id", models.IntegerField(verbose_name="thủ tục")),
+                ("received", models.IntegerField(default=0, verbose_name="đã tiếp nhận")),
+                ("online", models.IntegerField(default=0, verbose_name="tiếp nhận trực tuyến")),
+                ("with_fee", models.IntegerField(default=0, verbose_name="có phí, lệ phí")),
+                (
+                    "paid_online",
+                    models.IntegerField(default=0, verbose_name="thanh toán trực tuyến"),
+                ),
             ],
             options={
-                'verbose_name': 'thủ tục phát sinh hồ sơ',
-                'verbose_name_plural': 'thủ tục phát sinh hồ sơ',
+                "verbose_name": "thủ tục phát sinh hồ sơ",
+                "verbose_name_plural": "thủ tục phát sinh hồ sơ",
             },
         ),
         migrations.CreateModel(
-            name='RunningDossier',
+            name="RunningDossier",
             fields=[
-                ('dossier_id', models.BigIntegerField(primary_key=True, serialize=False, verbose_name='hồ sơ')),
-                ('agency_id', models.IntegerField(verbose_name='cơ quan giải quyết')),
-                ('procedure_id', models.IntegerField(verbose_name='thủ tục')),
-                ('field_id', models.IntegerField(default=0, verbose_name='lĩnh vực')),
-                ('level', models.PositiveSmallIntegerField(default=0, verbose_name='cấp thực hiện')),
-                ('channel', models.PositiveSmallIntegerField(default=0, verbose_name='kênh')),
-                ('received_at', models.DateTimeField(null=True, verbose_name='tiếp nhận lúc')),
-                ('due_at', models.DateTimeField(null=True, verbose_name='hạn giải quyết')),
+                (
+                    "dossier_id",
+                    models.BigIntegerField(primary_key=True, serialize=False, verbose_name="hồ sơ"),
+                ),
+                ("agency_id", models.IntegerField(verbose_name="cơ quan giải quyết")),
+                ("procedure_id", models.IntegerField(verbose_name="thủ tục")),
+                ("field_id", models.IntegerField(default=0, verbose_name="lĩnh vực")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="cấp thực hiện"),
+                ),
+                ("channel", models.PositiveSmallIntegerField(default=0, verbose_name="kênh")),
+                ("received_at", models.DateTimeField(null=True, verbose_name="tiếp nhận lúc")),
+                ("due_at", models.DateTimeField(null=True, verbose_name="hạn giải quyết")),
             ],
             options={
-                'verbose_name': 'hồ sơ đang giải quyết',
-                'verbose_name_plural': 'hồ sơ đang giải quyết',
+                "verbose_name": "hồ sơ đang giải quyết",
+                "verbose_name_plural": "hồ sơ đang giải quyết",
             },
         ),
         migrations.AddIndex(
-            model_name='statcell',
-            index=models.Index(fields=['grain', 'agency_id', 'period'], name='statcell_agency'),
+            model_name="statcell",
+            index=models.Index(fields=["grain", "agency_id", "period"], name="statcell_agency"),
         ),
         migrations.AddConstraint(
-            model_name='procedurecount',
-            constraint=models.UniqueConstraint(fields=('scope', 'scope_id', 'span', 'period'), name='procedurecount_key'),
+            model_name="procedurecount",
+            constraint=models.UniqueConstraint(
+                fields=("scope", "scope_id", "span", "period"), name="procedurecount_key"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='procedureuse',
-            constraint=models.UniqueConstraint(fields=('scope', 'scope_id', 'span', 'period', 'procedure_id'), name='procedureuse_key'),
+            model_name="procedureuse",
+            constraint=models.UniqueConstraint(
+                fields=("scope", "scope_id", "span", "period", "procedure_id"),
+                name="procedureuse_key",
+            ),
         ),
         migrations.AddIndex(
-            model_name='runningdossier',
-            index=models.Index(fields=['due_at', 'agency_id'], name='running_due'),
+            model_name="runningdossier",
+            index=models.Index(fields=["due_at", "agency_id"], name="running_due"),
         ),
         migrations.AddIndex(
-            model_name='runningdossier',
-            index=models.Index(fields=['agency_id', 'due_at'], name='running_agency_due'),
+            model_name="runningdossier",
+            index=models.Index(fields=["agency_id", "due_at"], name="running_agency_due"),
         ),
     ]
