@@ -25,7 +25,7 @@ def bootstrap_django(database_url: str, **extra_env: str) -> None:
     """Point the settings at `database_url` (before Django reads them) and set Django up."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "onecua.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     # Keep the benchmarks away from var/secret_key and from any broker or cache.

@@ -64,7 +64,7 @@ def parse_server(spec: str) -> dict:
 
 
 class Gunicorn:
-    """`gunicorn onecua.wsgi` on 127.0.0.1:<free port>, DEBUG off, log in a temporary file."""
+    """`gunicorn config.wsgi` on 127.0.0.1:<free port>, DEBUG off, log in a temporary file."""
 
     def __init__(
         self,
@@ -84,7 +84,7 @@ class Gunicorn:
         )
         child_env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "onecua.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "DATABASE_URL": database_url,
             "DEBUG": "0",
             "ALLOWED_HOSTS": "127.0.0.1",
@@ -98,7 +98,7 @@ class Gunicorn:
             sys.executable,
             "-m",
             "gunicorn",
-            "onecua.wsgi:application",
+            "config.wsgi:application",
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",

@@ -93,11 +93,11 @@ def faults(base: str, **values) -> None:
 
 def drain(timeout: float) -> tuple[float, int]:
     """Wake every key and wait until no message is pending; returns (seconds, sent)."""
-    from onecua import outbox
-    from onecua.models import OutboxMessage, OutboxStatus
+    from outbox import delivery
+    from outbox.models import OutboxMessage, OutboxStatus
 
     start = time.perf_counter()
-    outbox.sweep(grace_seconds=0, limit=100000)
+    delivery.sweep(grace_seconds=0, limit=100000)
     deadline = time.monotonic() + timeout
     last_sweep = time.monotonic()
     while time.monotonic() < deadline:
@@ -105,7 +105,7 @@ def drain(timeout: float) -> tuple[float, int]:
         if pending == 0:
             break
         if time.monotonic() - last_sweep > 10:  # what the beat sweeper does every minute
-            outbox.sweep(grace_seconds=0, limit=100000)
+            delivery.sweep(grace_seconds=0, limit=100000)
             last_sweep = time.monotonic()
         time.sleep(0.2)
     seconds = time.perf_counter() - start
@@ -165,7 +165,7 @@ def main() -> None:
         t0 = time.perf_counter()
         codes = backlog(cast, args.dossiers)
         built = time.perf_counter() - t0
-        from onecua.models import OutboxMessage
+        from outbox.models import OutboxMessage
 
         total = OutboxMessage.objects.count()
         print(f"Backlog: {total} messages from {len(codes)} dossiers, built in {built:.1f} s")
@@ -212,7 +212,7 @@ def main() -> None:
                 [
                     CELERY,
                     "-A",
-                    "onecua",
+                    "config",
                     "worker",
                     f"--pool={args.pool}",
                     f"--concurrency={args.concurrency}",
@@ -225,7 +225,7 @@ def main() -> None:
             )
         )
         time.sleep(4)  # the worker connects to the broker
-        from onecua.celery import app
+        from config.celery import app
 
         app.conf.broker_url = args.broker
         app.conf.task_always_eager = False
@@ -246,9 +246,9 @@ def main() -> None:
         outage_total = OutboxMessage.objects.count() - total
         settings.OUTBOX_AUTODELIVER = True
         faults(base, down=True)
-        from onecua import outbox
+        from outbox import delivery
 
-        outbox.sweep(grace_seconds=0, limit=100000)
+        delivery.sweep(grace_seconds=0, limit=100000)
         time.sleep(args.outage_seconds)
         faults(base, down=False)
         outage_drain, sent_after = drain(timeout=1800)

@@ -91,9 +91,9 @@ def five_mb_pdf(size: int = 5 * 1024 * 1024) -> bytes:
 
 
 def people():
-    from onecua.models import User
-    from onecua.roles import Role
-    from procedures.models import AdministrativeUnit, Agency, AgencyKind
+    from accounts.models import User
+    from accounts.roles import Role
+    from organisations.models import AdministrativeUnit, Agency, AgencyKind
 
     unit = AdministrativeUnit.objects.filter(unit_type__in=["phuong", "xa"]).order_by("code")[0]
     centre = Agency.objects.get(kind=AgencyKind.COMMUNE_SERVICE_CENTRE, unit=unit)
@@ -167,11 +167,11 @@ class Timed:
 
 
 def bench_e_results(codes, leader) -> tuple[dict, list[str]]:
-    import dossiers.forms as forms
+    import dossiers.paperwork as forms
+    from documents import signing
     from dossiers import services
     from dossiers.models import EResult
     from dossiers.services import results
-    from onecua import signing
 
     render = Timed(forms, "render_result_document")
     sign = Timed(signing, "sign_pdf")

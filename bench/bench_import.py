@@ -129,7 +129,7 @@ def phases(path: Path) -> dict:
 def run_process(database_url: str, path: Path, *command: str) -> dict:
     """`manage.py import_catalogue` (or `command`) in a child process: wall time and the child's
     peak RSS."""
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "onecua.settings"}
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings"}
     env.setdefault("SECRET_KEY", "onecua-benchmark-only-not-a-secret")
     env.setdefault("LOG_LEVEL", "WARNING")
     for name in ("CELERY_BROKER_URL", "REDIS_URL", "DB_POOL", "DB_CONN_MAX_AGE"):

@@ -114,11 +114,11 @@ def users() -> dict:
     """username -> (description, agency code); creates the two extra accounts."""
     from django.db.models import Count
 
+    from accounts.models import User
+    from accounts.roles import Role
+    from accounts.seed import seed_demo_accounts
     from dossiers.models import Dossier
-    from onecua.models import User
-    from onecua.roles import Role
-    from procedures.models import AgencyKind
-    from procedures.seed import seed_demo_accounts
+    from organisations.models import AgencyKind
 
     password = PASSWORD
     seed_demo_accounts(password)
@@ -178,7 +178,7 @@ def explain_view(username: str, query: str) -> dict:
     from django.test import Client as DjangoClient
     from django.test.utils import CaptureQueriesContext
 
-    from onecua.models import User
+    from accounts.models import User
 
     client = DjangoClient(SERVER_NAME="127.0.0.1")
     client.force_login(User.objects.get(username=username))

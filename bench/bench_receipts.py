@@ -147,7 +147,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def provincial_centre():
-    from procedures.models import Agency, AgencyKind
+    from organisations.models import Agency, AgencyKind
 
     return (
         Agency.objects.filter(kind=AgencyKind.PROVINCIAL_SERVICE_CENTRE, is_active=True)
@@ -161,8 +161,8 @@ def make_officers(prefix: str, agencies: list) -> list[str]:
     its own token; returns the tokens. (Created directly: the login endpoint is throttled.)"""
     from rest_framework.authtoken.models import Token
 
-    from onecua.models import User
-    from onecua.roles import Role
+    from accounts.models import User
+    from accounts.roles import Role
 
     tokens = []
     for n, agency in enumerate(agencies, start=1):
@@ -206,7 +206,7 @@ def pick_procedures(count: int, rng: random.Random) -> list[dict]:
 
 
 def commune_units() -> list[int]:
-    from procedures.models import AdministrativeUnit
+    from organisations.models import AdministrativeUnit
 
     units = AdministrativeUnit.objects.filter(parent__isnull=False)
     return list(units.values_list("code", flat=True))
@@ -253,7 +253,7 @@ def verify_codes(agency_ids: set[int], since_id: int) -> dict:
     """Dossiers created after `since_id` at these agencies: distinct, well-formed codes, and per
     (agency, day) exactly 1..N matching DossierSequence.last."""
     from dossiers.models import Dossier, DossierSequence
-    from procedures.models import Agency
+    from organisations.models import Agency
 
     codes = list(
         Dossier.objects.filter(id__gt=since_id, receiving_agency_id__in=agency_ids).values_list(
@@ -683,7 +683,7 @@ def main(argv=None) -> int:
 
             settings.OUTBOX_AUTODELIVER = False  # as bench/_settings_outbox_off.py
         results["setup"] = seed()
-        from procedures.models import Agency, AgencyKind
+        from organisations.models import Agency, AgencyKind
 
         centre = provincial_centre()
         communes = list(

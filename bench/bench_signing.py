@@ -5,7 +5,7 @@ Run it with `.venv/bin/python bench/bench_signing.py` (no database, no network).
 throw-away test CA in a temporary folder (or uses --signing-dir), builds a realistic one-page
 Vietnamese result document, and times in process, one at a time:
 
-* render: the page laid out with reportlab (the blocks of `onecua/pdf.py` when that module is
+* render: the page laid out with reportlab (the blocks of `documents/pdf.py` when that module is
   there: national header, title, a table, a QR code, the signature block; else a plain canvas);
 * sign: `onecua.signing.sign_pdf()` on the rendered bytes (PAdES B-B, RSA 2048, chain embedded);
 * render+sign: both, a new page each time (what approving a dossier costs, minus the database);
@@ -54,7 +54,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def setup_django(signing_dir: Path) -> None:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "onecua.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ.setdefault("SECRET_KEY", "onecua-benchmark-only-not-a-secret")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     for name in ("CELERY_BROKER_URL", "REDIS_URL"):
@@ -101,7 +101,7 @@ ROWS = [
 
 def render_page(serial: int) -> bytes:
     try:
-        from onecua import pdf
+        from documents import pdf
     except ImportError:  # the renderer's building blocks are not in this tree: a plain page
         return render_plain(serial)
     width = pdf.content_width()
@@ -142,7 +142,7 @@ def render_plain(serial: int) -> bytes:
     from reportlab.pdfgen import canvas
 
     if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
-        font = ROOT / "onecua" / "fonts" / "DejaVuSans.ttf"
+        font = ROOT / "documents" / "fonts" / "DejaVuSans.ttf"
         pdfmetrics.registerFont(TTFont("DejaVuSans", str(font)))
     buffer = BytesIO()
     page = canvas.Canvas(buffer)
@@ -190,13 +190,13 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="onecua-bench-signing-") as tmp:
         signing_dir = args.signing_dir or Path(tmp)
         setup_django(signing_dir)
-        from onecua import signing
+        from documents import signing
 
         if args.signing_dir is None:
             ms, _ = timed(signing.make_local_ca, signing_dir)
             print(f"Throw-away test CA made in {ms:.0f} ms ({signing_dir})")
         uses_renderer = "onecua.pdf" in sys.modules or _has_renderer()
-        print(f"Page: {'onecua/pdf.py blocks' if uses_renderer else 'plain reportlab canvas'}\n")
+        print(f"Page: {'documents/pdf.py blocks' if uses_renderer else 'plain reportlab canvas'}\n")
 
         def sign(data: bytes) -> bytes:
             return signing.sign_pdf(
@@ -272,7 +272,7 @@ def main(argv=None) -> int:
 
 def _has_renderer() -> bool:
     try:
-        import onecua.pdf  # noqa: F401
+        import documents.pdf  # noqa: F401
     except ImportError:
         return False
     return True

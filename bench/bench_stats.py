@@ -213,8 +213,8 @@ def main(argv=None) -> int:
     if not args.no_http:
         from rest_framework.test import APIClient
 
-        from onecua.models import User
-        from onecua.roles import Role
+        from accounts.models import User
+        from accounts.roles import Role
 
         admin = User.objects.filter(role=Role.ADMINISTRATOR).first() or User(
             username="bench-admin", role=Role.ADMINISTRATOR

@@ -82,12 +82,12 @@ def summary(database_url: str) -> dict:
         )
         busiest = conn.execute(
             "SELECT a.code, a.kind, count(*) FROM dossiers_dossier d "
-            "JOIN procedures_agency a ON a.id = d.receiving_agency_id "
+            "JOIN organisations_agency a ON a.id = d.receiving_agency_id "
             "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 5"
         ).fetchall()
         handlers = conn.execute(
             "SELECT a.code, a.kind, count(*) FROM dossiers_dossier d "
-            "JOIN procedures_agency a ON a.id = d.handling_agency_id "
+            "JOIN organisations_agency a ON a.id = d.handling_agency_id "
             "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 5"
         ).fetchall()
         receivers = conn.execute(

@@ -42,11 +42,11 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from onecua.errors import DomainError, Forbidden
-from onecua.roles import OFFICIAL_ROLES, Role
-from procedures.models import SERVICE_CENTRE_KINDS, Agency
+from accounts.roles import OFFICIAL_ROLES, Role
+from core.errors import DomainError, Forbidden
+from organisations.models import SERVICE_CENTRE_KINDS, Agency
 
-from . import forms as official_forms
+from . import paperwork as official_forms
 from . import selectors, services
 from .labels import ACTION_LABELS
 from .models import Applicant, Dossier, DossierComponent, Event, Pause, ReturnMethod, StepRun

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.db import connection
 
-from onecua.calendar import LOCAL_TZ
+from core.calendar import LOCAL_TZ
 
 from .models import DossierSequence
 

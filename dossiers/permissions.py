@@ -11,7 +11,7 @@ Scopes:
 
 from __future__ import annotations
 
-from onecua.roles import Role
+from accounts.roles import Role
 
 
 def _role(user) -> str | None:

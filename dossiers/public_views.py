@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from onecua.errors import NotFound
+from core.errors import NotFound
 
 from . import tracking
 from .services import results

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from onecua.errors import DomainError
-from onecua.text import fold
-from procedures.models import Agency, AgencyKind, Level
+from core.errors import DomainError
+from core.text import fold
+from organisations.models import Agency, AgencyKind
+from procedures.models import Level
 
 
 def default_receiving_centre(procedure, applicant_unit=None) -> Agency:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from onecua.calendar import TimeUnit, get_calendar
+from core.calendar import TimeUnit, get_calendar
 
 # A request for supplement after receipt must go out within this many working days.
 SUPPLEMENT_REQUEST_DAYS = 3

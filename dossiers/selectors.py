@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from onecua.roles import Role
+from accounts.roles import Role
 
 from . import rules
 from .models import Dossier

@@ -10,7 +10,7 @@ class IndicatorsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save, pre_save
 
         from dossiers.models import Dossier
-        from onecua.models import OutboxMessage
+        from outbox.models import OutboxMessage
 
         from . import handlers
 

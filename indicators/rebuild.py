@@ -18,9 +18,9 @@ from datetime import date, timedelta
 
 from django.db import connection, transaction
 
+from core.calendar import get_calendar
 from dossiers.models import Dossier
-from onecua.calendar import get_calendar
-from onecua.models import OutboxMessage
+from outbox.models import OutboxMessage
 
 from . import handlers, tally
 from .models import (
@@ -287,7 +287,7 @@ def _sync_sql(agency_filter: str, limit_seconds: float, topic_param: str = "%s")
         "d.procedure_id, p.field_id, CASE p.level WHEN 'province' THEN 1 WHEN 'commune' THEN 2 "
         "ELSE 0 END AS level, d.channel, "
         + ", ".join(f"({cols[c]})::bigint AS {c}" for c in COUNTERS)
-        + " FROM onecua_outboxmessage m "
+        + " FROM outbox_outboxmessage m "
         "JOIN dossiers_dossier d ON d.id = (m.reference->>'dossier')::bigint "
         "JOIN procedures_procedure p ON p.id = d.procedure_id "
         f"WHERE m.topic = {topic_param} AND m.reference ? 'dossier'{agency_filter}"
@@ -365,8 +365,8 @@ def _extras_sql(cursor, extras: dict) -> None:
         "u.id AS unit_id, sum(b.received) AS r, "
         f"sum(CASE WHEN b.channel = {tally.ONLINE} THEN b.received ELSE 0 END) AS o, "
         f"sum(b.with_fee) AS f, sum(b.paid_online) AS p FROM {BASE} b "
-        "JOIN procedures_agency a ON a.id = b.agency_id "
-        "LEFT JOIN procedures_administrativeunit u ON u.id = a.unit_id "
+        "JOIN organisations_agency a ON a.id = b.agency_id "
+        "LEFT JOIN organisations_administrativeunit u ON u.id = a.unit_id "
         f"AND u.unit_type IN {COMMUNE_TYPES} "
         "WHERE b.received <> 0 OR b.with_fee <> 0 OR b.paid_online <> 0 GROUP BY 1, 2, 3, 4"
     )

@@ -8,9 +8,9 @@ import time
 
 from django.utils.translation import gettext as _
 
-from onecua.errors import DomainError, Forbidden
-from onecua.roles import Role
-from procedures.models import Agency, UnitType
+from accounts.roles import Role
+from core.errors import DomainError, Forbidden
+from organisations.models import Agency, UnitType
 
 COMMUNE_UNIT_TYPES = (UnitType.COMMUNE, UnitType.WARD, UnitType.SPECIAL_ZONE)
 CACHE_SECONDS = 60

@@ -29,8 +29,8 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
+from core.calendar import LOCAL_TZ
 from dossiers.models import Dossier
-from onecua.calendar import LOCAL_TZ
 from procedures.models import Procedure, ProcedureStatus, ServiceLevel
 
 from . import scope
@@ -392,7 +392,7 @@ def _procedure_counts(out, f: Filters, period: Period, group, tree) -> None:
         where.append("c.channel = %s")
         params.append(f.channel)
     gcol = {None: "0", "agency": "c.agency_id", "commune": "a.unit_id"}.get(group, "c.period")
-    join = " JOIN procedures_agency a ON a.id = c.agency_id" if group == "commune" else ""
+    join = " JOIN organisations_agency a ON a.id = c.agency_id" if group == "commune" else ""
     sql = (
         "SELECT x.g, "
         "count(*), "
@@ -757,7 +757,7 @@ def ranking(
     rows = []
     units = {}
     if by != "agency":
-        from procedures.models import AdministrativeUnit
+        from organisations.models import AdministrativeUnit
 
         units = {
             u["pk"]: u

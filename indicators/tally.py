@@ -19,8 +19,8 @@ from datetime import date, datetime, timedelta
 
 from django.db import connection
 
+from core.calendar import LOCAL_TZ, get_calendar
 from dossiers.models import Dossier
-from onecua.calendar import LOCAL_TZ, get_calendar
 
 from .models import (
     COUNT_FIELDS,

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import BooleanField, Count, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 
-from onecua.text import fold, fold_terms
+from core.text import fold, fold_terms
 
 from .models import Level, Procedure, ProcedureStatus, ServiceLevel
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from onecua.errors import Conflict
+from core.errors import Conflict
 
 from .models import FeeLine, Procedure, ProcedureComponent, ProcedureStatus, ProcessStep
 

@@ -1,10 +1,10 @@
 import pytest
 from rest_framework.test import APIClient
 
-from onecua.calendar import invalidate_calendar
+from core.calendar import invalidate_calendar
+from organisations.seed import seed_agencies, seed_units
 from procedures.catalogue.files import CatalogueFile
 from procedures.catalogue.importer import import_catalogue
-from procedures.seed import seed_agencies, seed_units
 
 # Every test signs e-results with, and trusts, one local test CA made per session.
 pytest_plugins = ["tests.signing_fixtures"]

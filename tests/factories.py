@@ -10,13 +10,11 @@ import factory
 from django.conf import settings
 from django.utils import timezone
 
-from onecua.models import User
-from onecua.roles import OFFICIAL_ROLES, Role
+from accounts.models import User
+from accounts.roles import OFFICIAL_ROLES, Role
+from organisations.models import AdministrativeUnit, Agency, AgencyKind, UnitType
 from procedures.catalogue.importer import search_text_for
 from procedures.models import (
-    AdministrativeUnit,
-    Agency,
-    AgencyKind,
     FeeKind,
     FeeLine,
     FeeMode,
@@ -28,7 +26,6 @@ from procedures.models import (
     ProcessStep,
     ServiceLevel,
     StepRole,
-    UnitType,
 )
 
 PASSWORD = "mat-khau-thu-nghiem-1"

@@ -6,7 +6,7 @@ every test then signs with, and trusts, that CA (never var/signing/).
 
 import pytest
 
-from onecua.signing import make_local_ca
+from documents.signing import make_local_ca
 
 
 @pytest.fixture(scope="session")

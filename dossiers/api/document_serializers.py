@@ -2,9 +2,12 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import ComponentFile, StoreDocument
+from documents.models import StoreDocument
+
+from ..models import ComponentFile
 from .serializers import StrictInputMixin
 
 
@@ -66,7 +69,9 @@ class StoreDocumentSerializer(serializers.ModelSerializer):
     content_type = serializers.CharField(source="file.content_type")
     size = serializers.IntegerField(source="file.size")
     sha256 = serializers.CharField(source="file.sha256")
-    source_dossier = serializers.CharField(source="source_dossier.code", default=None)
+    source_dossier = serializers.SerializerMethodField(
+        help_text=_("Mã hồ sơ đã tạo ra giấy tờ (null nếu không có).")
+    )
     is_valid_now = serializers.BooleanField()
     download_url = serializers.SerializerMethodField()
 
@@ -93,6 +98,10 @@ class StoreDocumentSerializer(serializers.ModelSerializer):
             "sha256",
             "download_url",
         ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_source_dossier(self, document) -> str | None:
+        return document.source_reference or None
 
     def get_download_url(self, document) -> str:
         return reverse("my-document-download", kwargs={"pk": document.pk})

@@ -12,13 +12,16 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from onecua.errors import DomainError, NotFound
-from onecua.pagination import OrderedCursorPagination
-from onecua.uploads import max_bytes, too_large
+from core.errors import DomainError, NotFound
+from core.pagination import OrderedCursorPagination
+from documents import selectors as store
+from documents import services as documents
+from documents.models import StoredFile, StoreDocumentKind
+from documents.uploads import max_bytes, too_large
 
 from .. import selectors
-from ..models import ComponentFile, EResult, StoredFile, StoreDocumentKind
-from ..services import documents, results
+from ..models import ComponentFile, EResult
+from ..services import files, results
 from . import document_serializers as ds
 
 PDF_RESPONSE = OpenApiResponse(response=OpenApiTypes.BINARY, description=_("Tệp"))
@@ -64,7 +67,7 @@ def downloadable_by(user, file_id) -> StoredFile | None:
         ComponentFile.objects.filter(file=stored, component__dossier__in=visible).exists()
         or EResult.objects.filter(file=stored, dossier__in=visible).exists()
     )
-    if in_dossier or documents.store_of(user).filter(file=stored).exists():
+    if in_dossier or store.store_of(user).filter(file=stored).exists():
         return stored
     return None
 
@@ -85,7 +88,7 @@ class ComponentFilesView(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         upload = values.pop("file")
-        attachment = documents.attach_file(
+        attachment = files.attach_file(
             dossier=code, order=order, actor=request.user, upload=upload, metadata=values
         )
         attachment = ComponentFile.objects.select_related("file", "component").get(pk=attachment.pk)
@@ -106,7 +109,7 @@ class DigitiseView(APIView):
     def post(self, request, code, order):
         data = ds.DocumentMetadataSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        component = documents.digitise(
+        component = files.digitise(
             dossier=code, order=order, actor=request.user, metadata=data.validated_data
         )
         attachment = (
@@ -162,7 +165,7 @@ class MyDocumentsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     pagination_class = StorePagination
 
     def get_queryset(self):
-        queryset = documents.store_of(self.request.user).select_related("file", "source_dossier")
+        queryset = store.store_of(self.request.user).select_related("file")
         kind = self.request.query_params.get("kind")
         if kind:
             if kind not in StoreDocumentKind.values:

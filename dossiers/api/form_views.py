@@ -23,11 +23,11 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from onecua.errors import Forbidden, NotFound
-from onecua.roles import Role
+from accounts.roles import Role
+from core.errors import Forbidden, NotFound
 
-from .. import forms, selectors
-from ..forms import logbook
+from .. import paperwork, selectors
+from ..paperwork import logbook
 
 
 # --- renderers and negotiation ---------------------------------------------------------------
@@ -117,7 +117,7 @@ class DossierFormListView(APIView):
 
     def get(self, request, code: str):
         dossier = _visible_dossier(request, code)
-        available = set(forms.available_forms(dossier))
+        available = set(paperwork.available_forms(dossier))
         items = [
             {
                 "number": number,
@@ -127,7 +127,7 @@ class DossierFormListView(APIView):
                     reverse("dossier-form", kwargs={"code": dossier.code, "number": number})
                 ),
             }
-            for number, title in forms.FORMS.items()
+            for number, title in paperwork.FORMS.items()
         ]
         return Response(FormInfoSerializer(items, many=True).data)
 
@@ -146,7 +146,7 @@ class DossierFormListView(APIView):
             "number",
             OpenApiTypes.STR,
             OpenApiParameter.PATH,
-            enum=list(forms.FORMS),
+            enum=list(paperwork.FORMS),
             description="Số hiệu mẫu.",
         ),
         # Not DRF's renderer override here (see QueryFormatNegotiation).
@@ -169,11 +169,11 @@ class DossierFormView(APIView):
 
     def get(self, request, code: str, number: str):
         dossier = _visible_dossier(request, code)
-        content = forms.render_form(
+        content = paperwork.render_form(
             number, dossier, citizen_view=getattr(request.user, "role", None) == Role.CITIZEN
         )
         response = HttpResponse(content, content_type="application/pdf")
-        return _attachment(response, forms.form_filename(number, dossier))
+        return _attachment(response, paperwork.form_filename(number, dossier))
 
 
 # --- Mẫu 07 ----------------------------------------------------------------------------------
@@ -214,15 +214,17 @@ class LogbookView(APIView):
     content_negotiation_class = QueryFormatNegotiation
 
     def get(self, request):
-        if not forms.may_use_logbook(request.user):
+        if not paperwork.may_use_logbook(request.user):
             raise Forbidden(_("Bạn không có quyền xem sổ theo dõi hồ sơ."))
-        query = forms.parse_logbook_query(request.query_params)
-        forms.check_logbook_access(request.user, query.agency)
+        query = paperwork.parse_logbook_query(request.query_params)
+        paperwork.check_logbook_access(request.user, query.agency)
         args = (query.agency, query.date_from, query.date_to)
         if query.format == "csv":
             response = StreamingHttpResponse(
-                forms.logbook_csv(*args), content_type="text/csv; charset=utf-8"
+                paperwork.logbook_csv(*args), content_type="text/csv; charset=utf-8"
             )
         else:
-            response = HttpResponse(forms.render_logbook_pdf(*args), content_type="application/pdf")
+            response = HttpResponse(
+                paperwork.render_logbook_pdf(*args), content_type="application/pdf"
+            )
         return _attachment(response, logbook.filename(*args, query.format))

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from onecua.roles import Role
+from accounts.roles import Role
 
 from ..labels import action_label
 from ..models import (

@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from onecua.errors import NotFound
-from onecua.pagination import OrderedCursorPagination
+from core.errors import NotFound
+from core.pagination import OrderedCursorPagination
 
 from .. import selectors, services, tracking
 from ..models import ComponentFile, Dossier, DossierComponent, Event, StepRun

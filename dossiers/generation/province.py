@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from onecua.calendar import LOCAL_TZ, get_calendar
+from core.calendar import LOCAL_TZ, get_calendar
 
 from ..models import Applicant, Dossier, DossierSequence, Event, Pause, StepRun
 from ..models.dossier import OPEN_STATES
@@ -207,7 +207,7 @@ class Generator:
             model: model.objects.aggregate(m=Max("id"))["m"] or 0
             for model in (Applicant, Dossier, Event, Pause, StepRun)
         }
-        from onecua.models import OutboxMessage
+        from outbox.models import OutboxMessage
 
         bases[OutboxMessage] = OutboxMessage.objects.aggregate(m=Max("id"))["m"] or 0
         sequences = {

@@ -53,7 +53,7 @@ def rates(first_id: int, last_id: int, period_end=None, outbox_ids=None) -> dict
     if outbox_ids and outbox_ids[1] >= outbox_ids[0]:
         from datetime import timedelta
 
-        from onecua.models import OutboxMessage
+        from outbox.models import OutboxMessage
 
         messages = OutboxMessage.objects.filter(id__gte=outbox_ids[0], id__lte=outbox_ids[1])
         synced = messages.aggregate(

@@ -65,7 +65,7 @@ class Batch:
 
 
 def tables():
-    from onecua.models import OutboxMessage
+    from outbox.models import OutboxMessage
 
     from ..models import Applicant, Dossier, Event, Pause, StepRun
 

@@ -13,7 +13,7 @@ import bisect
 import math
 from datetime import date, datetime, timedelta
 
-from onecua.calendar import LOCAL_TZ, TimeUnit, WorkingCalendar
+from core.calendar import LOCAL_TZ, TimeUnit, WorkingCalendar
 
 DAY = 86400
 

@@ -10,16 +10,8 @@ from dataclasses import dataclass, field
 
 from django.core.management.base import CommandError
 
-from procedures.models import (
-    AdministrativeUnit,
-    Agency,
-    AgencyKind,
-    FeeMode,
-    Level,
-    Procedure,
-    ProcedureStatus,
-    ServiceLevel,
-)
+from organisations.models import AdministrativeUnit, Agency, AgencyKind
+from procedures.models import FeeMode, Level, Procedure, ProcedureStatus, ServiceLevel
 
 
 def stable_order(text: str) -> str:

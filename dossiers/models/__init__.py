@@ -1,14 +1,7 @@
 """The cases: a dossier (hồ sơ) from submission to returned result, and its records."""
 
 from .applicant import Applicant, ApplicantKind
-from .documents import (
-    ComponentFile,
-    EResult,
-    FileSource,
-    StoredFile,
-    StoreDocument,
-    StoreDocumentKind,
-)
+from .attachments import ComponentFile, EResult, FileSource
 from .dossier import Channel, Dossier, DossierStatus, Outcome, ReturnMethod
 from .records import (
     DossierComponent,
@@ -38,7 +31,4 @@ __all__ = [
     "ReturnMethod",
     "StepRun",
     "StepTiming",
-    "StoreDocument",
-    "StoreDocumentKind",
-    "StoredFile",
 ]

@@ -49,7 +49,7 @@ class Applicant(models.Model):
     email = models.EmailField(_("thư điện tử"), blank=True)
     address = models.CharField(_("địa chỉ"), max_length=500, blank=True)
     unit = models.ForeignKey(
-        "procedures.AdministrativeUnit",
+        "organisations.AdministrativeUnit",
         verbose_name=_("xã/phường"),
         null=True,
         blank=True,

@@ -102,7 +102,7 @@ def supplement_request_in_time(dossier) -> bool:
         return True
     if dossier.received_at is None:
         return False
-    from onecua.calendar import get_calendar
+    from core.calendar import get_calendar
 
     from ..rules import SUPPLEMENT_REQUEST_DAYS
 
@@ -142,13 +142,13 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     )
     channel = models.PositiveSmallIntegerField(_("kênh nộp"), choices=Channel.choices)
     receiving_agency = models.ForeignKey(
-        "procedures.Agency",
+        "organisations.Agency",
         verbose_name=_("nơi tiếp nhận"),
         on_delete=models.PROTECT,
         related_name="received_dossiers",
     )
     handling_agency = models.ForeignKey(
-        "procedures.Agency",
+        "organisations.Agency",
         verbose_name=_("cơ quan giải quyết"),
         on_delete=models.PROTECT,
         related_name="handled_dossiers",

@@ -23,7 +23,7 @@ class DossierComponent(models.Model):
     is_digitised = models.BooleanField(_("đã số hóa"), default=False)
     # The document of the applicant's data store this component reuses, if any.
     store_document = models.ForeignKey(
-        "dossiers.StoreDocument",
+        "documents.StoreDocument",
         verbose_name=_("giấy tờ tái sử dụng"),
         null=True,
         blank=True,
@@ -46,7 +46,7 @@ class DossierComponent(models.Model):
 class DossierSequence(models.Model):
     """The last sequence number given at one agency on one (local) day, for dossier codes."""
 
-    agency = models.ForeignKey("procedures.Agency", on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("organisations.Agency", on_delete=models.PROTECT, related_name="+")
     day = models.DateField()
     last = models.PositiveIntegerField(default=0)
 
@@ -162,7 +162,7 @@ class StepRun(models.Model):
     name = models.CharField(_("tên bước"), max_length=300)
     role = models.CharField(_("vai trò"), max_length=16)
     agency = models.ForeignKey(
-        "procedures.Agency", null=True, on_delete=models.PROTECT, related_name="+"
+        "organisations.Agency", null=True, on_delete=models.PROTECT, related_name="+"
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -12,9 +12,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onecua.calendar import get_calendar
-from onecua.errors import DomainError
-from onecua.roles import Role
+from accounts.roles import Role
+from core.calendar import get_calendar
+from core.errors import DomainError
 from procedures.models import SupplementRule
 
 from .. import rules

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from onecua.errors import Conflict, Forbidden, NotFound
+from core.errors import Conflict, Forbidden, NotFound
 
 from .. import permissions as perm
 from ..labels import action_label
@@ -199,7 +199,7 @@ def timing_of(finished_at, due_at) -> str:
         return StepTiming.ON_TIME
     if finished_at > due_at:
         return StepTiming.LATE
-    from onecua.calendar import LOCAL_TZ
+    from core.calendar import LOCAL_TZ
 
     if finished_at.astimezone(LOCAL_TZ).date() < due_at.astimezone(LOCAL_TZ).date():
         return StepTiming.EARLY

@@ -7,17 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onecua.errors import DomainError, Forbidden
-from onecua.roles import Role
-from procedures.models import (
-    AdministrativeUnit,
-    Agency,
-    AgencyKind,
-    Level,
-    Procedure,
-    ProcedureStatus,
-    ServiceLevel,
-)
+from accounts.roles import Role
+from core.errors import DomainError, Forbidden
+from organisations.models import AdministrativeUnit, Agency, AgencyKind
+from procedures.models import Level, Procedure, ProcedureStatus, ServiceLevel
 
 from .. import codes, routing, rules
 from ..models import (
@@ -29,7 +22,7 @@ from ..models import (
     ReturnMethod,
     StepRun,
 )
-from . import documents
+from . import files
 from .core import note_next_step, record_event, timing_of
 
 
@@ -186,11 +179,9 @@ def _save_with_components(
     if reuse:
         by_order = {c.order: c for c in dossier.components.filter(order__in=list(reuse))}
         for order, document_id in reuse.items():
-            documents.reuse_document(
-                by_order[order], document_id, owner_ids=store_owners, actor=actor
-            )
+            files.reuse_document(by_order[order], document_id, owner_ids=store_owners, actor=actor)
         rows = list(dossier.components.all())
-    changed = documents.refresh_flags(dossier)
+    changed = files.refresh_flags(dossier)
     if changed:
         dossier.save(update_fields=changed)
     return rows

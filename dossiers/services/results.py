@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import status
 
-from onecua.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound
+from documents import services as documents
+from documents.models import StoreDocumentKind
 
-from ..models import Dossier, EResult, StoreDocument, StoreDocumentKind
-from . import documents
+from ..models import Dossier, EResult
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +42,10 @@ def verify_url(result_id) -> str:
 def issue_e_result(dossier: Dossier, actor, now: datetime) -> EResult:
     """Render the result document, sign it, store it (results store + the applicant's data
     store). Runs inside the approving transaction: if anything fails, nothing is approved."""
-    from onecua import signing
+    from documents import signing
 
-    from ..forms import render_result_document
-    from ..forms.result import result_title
+    from ..paperwork import render_result_document
+    from ..paperwork.result import result_title
 
     result_id = uuid.uuid4()
     signer = actor.full_name or actor.username
@@ -81,17 +82,17 @@ def issue_e_result(dossier: Dossier, actor, now: datetime) -> EResult:
     store_document = None
     owner = dossier.applicant.identifier
     if owner:
-        store_document = StoreDocument.objects.create(
+        store_document = documents.add_to_store(
             owner_id=owner,
             owner_name=dossier.applicant.full_name,
             kind=StoreDocumentKind.E_RESULT,
-            title=title[:500],
+            title=title,
             number=dossier.code,
             issuer=issuer,
             signer=signer,
             issued_on=timezone.localdate(now),
             file=stored,
-            source_dossier=dossier,
+            source_reference=dossier.code,
         )
     return EResult.objects.create(
         id=result_id,
@@ -127,7 +128,7 @@ class Verification:
 
 
 def _verification(result: EResult | None, data: bytes, *, by_id: bool) -> Verification:
-    from onecua import signing
+    from documents import signing
 
     report = signing.verify_pdf(data)
     same_bytes = result is not None and hashlib.sha256(data).hexdigest() == result.file.sha256
@@ -169,7 +170,7 @@ def verify_e_result(result_id) -> Verification:
 
 def verify_file(upload) -> Verification:
     """Verify a PDF someone holds: is it signed, intact, trusted, and one we issued?"""
-    from onecua.uploads import check_upload
+    from documents.uploads import check_upload
 
     checked = check_upload(upload)
     if checked.content_type != "application/pdf":

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from onecua.errors import DomainError
+from core.errors import DomainError
 from procedures.models import Field, Level, Procedure
 
 from .. import scope

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onecua.calendar import LOCAL_TZ
-from onecua.roles import Role
+from accounts.roles import Role
+from core.calendar import LOCAL_TZ
 
 from .. import scope, selectors
 from ..api.params import Query

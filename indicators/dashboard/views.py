@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from onecua.errors import DomainError
+from core.errors import DomainError
 
 from .. import scope
 from ..api.params import parse

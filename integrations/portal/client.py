@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import requests
 from django.conf import settings
 
-from onecua.outbox import PermanentError, TransientError
+from outbox.delivery import PermanentError, TransientError
 
 MOCK_PREFIX = "/mock-dvcqg/"
 OK, EXISTS, NOT_FOUND = "0", "2", "3"

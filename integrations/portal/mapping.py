@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.calendar import LOCAL_TZ
 from dossiers.models import Dossier, Event
 from dossiers.models.dossier import PORTAL_STATUS
-from onecua.calendar import LOCAL_TZ
 
 PORTAL_DATE_FORMAT = "%Y%m%d%H%M%S"
 

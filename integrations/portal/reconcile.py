@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from dossiers.models import Dossier
 from dossiers.models.dossier import PORTAL_STATUS
-from onecua import outbox
+from outbox import delivery
 from procedures.models import Procedure, ProcedureStatus
 
 from .client import get_client
@@ -41,7 +41,7 @@ def reconcile(*, hours: int = 24, limit: int = 5000) -> list[str]:
     client = get_client()
     dossiers = Dossier.objects.filter(updated_at__gte=since).order_by("id")[:limit]
     for dossier in dossiers:
-        from onecua.models import OutboxMessage, OutboxStatus
+        from outbox.models import OutboxMessage, OutboxStatus
 
         if (
             OutboxMessage.objects.filter(key=key_for(dossier.pk))
@@ -56,7 +56,7 @@ def reconcile(*, hours: int = 24, limit: int = 5000) -> list[str]:
         event = dossier.events.order_by("-id").first()
         if event is None:
             continue
-        outbox.enqueue(
+        delivery.enqueue(
             topic=TOPIC,
             key=key_for(dossier.pk),
             reference={"dossier": dossier.pk, "event": event.pk, "action": "repair"},

@@ -8,7 +8,7 @@ builds the record for that event at delivery time and sends it.
 from __future__ import annotations
 
 from dossiers.models import Dossier, Event
-from onecua import outbox
+from outbox import delivery
 
 from . import mapping
 from .client import get_client
@@ -21,7 +21,7 @@ def key_for(dossier_id: int) -> str:
 
 
 def on_event_recorded(sender, event: Event, dossier: Dossier, **kwargs) -> None:
-    outbox.enqueue(
+    delivery.enqueue(
         topic=TOPIC,
         key=key_for(dossier.pk),
         reference={"dossier": dossier.pk, "event": event.pk, "action": event.action},
@@ -29,7 +29,7 @@ def on_event_recorded(sender, event: Event, dossier: Dossier, **kwargs) -> None:
     )
 
 
-@outbox.register(TOPIC)
+@delivery.register(TOPIC)
 def deliver(message) -> None:
     dossier = (
         Dossier.objects.select_related("applicant", "procedure", "handling_agency")

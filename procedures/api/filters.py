@@ -1,15 +1,8 @@
 import django_filters
 
-from ..models import (
-    AdministrativeUnit,
-    Agency,
-    AgencyKind,
-    Field,
-    Level,
-    Procedure,
-    ServiceLevel,
-    UnitType,
-)
+from organisations.models import AdministrativeUnit, Agency, AgencyKind, UnitType
+
+from ..models import Field, Level, Procedure, ServiceLevel
 
 
 class ProcedureFilter(django_filters.FilterSet):

@@ -3,17 +3,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from onecua.calendar import TimeUnit
+from core.calendar import TimeUnit
+from organisations.models import AdministrativeUnit, Agency
 
-from ..models import (
-    AdministrativeUnit,
-    Agency,
-    FeeLine,
-    Field,
-    Procedure,
-    ProcedureComponent,
-    ProcessStep,
-)
+from ..models import FeeLine, Field, Procedure, ProcedureComponent, ProcessStep
 
 
 class FieldSerializer(serializers.ModelSerializer):

@@ -10,17 +10,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from onecua.calendar import get_calendar
-from onecua.pagination import OrderedCursorPagination
+from core.calendar import get_calendar
+from core.pagination import OrderedCursorPagination
+from organisations.models import AdministrativeUnit, Agency
 
-from ..models import (
-    AdministrativeUnit,
-    Agency,
-    FeeLine,
-    Field,
-    ProcedureComponent,
-    ProcessStep,
-)
+from ..models import FeeLine, Field, ProcedureComponent, ProcessStep
 from ..selectors import catalogue_stats, published_procedures, search_procedures
 from . import serializers
 from .filters import AgencyFilter, ProcedureFilter, UnitFilter

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from onecua.text import fold
+from core.text import fold
 
 from ..models import FeeLine, Field, Procedure, ProcedureComponent, ProcedureStatus, ProcessStep
 from .files import CatalogueFile, read_catalogue

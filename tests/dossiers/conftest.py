@@ -7,12 +7,12 @@ import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
-from onecua.models import User
-from onecua.roles import Role
+from accounts.models import User
+from accounts.roles import Role
+from organisations.models import AdministrativeUnit, Agency, AgencyKind
+from organisations.seed import seed_agencies, seed_units
 from procedures.catalogue.files import CatalogueFile
 from procedures.catalogue.importer import import_catalogue
-from procedures.models import AdministrativeUnit, Agency, AgencyKind
-from procedures.seed import seed_agencies, seed_units
 from tests.conftest import FIELDS, MINI
 
 PASSWORD = "a-long-test-password"

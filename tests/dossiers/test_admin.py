@@ -8,10 +8,10 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
+from core.calendar import get_calendar
 from dossiers import services
 from dossiers.admin import ACTION_FORMS
 from dossiers.models import Applicant, Dossier, Event
-from onecua.calendar import get_calendar
 
 CITIZEN_ID = "025090001234"  # the applicant_data of tests/dossiers/conftest.py
 

@@ -2,8 +2,9 @@
 
 import pytest
 
+from documents.models import StoreDocument
 from dossiers import services
-from dossiers.models import EResult, StoreDocument
+from dossiers.models import EResult
 from tests.dossiers.conftest import applicant_data
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def test_an_administrator_reads_the_e_results_and_the_store(client, cast, e_resu
     assert 'name="_save"' not in body
     assert client.get("/admin/dossiers/eresult/add/").status_code == 403
     document = StoreDocument.objects.get()
-    store = client.get("/admin/dossiers/storedocument/", {"q": document.owner_id})
+    store = client.get("/admin/documents/storedocument/", {"q": document.owner_id})
     assert store.status_code == 200
     assert document.title in store.content.decode()
 
@@ -47,5 +48,5 @@ def test_officials_do_not_browse_the_whole_store(client, cast, e_result):
     cast.clerk.is_staff = True
     cast.clerk.save()
     client.force_login(cast.clerk)
-    assert client.get("/admin/dossiers/storedocument/").status_code == 403
+    assert client.get("/admin/documents/storedocument/").status_code == 403
     assert client.get("/admin/dossiers/eresult/").status_code == 403

@@ -26,6 +26,10 @@ from itertools import pairwise
 import pytest
 from django.db import connection, transaction
 
+from accounts.models import User
+from accounts.roles import Role
+from core.calendar import LOCAL_TZ
+from core.errors import Conflict, DomainError
 from dossiers import services
 from dossiers.models import (
     Applicant,
@@ -36,10 +40,6 @@ from dossiers.models import (
     Outcome,
     StepRun,
 )
-from onecua.calendar import LOCAL_TZ
-from onecua.errors import Conflict, DomainError
-from onecua.models import User
-from onecua.roles import Role
 from tests.dossiers.conftest import Cast, _user, applicant_data
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -11,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from reportlab.pdfgen import canvas
 
+from documents.models import StoreDocument, StoreDocumentKind
 from dossiers import services
-from dossiers.models import ComponentFile, Dossier, StoreDocument, StoreDocumentKind
+from dossiers.models import ComponentFile, Dossier
 from tests.dossiers.conftest import applicant_data
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +172,7 @@ def test_names_are_neutralised(cast, raw, expected):
     response = post_file(cast, cast.citizen, dossier.code, "x.pdf", pdf_bytes())
     assert response.status_code == 201
     # The multipart layer already strips folders; the service neutralises what is left too.
-    from onecua.uploads import safe_name
+    from documents.uploads import safe_name
 
     assert safe_name(raw, "pdf") == expected
 
@@ -271,7 +272,7 @@ def test_a_scan_at_the_counter_digitises_and_goes_to_the_applicants_store(cast):
         "UBND phường Việt Trì",
     )
     assert document.issued_on == date(2026, 3, 1)
-    assert document.source_dossier == dossier
+    assert document.source_reference == dossier.code
 
 
 def test_bad_metadata_is_400(cast):

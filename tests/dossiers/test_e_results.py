@@ -10,9 +10,10 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfReader
 
+from documents.models import StoreDocument
+from documents.signing import make_local_ca, verify_pdf
 from dossiers import services
-from dossiers.models import Dossier, EResult, StoreDocument
-from onecua.signing import make_local_ca, verify_pdf
+from dossiers.models import Dossier, EResult
 from tests.dossiers.conftest import applicant_data
 
 pytestmark = pytest.mark.django_db

@@ -14,10 +14,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from core.errors import Conflict, NotFound
 from dossiers import services
-from dossiers.forms import FORMS, available_forms, render_form
 from dossiers.models import Dossier, ReturnMethod
-from onecua.errors import Conflict, NotFound
+from dossiers.paperwork import FORMS, available_forms, render_form
 from tests.dossiers.conftest import CITIZEN_ID
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +113,7 @@ def received(cast, new_dossier):
 # --- Mẫu 01 ----------------------------------------------------------------------------------
 def test_form_01_receipt_slip_reads_back_in_vietnamese(cast, received):
     dossier = received()
-    with mock.patch("onecua.pdf.qr_code", wraps=__import__("onecua.pdf").pdf.qr_code) as qr:
+    with mock.patch("documents.pdf.qr_code", wraps=__import__("documents.pdf").pdf.qr_code) as qr:
         text, content = fetch(cast, cast.citizen, dossier.code, "01")
 
     tracking = f"{settings.ONECUA_PUBLIC_BASE_URL}/tra-cuu/?ma={dossier.code}"

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from dossiers import services
-from dossiers.forms import logbook, logbook_rows
 from dossiers.models import Dossier
+from dossiers.paperwork import logbook, logbook_rows
 from tests.dossiers.test_forms import at, frozen_clock, pdf_text
 
 pytestmark = pytest.mark.django_db

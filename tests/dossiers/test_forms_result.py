@@ -10,10 +10,10 @@ import pytest
 from django.utils import timezone
 from reportlab.lib.units import mm
 
+from core.errors import Conflict
 from dossiers import services
-from dossiers.forms import SIGNATURE_BOX, render_result_document
 from dossiers.models import Dossier
-from onecua.errors import Conflict
+from dossiers.paperwork import SIGNATURE_BOX, render_result_document
 from tests.dossiers.conftest import CITIZEN_ID
 from tests.dossiers.test_forms import frozen_clock, pdf_text
 

@@ -12,16 +12,19 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
+from accounts.models import User
+from accounts.roles import Role
+from core.calendar import TimeUnit, WorkingCalendar, get_calendar
+from core.models import CalendarOverride
 from dossiers import services
 from dossiers.generation.province import generate, period_for
 from dossiers.generation.rates import rates
 from dossiers.generation.timeline import WorkingTimeline
 from dossiers.models import Dossier, DossierSequence, Event, Pause, StepRun
 from dossiers.models.dossier import OPEN_STATES
-from onecua.calendar import TimeUnit, WorkingCalendar, get_calendar
-from onecua.models import CalendarOverride, OutboxMessage, User
-from onecua.roles import Role
-from procedures.models import Agency, AgencyKind, Procedure, ProcedureStatus
+from organisations.models import Agency, AgencyKind
+from outbox.models import OutboxMessage
+from procedures.models import Procedure, ProcedureStatus
 
 COUNT = 3000
 SEED = 7
@@ -244,7 +247,7 @@ def test_it_generates_the_count_over_the_catalogue_and_the_centres(year_db):
 
 
 def period_tz():
-    from onecua.calendar import LOCAL_TZ
+    from core.calendar import LOCAL_TZ
 
     return LOCAL_TZ
 

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.errors import Conflict, DomainError
 from dossiers import services
 from dossiers.models import Dossier, StepRun
-from onecua.errors import Conflict, DomainError
 from tests.dossiers.conftest import applicant_data
 
 pytestmark = pytest.mark.django_db

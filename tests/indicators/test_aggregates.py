@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import DomainError
 from dossiers import services
 from dossiers.models import Dossier
 from indicators import rebuild, selectors
@@ -23,8 +24,7 @@ from indicators.models import (
     Span,
     StatCell,
 )
-from onecua.errors import DomainError
-from onecua.models import OutboxMessage
+from outbox.models import OutboxMessage
 from tests.indicators.conftest import at_counter, file_online
 
 pytestmark = pytest.mark.django_db

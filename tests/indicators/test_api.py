@@ -2,9 +2,9 @@
 
 import pytest
 
+from accounts.models import User
+from accounts.roles import Role
 from dossiers import services
-from onecua.models import User
-from onecua.roles import Role
 from tests.indicators.conftest import file_online
 
 pytestmark = pytest.mark.django_db

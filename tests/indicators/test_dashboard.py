@@ -11,12 +11,12 @@ from datetime import date
 import pytest
 from django.test import Client
 
+from accounts.models import User
+from accounts.roles import Role
 from dossiers import services
 from indicators import scope, selectors
 from indicators.dashboard import charts
 from indicators.selectors import Filters, Period
-from onecua.models import User
-from onecua.roles import Role
 from tests.dossiers.conftest import PASSWORD
 from tests.indicators.conftest import file_online
 

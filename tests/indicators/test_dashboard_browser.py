@@ -16,11 +16,11 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from core.calendar import LOCAL_TZ
 from dossiers import services
 from indicators import scope, selectors
 from indicators.dashboard import charts
 from indicators.selectors import Filters, Period
-from onecua.calendar import LOCAL_TZ
 from tests.dossiers.conftest import PASSWORD, applicant_data, build_cast
 
 CHROMIUM = Path("/usr/bin/chromium")

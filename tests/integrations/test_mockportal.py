@@ -470,7 +470,7 @@ def test_run_mock_portal_serves_http_in_its_own_process(tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": os.environ.get(
-            "DJANGO_SETTINGS_MODULE", django_settings.SETTINGS_MODULE or "onecua.settings"
+            "DJANGO_SETTINGS_MODULE", django_settings.SETTINGS_MODULE or "config.settings"
         ),
         # Its own database file: the test database is not visible to another process.
         "SQLITE_PATH": str(tmp_path / "mock.sqlite3"),

@@ -12,7 +12,7 @@ from PIL import Image
 
 from dossiers import services
 from dossiers.models import Dossier, Event
-from dossiers.services import documents
+from dossiers.services import files
 from integrations.portal import mapping
 from tests.dossiers.conftest import applicant_data
 
@@ -164,7 +164,7 @@ def test_counter_intake_is_channel_1_received_and_digitised_once_scanned(cast):
     assert record["HoSoCoThanhPhanSoHoa"] == 0
     # The clerk scans the paper: the next record says the dossier is digitised.
     scan = SimpleUploadedFile("scan.png", png_bytes(), "image/png")
-    documents.attach_file(dossier=d.code, order=1, actor=cast.clerk, upload=scan)
+    files.attach_file(dossier=d.code, order=1, actor=cast.clerk, upload=scan)
     record = records(d)[-1]
     assert record["HoSoCoThanhPhanSoHoa"] == 1
     assert record["TaiLieuNop"][0]["DuocSoHoa"] == 1

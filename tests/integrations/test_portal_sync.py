@@ -14,8 +14,8 @@ from integrations.mockportal.models import FaultConfig
 from integrations.portal.client import reset_client
 from integrations.portal.reconcile import compare_catalogue, reconcile
 from integrations.portal.sync import key_for
-from onecua import outbox
-from onecua.models import OutboxMessage, OutboxStatus
+from outbox import delivery
+from outbox.models import OutboxMessage, OutboxStatus
 from tests.dossiers.conftest import applicant_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.outbox]
@@ -85,7 +85,7 @@ def drain(rounds=20):
         pending.update(
             next_attempt_at=timezone.now(), created_at=timezone.now() - timedelta(minutes=5)
         )
-        outbox.sweep()
+        delivery.sweep()
 
 
 def test_every_action_reaches_the_portal_in_order(cast, act):

@@ -41,14 +41,14 @@ from django.db import connection
 from django.utils import timezone
 from kombu import pools as kombu_pools
 
+from config.celery import app as celery_app
 from dossiers import services
 from dossiers.models import Dossier
 from dossiers.models.dossier import PORTAL_STATUS
 from integrations.mockportal.models import Counter, Record
 from integrations.portal import mapping
-from onecua import outbox
-from onecua.celery import app as celery_app
-from onecua.models import OutboxMessage, OutboxStatus
+from outbox import delivery
+from outbox.models import OutboxMessage, OutboxStatus
 from tests.dossiers.conftest import applicant_data, build_cast
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,7 +188,7 @@ class Stack:
             and not k.startswith("PYTEST")
         }
         env.update(
-            DJANGO_SETTINGS_MODULE="onecua.settings",
+            DJANGO_SETTINGS_MODULE="config.settings",
             DATABASE_URL=self.db_url,
             PYTHONUNBUFFERED="1",
             LOG_LEVEL="INFO",
@@ -238,7 +238,7 @@ class Stack:
                 "-m",
                 "celery",
                 "-A",
-                "onecua",
+                "config",
                 "worker",
                 "--pool=prefork",
                 "--concurrency=2",
@@ -287,7 +287,7 @@ def broker(settings):
         pytest.skip(f"needs Redis at {host}:{port} as the Celery broker ({exc})")
     client.flushdb()
     previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
-    settings.CELERY_TASK_ALWAYS_EAGER = False  # read by outbox.schedule()
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # read by delivery.schedule()
     celery_app.conf.task_always_eager = False
     use_broker(broker_url())
     try:
@@ -355,7 +355,7 @@ def wait_delivered(stack: Stack, total: int, *, timeout: float = WAIT, sweep_eve
             dead = list(OutboxMessage.objects.filter(status=OutboxStatus.DEAD)[:3])
             pytest.fail(f"dead messages: {[m.last_error for m in dead]}\n{stack.logs()}")
         if sweep_every and time.monotonic() - last_sweep >= sweep_every:
-            outbox.sweep(grace_seconds=0)
+            delivery.sweep(grace_seconds=0)
             last_sweep = time.monotonic()
         return counts[OutboxStatus.SENT] == total and sum(counts.values()) == total
 
@@ -396,7 +396,7 @@ def assert_portal_matches(codes: list[str]) -> None:
 
 
 def worker_delivered(worker: Proc) -> int:
-    return worker.output().count("Task onecua.deliver_outbox_key[")
+    return worker.output().count("Task outbox.deliver_key[")
 
 
 # --- the tests -----------------------------------------------------------------------------------
@@ -460,7 +460,7 @@ def test_worker_killed_mid_delivery_then_restarted(stack, cast, broker):
 
 
 def test_broker_unreachable_at_commit_then_the_sweeper_delivers(stack, cast):
-    from onecua.tasks import sweep_outbox
+    from outbox.tasks import sweep_task
 
     worker = stack.start_worker()
     use_broker(f"redis://127.0.0.1:{free_port()}/{BROKER_DB}")  # nothing listens there
@@ -479,13 +479,13 @@ def test_broker_unreachable_at_commit_then_the_sweeper_delivers(stack, cast):
 
     # Beat's sweeper, run by the worker, once the messages are past its grace period.
     OutboxMessage.objects.update(created_at=timezone.now() - timedelta(minutes=1))
-    sweep_outbox.apply_async()
+    sweep_task.apply_async()
     wait_delivered(stack, total=total)
     assert_portal_matches(codes)
 
 
 def test_queued_wakeups_lost_with_redis_then_the_sweeper_delivers(stack, cast, broker):
-    from onecua.tasks import sweep_outbox
+    from outbox.tasks import sweep_task
 
     # No worker yet: the wake-ups wait in Redis…
     codes = [lifecycle(cast) for _ in range(2)]
@@ -499,7 +499,7 @@ def test_queued_wakeups_lost_with_redis_then_the_sweeper_delivers(stack, cast, b
     assert worker_delivered(worker) == 0
 
     OutboxMessage.objects.update(created_at=timezone.now() - timedelta(minutes=1))
-    sweep_outbox.apply_async()
+    sweep_task.apply_async()
     wait_delivered(stack, total=total)
     assert_portal_matches(codes)
 

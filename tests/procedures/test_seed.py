@@ -6,8 +6,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from procedures.models import AdministrativeUnit, Agency, AgencyKind, UnitType
-from procedures.seed import agency_code, seed_agencies, seed_demo_accounts, seed_units
+from accounts.seed import seed_demo_accounts
+from organisations.models import AdministrativeUnit, Agency, AgencyKind, UnitType
+from organisations.seed import agency_code, seed_agencies, seed_units
 
 pytestmark = pytest.mark.django_db
 

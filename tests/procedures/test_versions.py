@@ -9,7 +9,7 @@ from django.contrib.messages import get_messages
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from onecua.errors import Conflict
+from core.errors import Conflict
 from procedures.models import (
     FeeLine,
     Procedure,

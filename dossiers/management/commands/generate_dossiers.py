@@ -97,7 +97,7 @@ class Command(BaseCommand):
                 for table in (
                     "dossiers_dossier",
                     "dossiers_event",
-                    "onecua_outboxmessage",
+                    "outbox_outboxmessage",
                     "dossiers_applicant",
                     "dossiers_pause",
                     "dossiers_steprun",

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from procedures.seed import seed_agencies, seed_demo_accounts, seed_units
+from accounts.seed import seed_demo_accounts
+from organisations.seed import seed_agencies, seed_units
 
 
 class Command(BaseCommand):

@@ -1,0 +1,10 @@
+"""The /api/v1/ URL space. App URLconfs are included by dotted path (no import of app code)."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("accounts.api.urls")),
+    path("", include("procedures.api.urls")),
+    path("", include("dossiers.api.urls")),
+    path("", include("indicators.api.urls")),
+]

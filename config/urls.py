@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from core import errors
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("mock-dvcqg/", include("integrations.mockportal.urls")),
+    path("dashboard/", include("indicators.dashboard.urls")),
+    # Public pages (tracking, e-result verification): no login.
+    path("", include("dossiers.public_urls")),
+]
+
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.not_found
+handler500 = errors.server_error
+
+admin.site.site_header = "onecua — Một cửa điện tử"
+admin.site.site_title = "onecua"
+admin.site.index_title = "Quản trị hệ thống"
