@@ -1,0 +1,186 @@
+"""Benchmark: the cost of one dossier write, in the service itself (no HTTP).
+
+Run it with `.venv/bin/python bench/bench_actions.py` (`--help` for the options).
+
+For each write — the citizen's online submission, the counter's intake, `receive`, and
+`approve` without and with the signed e-result — it counts the SQL statements the service
+executes and times it in-process (`time.perf_counter`, median and p95 of `--repeat` runs), on a
+throw-away PostgreSQL database seeded with the real catalogue (`seed_all --no-demo`). The
+outbox's delivery is off (production delivers in a worker, after the commit), so what is
+measured is the request's own transaction: the dossier row, its Event, the outbox row and the
+indicators' counters.
+
+Prints a table and writes bench/results/bench_actions.json; docs/performance.md records the
+figures before and after the write-path redesign of issue 11.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _common import (
+    bootstrap_django,
+    drop_database,
+    machine,
+    percentile,
+    print_machine,
+    recreate_database,
+    seed,
+    table,
+    write_results,
+)
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/onecua_bench_actions"
+PROCEDURE = "1.000426"  # Cấp thẻ tư vấn viên pháp luật: Sở Tư pháp, provincial level
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--repeat", type=int, default=30, help="runs per write (default 30)")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+
+    info = machine(args.database_url)
+    recreate_database(args.database_url)
+    signing_dir = tempfile.mkdtemp(prefix="onecua-bench-actions-")
+    bootstrap_django(
+        args.database_url, ONECUA_SIGNING_DIR=signing_dir, ONECUA_VAR_DIR=signing_dir
+    )
+    try:
+        rows, results = run(args)
+    finally:
+        if not args.keep:
+            drop_database(args.database_url)
+    print_machine(info)
+    print(f"{args.repeat} runs per write, PostgreSQL, in-process, outbox delivery off\n")
+    print(table(["write", "SQL statements", "median ms", "p95 ms"], rows))
+    path = write_results("bench_actions", {"machine": info, "results": results})
+    print(f"\nResults: {path}")
+
+
+def run(args):
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.OUTBOX_AUTODELIVER = False
+    seed()
+    call_command("make_signing_ca", verbosity=0)
+    users = cast()
+
+    from dossiers import services
+
+    def applicant(n: int) -> dict:
+        return {"kind": 1, "full_name": f"Người nộp {n}", "personal_id": f"0250{n:08d}"}
+
+    counter = iter(range(1, 10**6))
+
+    def submit():
+        return services.submit_online(
+            actor=users["citizen"],
+            procedure_code=PROCEDURE,
+            applicant=applicant(next(counter)),
+            summary="Đề nghị cấp thẻ",
+        )
+
+    def intake():
+        return services.counter_intake(
+            actor=users["clerk"],
+            procedure_code=PROCEDURE,
+            applicant=applicant(next(counter)),
+            summary="Đề nghị cấp thẻ",
+            components=all_components(),
+        )
+
+    def processing():
+        dossier = intake()
+        services.assign(dossier=dossier.code, actor=users["leader"], assignee=users["spec"].pk)
+        return dossier
+
+    writes = [
+        ("submit (citizen, online)", None, lambda _: submit()),
+        ("counter intake", None, lambda _: intake()),
+        ("receive", submit, lambda d: services.receive(dossier=d.code, actor=users["clerk"])),
+        (
+            "approve, no e-result",
+            processing,
+            lambda d: services.approve(dossier=d.code, actor=users["leader"], e_result=False),
+        ),
+        (
+            "approve with signed e-result",
+            processing,
+            lambda d: services.approve(dossier=d.code, actor=users["leader"], e_result=True),
+        ),
+    ]
+    rows, results = [], {}
+    for name, prepare, write in writes:
+        times, statements = [], []
+        for i in range(args.repeat + 2):
+            target = prepare() if prepare else None
+            with CaptureQueriesContext(connection) as queries:
+                start = time.perf_counter()
+                write(target)
+                elapsed = (time.perf_counter() - start) * 1000
+            if i >= 2:  # two warm-up runs
+                times.append(elapsed)
+                statements.append(len(queries.captured_queries))
+        results[name] = {
+            "statements": statistics.median(statements),
+            "statements_max": max(statements),
+            "median_ms": statistics.median(times),
+            "p95_ms": percentile(times, 95),
+        }
+        rows.append(
+            [
+                name,
+                f"{statistics.median(statements):g}",
+                f"{statistics.median(times):.1f}",
+                f"{percentile(times, 95):.1f}",
+            ]
+        )
+    return rows, results
+
+
+def all_components() -> list[dict]:
+    from procedures.models import Procedure, ProcedureStatus
+
+    procedure = Procedure.objects.get(code=PROCEDURE, status=ProcedureStatus.PUBLISHED)
+    return [{"order": c.order} for c in procedure.components.all()]
+
+
+def cast() -> dict:
+    from django.contrib.auth import get_user_model
+
+    from organisations.models import Agency, AgencyKind
+
+    user_model = get_user_model()
+    centre = Agency.objects.get(
+        kind=AgencyKind.PROVINCIAL_SERVICE_CENTRE, parent__kind=AgencyKind.PROVINCIAL_COMMITTEE
+    )
+    department = Agency.objects.get(name="Sở Tư pháp")
+
+    def user(username, role, agency=None, **extra):
+        return user_model.objects.create(
+            username=username, role=role, agency=agency, full_name=username.title(), **extra
+        )
+
+    return {
+        "citizen": user("bench-citizen", "citizen", personal_id="025090001234"),
+        "clerk": user("bench-clerk", "receiving_officer", centre),
+        "leader": user("bench-leader", "leader", department),
+        "spec": user("bench-spec", "processing_officer", department),
+    }
+
+
+if __name__ == "__main__":
+    main()
