@@ -17,6 +17,7 @@ figures before and after the write-path redesign of issue 11.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -52,9 +53,7 @@ def main() -> None:
     info = machine(args.database_url)
     recreate_database(args.database_url)
     signing_dir = tempfile.mkdtemp(prefix="onecua-bench-actions-")
-    bootstrap_django(
-        args.database_url, ONECUA_SIGNING_DIR=signing_dir, ONECUA_VAR_DIR=signing_dir
-    )
+    bootstrap_django(args.database_url, ONECUA_SIGNING_DIR=signing_dir, ONECUA_VAR_DIR=signing_dir)
     try:
         rows, results = run(args)
     finally:
@@ -131,6 +130,8 @@ def run(args):
                 start = time.perf_counter()
                 write(target)
                 elapsed = (time.perf_counter() - start) * 1000
+            if i == args.repeat + 1 and os.environ.get("BENCH_SHOW_SQL"):
+                print(name, *[q["sql"][:100] for q in queries.captured_queries], sep="\n  ")
             if i >= 2:  # two warm-up runs
                 times.append(elapsed)
                 statements.append(len(queries.captured_queries))

@@ -115,8 +115,8 @@ def drain(timeout: float) -> tuple[float, int]:
 def verify(codes: list[str]) -> dict:
     """Compare the portal's records (same database) with ours."""
     from dossiers.models import Dossier
-    from dossiers.models.dossier import PORTAL_STATUS
     from integrations.mockportal.models import Record, RecordVersion
+    from integrations.portal.mapping import PORTAL_STATUS
 
     wrong, duplicates = [], 0
     for code in codes:

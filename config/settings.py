@@ -370,3 +370,9 @@ ONECUA_SIGNING_KEY_PASSPHRASE = os.environ.get("ONECUA_SIGNING_KEY_PASSPHRASE", 
 ONECUA_SIGNING_CHAIN = env_list("ONECUA_SIGNING_CHAIN", str(SIGNING_DIR / "ca.pem"))
 # The roots a signature must chain to, to count as trusted (comma-separated paths).
 ONECUA_SIGNING_TRUST_ROOTS = env_list("ONECUA_SIGNING_TRUST_ROOTS", str(SIGNING_DIR / "ca.pem"))
+
+# --- Indicators (indicators/handlers.py) ----------------------------------------------------------
+# The outbox topic whose deliveries count as the portal sync of the Decision 766 index.
+INDICATORS_SYNC_TOPIC = "dvcqg.dossier"
+# A status change reaches the portal "on time" when its message went out within this delay.
+INDICATORS_SYNC_ON_TIME_SECONDS = float(os.environ.get("INDICATORS_SYNC_ON_TIME_SECONDS", "3600"))

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -55,6 +55,22 @@ class Conflict(DomainError):
     status_code = status.HTTP_409_CONFLICT
     code = "conflict"
     title = _("Xung đột trạng thái")
+
+
+class ProblemSerializer(serializers.Serializer):
+    """The shape of every error answer (RFC 9457 problem+json), for the OpenAPI schema. Some
+    problems carry more members (e.g. `allowed_actions`, `dossier_status`)."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text=_("Mã lỗi ổn định, dùng cho máy"))
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text=_("Lỗi theo từng trường dữ liệu"),
+    )
 
 
 _TITLES = {

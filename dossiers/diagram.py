@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from django_fsm import ANY_STATE
 
-from .models import Dossier, DossierStatus
-from .models.dossier import PORTAL_STATUS
+from .models import CLOSED, Dossier, DossierStatus
+from .models.dossier import status_values
 
 HEADER = """# The dossier state machine
 
 Generated from `Dossier.status` (django-fsm-2) by `python manage.py export_state_diagram`;
 do not edit by hand — `tests/dossiers/test_diagram.py` fails when this file and the code
-disagree. Numbers are the national portal's TrangThaiHoSo codes. A dossier filed at the counter
-is created directly in `received`.
+disagree. A dossier filed at the counter is created directly in `received`. (The national
+portal's code of each state is in docs/portal-sync.md.)
 """
 
 
@@ -46,13 +46,13 @@ def transitions() -> list[tuple[str, str, str, list[str], str]]:
 def mermaid() -> str:
     lines = ["stateDiagram-v2"]
     for status in DossierStatus:
-        lines.append(f"    {status.value}: {PORTAL_STATUS[status]} {status.value}")
+        lines.append(f"    {status.value}: {status.value} ({status.label})")
     lines.append("    [*] --> new: submit (online)")
     lines.append("    [*] --> received: intake (counter)")
     for source, target, action, conditions, _perm in transitions():
         label = action + (f" [{', '.join(conditions)}]" if conditions else "")
         lines.append(f"    {source} --> {target}: {label}")
-    for final in ("not_received", "withdrawn", "stopped", "returned"):
+    for final in status_values(CLOSED):
         lines.append(f"    {final} --> [*]")
     return "\n".join(lines)
 

@@ -7,9 +7,13 @@ Scopes:
 - a receiving officer: dossiers filed at or routed to their centre (`receiving_agency`);
 - a processing officer or leader: dossiers handled by their agency (`handling_agency`);
 - an administrator: reads everything, acts on nothing.
+
+`visibility()` states these scopes once, as a database filter.
 """
 
 from __future__ import annotations
+
+from django.db.models import Q
 
 from accounts.roles import Role
 
@@ -45,13 +49,31 @@ def is_leader(dossier, user) -> bool:
     return in_handling_agency(dossier, user, Role.LEADER)
 
 
-def can_view(dossier, user) -> bool:
-    return (
-        _role(user) == Role.ADMINISTRATOR
-        or is_owner(dossier, user)
-        or at_receiving_centre(dossier, user)
-        or in_handling_agency(dossier, user)
-    )
+def visibility(user) -> Q | None:
+    """Which dossiers `user` may see at all, as a filter (None: every dossier; `Q(pk__in=[])`:
+    none). The one statement of the scope rule: the reads (`selectors.visible_to`) and the
+    writes (`services.dossier_action` locks the row through it) both use it."""
+    role = _role(user)
+    if role == Role.ADMINISTRATOR:
+        return None
+    if role == Role.CITIZEN:
+        return Q(applicant__account=user)
+    if role == Role.RECEIVING_OFFICER and user.agency_id:
+        return Q(receiving_agency_id=user.agency_id)
+    if role in (Role.PROCESSING_OFFICER, Role.LEADER) and user.agency_id:
+        return Q(handling_agency_id=user.agency_id)
+    return Q(pk__in=[])
+
+
+# --- writes that keep the status (no FSM transition) --------------------------------------------
+def can_attach_file(dossier, user) -> bool:
+    """The applicant (their own upload) or the receiving centre (a scan at the counter)."""
+    return is_owner(dossier, user) or at_receiving_centre(dossier, user)
+
+
+def can_digitise(dossier, user) -> bool:
+    """The receiving centre checks and digitises what was handed in."""
+    return at_receiving_centre(dossier, user)
 
 
 # --- transition permissions -------------------------------------------------------------------

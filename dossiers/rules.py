@@ -1,11 +1,36 @@
-"""Deadline arithmetic for dossiers, on top of the working-day calendar (domain.md §3–4)."""
+"""Deadline arithmetic for dossiers, on top of the working-day calendar (domain.md §3–4), and the
+one rule that says whether something finished early, on time or late (used by the services, the
+indicators and the generator of benchmark data)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from core.calendar import TimeUnit, get_calendar
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.calendar import LOCAL_TZ, TimeUnit, get_calendar
+
+
+class Timing(models.TextChoices):
+    EARLY = "early", _("Trước hạn")
+    ON_TIME = "on_time", _("Đúng hạn")
+    LATE = "late", _("Quá hạn")
+
+
+def timing(finished_at: datetime, due_at: datetime | None) -> Timing:
+    """Late: finished after the due instant. Early: finished on a local day before the due
+    day. On time otherwise (finishing exactly at the due instant is on time; so is anything
+    without a due date)."""
+    if due_at is None:
+        return Timing.ON_TIME
+    if finished_at > due_at:
+        return Timing.LATE
+    if finished_at.astimezone(LOCAL_TZ).date() < due_at.astimezone(LOCAL_TZ).date():
+        return Timing.EARLY
+    return Timing.ON_TIME
+
 
 # A request for supplement after receipt must go out within this many working days.
 SUPPLEMENT_REQUEST_DAYS = 3
@@ -42,6 +67,13 @@ def step_due(terms: dict, share: int, start: datetime) -> datetime:
     return calendar.add(start, portion, unit)
 
 
+def supplement_request_window_ends(received_at: datetime) -> datetime:
+    """After receipt, a supplement may be requested until this moment: 3 working days from
+    the counting start."""
+    calendar = get_calendar()
+    return calendar.add_working_days(calendar.counting_start(received_at), SUPPLEMENT_REQUEST_DAYS)
+
+
 def supplement_deadline(terms: dict, start: datetime) -> datetime:
     return get_calendar().add_working_days(start, terms.get("supplement_window_days", 15))
 
@@ -55,7 +87,6 @@ def reschedule_limit(dossier) -> datetime:
     """The latest new date an apology (Mẫu 04) may promise: the current due date plus one more
     statutory period, or plus 15 working days if that is later; never more than a year. (The
     law sets no number; this keeps a new date from being a way never to be late again.)"""
-    from datetime import timedelta
 
     value, unit = terms_time(dossier.terms)
     calendar = get_calendar()

@@ -5,38 +5,26 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.roles import Role
-
-from . import rules
-from .models import Dossier
-from .models.dossier import CLOCK_RUNNING
+from . import permissions, rules
+from .models import RUNNING, Dossier
 
 
 def visible_to(user) -> QuerySet[Dossier]:
     """The dossiers `user` may see at all (everything else is a 404 to them)."""
-    queryset = Dossier.objects.all()
-    role = getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None
-    if role == Role.ADMINISTRATOR:
-        return queryset
-    if role == Role.CITIZEN:
-        return queryset.filter(applicant__account=user)
-    if role == Role.RECEIVING_OFFICER and user.agency_id:
-        return queryset.filter(receiving_agency_id=user.agency_id)
-    if role in (Role.PROCESSING_OFFICER, Role.LEADER) and user.agency_id:
-        return queryset.filter(handling_agency_id=user.agency_id)
-    return queryset.none()
+    scope = permissions.visibility(user)
+    return Dossier.objects.all() if scope is None else Dossier.objects.filter(scope)
 
 
 def overdue(queryset: QuerySet[Dossier], now=None) -> QuerySet[Dossier]:
     """Open dossiers whose clock runs and whose due date has passed."""
-    return queryset.filter(status__in=CLOCK_RUNNING, due_at__lt=now or timezone.now())
+    return queryset.filter(status__in=RUNNING, due_at__lt=now or timezone.now())
 
 
 def due_within_one_working_day(queryset: QuerySet[Dossier], now=None) -> QuerySet[Dossier]:
     """Open dossiers due before the end of the next working day: the apology list (Mẫu 04)."""
     now = now or timezone.now()
     return queryset.filter(
-        status__in=CLOCK_RUNNING,
+        status__in=RUNNING,
         due_at__gte=now,
         due_at__lte=rules.due_within_one_working_day(now),
     )
@@ -44,7 +32,7 @@ def due_within_one_working_day(queryset: QuerySet[Dossier], now=None) -> QuerySe
 
 def not_overdue(queryset: QuerySet[Dossier], now=None) -> QuerySet[Dossier]:
     now = now or timezone.now()
-    return queryset.exclude(Q(status__in=CLOCK_RUNNING) & Q(due_at__lt=now))
+    return queryset.exclude(Q(status__in=RUNNING) & Q(due_at__lt=now))
 
 
 def with_related(queryset: QuerySet[Dossier]) -> QuerySet[Dossier]:

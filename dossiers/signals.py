@@ -1,11 +1,23 @@
-"""Signals of the dossier app.
+"""The one signal of the dossier app.
 
-`event_recorded` is sent inside the service's transaction right after an Event is written, so
-that a listener (the portal outbox, in integrations) writes its own rows in the same
-transaction: either everything commits or nothing does. `dossiers` never imports a listener.
+`dossier_changed` is sent by `dossiers.services.dossier_action()` once per write of a dossier
+(creation, every transition, a file attached or digitised), inside the write's transaction,
+after the dossier row is saved and its `Event` appended. Its only keyword argument, `change`,
+is a `dossiers.services.DossierChange`:
+
+- `change.event`: the Event just written (action, statuses, actor, time, note, payload);
+- `change.dossier`: the dossier as saved (with its procedure and agencies loaded);
+- `change.before`: a `DossierState` of the row before the action (None when it created the
+  dossier); `change.after`: the same after it.
+
+A listener writes its own rows in the same transaction (the portal's outbox message, the
+indicators' counters), so they commit or roll back with the change; it must not write to the
+dossier. `dossiers` imports no listener: integrations and indicators connect in their
+`AppConfig.ready()`. Writes that bypass the door (`dossiers.models.bulk_writes()`) send
+nothing.
 """
 
 from django.dispatch import Signal
 
-# sender=Event class; kwargs: event, dossier
-event_recorded = Signal()
+# sender: the Dossier class; kwargs: change (DossierChange)
+dossier_changed = Signal()

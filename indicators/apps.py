@@ -7,22 +7,12 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("Chỉ tiêu và Bộ chỉ số 766")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save, pre_save
-
-        from dossiers.models import Dossier
-        from outbox.models import OutboxMessage
+        from dossiers.signals import dossier_changed
+        from outbox.signals import message_delivered
 
         from . import handlers
 
-        pre_save.connect(
-            handlers.dossier_pre_save, sender=Dossier, dispatch_uid="indicators.dossier_pre"
-        )
-        post_save.connect(
-            handlers.dossier_post_save, sender=Dossier, dispatch_uid="indicators.dossier_post"
-        )
-        post_delete.connect(
-            handlers.dossier_post_delete, sender=Dossier, dispatch_uid="indicators.dossier_del"
-        )
-        post_save.connect(
-            handlers.outbox_post_save, sender=OutboxMessage, dispatch_uid="indicators.outbox"
+        dossier_changed.connect(handlers.on_dossier_changed, dispatch_uid="indicators.dossier")
+        message_delivered.connect(
+            handlers.on_message_delivered, dispatch_uid="indicators.delivered"
         )

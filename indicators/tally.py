@@ -20,7 +20,18 @@ from datetime import date, datetime, timedelta
 from django.db import connection
 
 from core.calendar import LOCAL_TZ, get_calendar
-from dossiers.models import Dossier
+from dossiers.models import (
+    AWAITING_RECEIPT,
+    FINISHED,
+    IN_PROCESS,
+    PAUSED,
+    RESOLVED,
+    RUNNING,
+    Dossier,
+    DossierStatus,
+)
+from dossiers.rules import timing
+from procedures.models import Procedure, ServiceLevel
 
 from .models import (
     COUNT_FIELDS,
@@ -42,12 +53,7 @@ from .models import (
 LEVELS = {"province": 1, "commune": 2}
 LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
 
-# Statuses by what the index makes of them (domain.md §3: 7/9/10 finished, 5/6/8 paused).
-FINISHED = ("withdrawn", "result_ready", "returned")
-RESOLVED = ("result_ready", "returned")
-IN_PROCESS = ("received", "processing", "supplement_requested", "awaiting_payment")
-PAUSED = ("supplement_requested", "awaiting_payment")
-AWAITING_RECEIPT = ("new", "supplement_requested")
+FULL_SERVICE = ServiceLevel.FULL
 
 # The dossier columns a contribution reads (a save touching none of them changes nothing).
 FACT_FIELDS = (
@@ -112,16 +118,17 @@ def procedure_dims(procedure) -> tuple[int, int]:
     return procedure.field_id, LEVELS.get(procedure.level, 0)
 
 
-def facts_of(dossier: Dossier, values: dict | None = None) -> Facts:
-    """Facts of `dossier` as it is in memory, or of `values` (a row read before a change)
-    with the procedure attributes and fees of `dossier` (they do not change)."""
-    v = values or {name: getattr(dossier, name) for name in FACT_FIELDS}
-    if v["procedure_id"] == dossier.procedure_id:
-        field_id, level = procedure_dims(dossier.procedure)
-    else:  # pragma: no cover - a dossier never changes procedure
-        from procedures.models import Procedure
-
-        field_id, level = procedure_dims(Procedure.objects.get(pk=v["procedure_id"]))
+def facts_of(dossier: Dossier, state=None) -> Facts:
+    """Facts of `dossier` as it is in memory, or of `state` (its values at another moment: a
+    `DossierState` or a dict of FACT_FIELDS), with the procedure attributes and fees of
+    `dossier` (they do not change)."""
+    if state is None:
+        v = {name: getattr(dossier, name) for name in FACT_FIELDS}
+    elif isinstance(state, dict):
+        v = state
+    else:
+        v = {name: getattr(state, name) for name in FACT_FIELDS}
+    field_id, level = procedure_dims(dossier.procedure)
     return Facts(
         status=v["status"],
         dims=Dims(
@@ -142,18 +149,6 @@ def facts_of(dossier: Dossier, values: dict | None = None) -> Facts:
         paid_online=bool(v["paid_online"]),
         has_fee=has_fee(dossier.terms),
     )
-
-
-def timing(finished_at: datetime, due_at: datetime | None) -> str:
-    """early: finished on a local day before the due day; late: after the due instant;
-    on_time otherwise (finished exactly at the due instant is on time)."""
-    if due_at is None:
-        return "on_time"
-    if finished_at > due_at:
-        return "late"
-    if local_day(finished_at) < local_day(due_at):
-        return "early"
-    return "on_time"
 
 
 def processing_days(received_at: datetime, finished_at: datetime, calendar=None) -> int:
@@ -200,7 +195,7 @@ def contribution(f: Facts, out: Base | None = None, sign: int = 1, calendar=None
     if f.finished_at is not None:
         day = local_day(f.finished_at)
         if f.status in FINISHED and f.received_at is not None:
-            kind = timing(f.finished_at, f.due_at)
+            kind = timing(f.finished_at, f.due_at).value
             resolved = f.status in RESOLVED
             _add(
                 out,
@@ -209,18 +204,18 @@ def contribution(f: Facts, out: Base | None = None, sign: int = 1, calendar=None
                 {
                     "finished": 1,
                     kind: 1,
-                    "withdrawn": f.status == "withdrawn",
+                    "withdrawn": f.status == DossierStatus.WITHDRAWN,
                     "resolved": resolved,
                     "e_result": resolved and f.has_e_result,
                     "processing_days": processing_days(f.received_at, f.finished_at, calendar),
                 },
                 sign,
             )
-        elif f.status == "not_received":
+        elif f.status == DossierStatus.NOT_RECEIVED:
             _add(out, day, d, {"refused_receipt": 1}, sign)
-        elif f.status == "stopped":
+        elif f.status == DossierStatus.STOPPED:
             _add(out, day, d, {"stopped": 1}, sign)
-    if f.returned_at is not None and f.status == "returned":
+    if f.returned_at is not None and f.status == DossierStatus.RETURNED:
         _add(out, local_day(f.returned_at), d, {"returned": 1}, sign)
     return out
 
@@ -288,19 +283,35 @@ def apply(cells: dict[tuple, dict[str, int]]) -> int:
     return len(cells)
 
 
-def apply_change(before: Facts | None, after: Facts | None, dossier_id=None) -> int:
+def apply_change(
+    before: Facts | None,
+    after: Facts | None,
+    dossier_id=None,
+    *,
+    sync_day: datetime | None = None,
+    full: bool | None = None,
+) -> int:
     """Apply the difference between two states of one dossier (None: absent): the cells, the
-    distinct-procedure flags and counts, and (given its id) the running set."""
-    if before == after:
-        return 0
+    distinct-procedure flags and counts, and (given its id) the running set. `sync_day`: the
+    change is also one event the portal must receive, counted on that day. `full`: whether the
+    procedure is a full-process online one (read from the database when not given)."""
     calendar = get_calendar()
     base: Base = {}
-    if before is not None:
-        contribution(before, base, sign=-1, calendar=calendar)
-    if after is not None:
-        contribution(after, base, sign=1, calendar=calendar)
+    if before != after:
+        if before is not None:
+            contribution(before, base, sign=-1, calendar=calendar)
+        if after is not None:
+            contribution(after, base, sign=1, calendar=calendar)
+    if sync_day is not None and (after or before) is not None:
+        _add(base, local_day(sync_day), (after or before).dims, {"sync_events": 1})
     touched = apply(expand(base))
-    apply_uses(uses_of(base))
+    uses = uses_of(base)
+    if uses:
+        procedure_ids = {key[4] for key in uses}
+        known = None  # which of them are full-process online: read unless the caller knows
+        if full is not None and len(procedure_ids) == 1:
+            known = procedure_ids if full else set()
+        apply_uses(uses, full=known)
     if dossier_id is not None:
         apply_running(dossier_id, before, after)
     return touched
@@ -392,8 +403,6 @@ def flags(values, full: bool) -> tuple[int, ...]:
 
 
 def full_procedures(ids) -> set[int]:
-    from procedures.models import Procedure, ServiceLevel
-
     return set(
         Procedure.objects.filter(
             pk__in=sorted(set(ids)), service_level=ServiceLevel.FULL
@@ -414,30 +423,47 @@ def _upsert(table: str, key: tuple, counters: tuple, rows: list[tuple]) -> None:
         cursor.execute(sql, [value for row in rows for value in row])
 
 
-def apply_uses(uses: Uses) -> int:
-    """Add `uses` to the flag rows (key order), read them back, and move the distinct counts
-    of every row that crossed zero. Returns the number of count rows changed."""
+def _upsert_returning(table: str, key: tuple, counters: tuple, rows: list[tuple]) -> list:
+    """`_upsert`, answering each row's key and counters as they are after it."""
+    columns = list(key) + list(counters)
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counters)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        + ", ".join([placeholders] * len(rows))
+        + f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates} "
+        + f"RETURNING {', '.join(columns)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])
+        return cursor.fetchall()
+
+
+def _as_period(value) -> date:
+    # SQLite answers RETURNING's dates as text.
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def apply_uses(uses: Uses, *, full: set[int] | None = None) -> int:
+    """Add `uses` to the flag rows (key order, one statement that answers the new values), and
+    move the distinct counts of every row that crossed zero. `full`: the full-process online
+    procedures among them, when the caller knows (else read). Returns the number of count rows
+    changed."""
     if not uses:
         return 0
     keys = sorted(uses)
-    _upsert(
+    returned = _upsert_returning(
         ProcedureUse._meta.db_table,
         USE_KEY,
         USE_COUNTERS,
         [(*key, *uses[key]) for key in keys],
     )
-    table = ProcedureUse._meta.db_table
-    match = " OR ".join(
-        ["(scope = %s AND scope_id = %s AND span = %s AND period = %s AND procedure_id = %s)"]
-        * len(keys)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(USE_KEY)}, {', '.join(USE_COUNTERS)} FROM {table} WHERE {match}",
-            [value for key in keys for value in key],
-        )
-        after = {tuple(row[:5]): row[5:] for row in cursor.fetchall()}
-    full = full_procedures(key[4] for key in keys)
+    after = {
+        (int(r[0]), int(r[1]), int(r[2]), _as_period(r[3]), int(r[4])): tuple(r[5:])
+        for r in returned
+    }
+    if full is None:
+        full = full_procedures(key[4] for key in keys)
     counts: dict[tuple, list[int]] = {}
     for key in keys:
         new = tuple(after.get(key, (0, 0, 0, 0)))
@@ -460,7 +486,6 @@ def apply_uses(uses: Uses) -> int:
 
 
 # --- the running set --------------------------------------------------------------------------
-RUNNING = ("received", "processing")
 
 
 def running_row(f: Facts | None) -> tuple | None:
@@ -478,6 +503,10 @@ def apply_running(dossier_id: int, before: Facts | None, after: Facts | None) ->
     if new is None:
         RunningDossier.objects.filter(dossier_id=dossier_id).delete()
         return
-    RunningDossier.objects.update_or_create(
-        dossier_id=dossier_id, defaults=dict(zip(RUNNING_FIELDS, new, strict=True))
+    # One INSERT … ON CONFLICT DO UPDATE.
+    RunningDossier.objects.bulk_create(
+        [RunningDossier(dossier_id=dossier_id, **dict(zip(RUNNING_FIELDS, new, strict=True)))],
+        update_conflicts=True,
+        unique_fields=["dossier_id"],
+        update_fields=list(RUNNING_FIELDS),
     )

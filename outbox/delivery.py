@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import OutboxMessage, OutboxStatus
+from .signals import message_delivered, message_enqueued
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +61,16 @@ def _setting(name: str, default):
 
 def enqueue(*, topic: str, key: str, reference: dict, idempotency_key: str) -> OutboxMessage:
     """Record a message in the current transaction; delivery is asked for after commit."""
+    now = timezone.now()
     message = OutboxMessage.objects.create(
-        topic=topic, key=key, reference=reference, idempotency_key=idempotency_key
+        topic=topic,
+        key=key,
+        reference=reference,
+        idempotency_key=idempotency_key,
+        created_at=now,
+        next_attempt_at=now,
     )
+    message_enqueued.send(sender=OutboxMessage, message=message)
     transaction.on_commit(lambda: schedule(key))
     return message
 
@@ -143,6 +151,7 @@ def deliver_key(key: str, *, limit: int = 200) -> int:
             message.attempts += 1
             message.last_error = ""
             message.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+            message_delivered.send(sender=OutboxMessage, message=message)
             sent += 1
     schedule(key)  # more than `limit` waiting: continue in a fresh task
     return sent

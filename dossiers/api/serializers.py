@@ -3,9 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.roles import Role
-
-from ..labels import action_label
+from .. import disclosure
 from ..models import (
     Applicant,
     ApplicantKind,
@@ -17,8 +15,11 @@ from ..models import (
     Pause,
     ReturnMethod,
     StepRun,
+    action_label,
 )
+from ..models.applicant import identity_errors
 from ..services import available_actions
+from . import extensions
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -58,19 +59,16 @@ class ApplicantInputSerializer(StrictInputMixin, serializers.ModelSerializer):
         ]
 
     def validate(self, attrs):
-        kind = attrs.get("kind", ApplicantKind.CITIZEN)
-        if kind == ApplicantKind.CITIZEN and not attrs.get("personal_id"):
-            raise serializers.ValidationError(
-                {"personal_id": [_("Công dân phải có số định danh cá nhân (12 chữ số).")]}
-            )
-        if kind != ApplicantKind.CITIZEN and not attrs.get("tax_code"):
-            raise serializers.ValidationError(
-                {"tax_code": [_("Tổ chức phải có mã số thuế/mã số doanh nghiệp.")]}
-            )
-        if attrs.get("submitter_name") and not attrs.get("submitter_personal_id"):
-            raise serializers.ValidationError(
-                {"submitter_personal_id": [_("Cần số định danh của người nộp thay.")]}
-            )
+        # The rule lives on the model (services, admin and commands meet it too).
+        errors = identity_errors(
+            kind=attrs.get("kind", ApplicantKind.CITIZEN),
+            personal_id=attrs.get("personal_id", ""),
+            tax_code=attrs.get("tax_code", ""),
+            submitter_name=attrs.get("submitter_name", ""),
+            submitter_personal_id=attrs.get("submitter_personal_id", ""),
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 
@@ -231,16 +229,19 @@ class DossierComponentSerializer(serializers.ModelSerializer):
         ]
 
 
-def _citizen_view(serializer) -> bool:
-    request = serializer.context.get("request")
-    return getattr(getattr(request, "user", None), "role", None) == Role.CITIZEN
+class RedactedMixin:
+    """Output shown through `dossiers.disclosure.redact` for the requesting user."""
+
+    @property
+    def viewer(self):
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    def to_representation(self, instance):
+        return disclosure.redact(instance, super().to_representation(instance), self.viewer)
 
 
-# Internal hand-offs whose notes are the officers' own working notes.
-INTERNAL_ACTIONS = frozenset({"assign", "hand_over"})
-
-
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(RedactedMixin, serializers.ModelSerializer):
     """A timeline entry. Citizens see which agency acted, not which official, and not the
     officials' internal working notes."""
 
@@ -261,22 +262,10 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
     def get_actor(self, event) -> str | None:
-        actor = event.actor
-        if actor is None:
-            return None
-        if _citizen_view(self) and actor.role != Role.CITIZEN:
-            return actor.agency.name if actor.agency_id else None
-        return actor.full_name or actor.username
+        return disclosure.actor_name(event.actor, self.viewer)
 
     def get_action_display(self, event) -> str:
         return action_label(event.action)
-
-    def to_representation(self, event):
-        data = super().to_representation(event)
-        if _citizen_view(self) and event.action in INTERNAL_ACTIONS:
-            data["note"] = ""
-            data["payload"] = {}
-        return data
 
 
 class PauseSerializer(serializers.ModelSerializer):
@@ -285,7 +274,7 @@ class PauseSerializer(serializers.ModelSerializer):
         fields = ["kind", "reason", "opened_at", "respond_by", "closed_at"]
 
 
-class StepRunSerializer(serializers.ModelSerializer):
+class StepRunSerializer(RedactedMixin, serializers.ModelSerializer):
     assignee = serializers.SerializerMethodField()
     agency = serializers.CharField(source="agency.code", allow_null=True, default=None)
 
@@ -305,23 +294,14 @@ class StepRunSerializer(serializers.ModelSerializer):
         ]
 
     def get_assignee(self, run) -> str | None:
-        if run.assignee is None or _citizen_view(self):
-            return None
-        return run.assignee.username
-
-    def to_representation(self, run):
-        data = super().to_representation(run)
-        if _citizen_view(self):
-            data["note"] = ""
-        return data
+        return run.assignee.username if run.assignee else None
 
 
-class DossierListSerializer(serializers.ModelSerializer):
+class DossierListSerializer(RedactedMixin, serializers.ModelSerializer):
     procedure = serializers.CharField(source="procedure.code")
     procedure_name = serializers.CharField(source="procedure.name")
     applicant_name = serializers.CharField(source="applicant.full_name")
     status_display = serializers.CharField(source="get_status_display")
-    portal_status = serializers.IntegerField()
     receiving_agency = serializers.CharField(source="receiving_agency.code")
     handling_agency = serializers.CharField(source="handling_agency.code")
     assignee = serializers.CharField(source="assignee.username", allow_null=True, default=None)
@@ -341,7 +321,6 @@ class DossierListSerializer(serializers.ModelSerializer):
             "summary",
             "status",
             "status_display",
-            "portal_status",
             "channel",
             "receiving_agency",
             "handling_agency",
@@ -358,11 +337,15 @@ class DossierListSerializer(serializers.ModelSerializer):
     def get_available_actions(self, dossier) -> list[str]:
         return available_actions(dossier, self.context["request"].user)
 
-    def to_representation(self, dossier):
-        data = super().to_representation(dossier)
-        if _citizen_view(self):
-            data["assignee"] = None
-        return data
+    def get_fields(self):
+        # Fields added by the apps above (dossiers.api.extensions), after the status.
+        fields = super().get_fields()
+        ordered = {}
+        for name, field in fields.items():
+            ordered[name] = field
+            if name == "status_display":
+                ordered.update(extensions.extra_fields())
+        return ordered
 
 
 class DossierDetailSerializer(DossierListSerializer):

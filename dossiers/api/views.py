@@ -2,7 +2,12 @@
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
@@ -11,10 +16,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from core.errors import NotFound
+from core.errors import NotFound, ProblemSerializer
 from core.pagination import OrderedCursorPagination
 
 from .. import selectors, services, tracking
+from ..action_table import ACTION_TABLE, ActionRow
 from ..models import ComponentFile, Dossier, DossierComponent, Event, StepRun
 from . import serializers as s
 from .filters import DossierFilter
@@ -46,43 +52,38 @@ def _detail_queryset(queryset):
     )
 
 
-ACTIONS = {
-    # action name: (service, request serializer, keyword mapping)
-    "receive": (services.receive, s.NoteSerializer),
-    "refuse_receipt": (services.refuse_receipt, s.ReasonSerializer),
-    "request_supplement": (services.request_supplement, s.SupplementRequestSerializer),
-    "supplement": (services.supplement, s.NoteSerializer),
-    "assign": (services.assign, s.AssignSerializer),
-    "hand_over": (services.hand_over, s.AssignSerializer),
-    "request_payment": (services.request_payment, s.PaymentRequestSerializer),
-    "confirm_payment": (services.confirm_payment, s.PaymentConfirmSerializer),
-    "approve": (services.approve, s.ApproveSerializer),
-    "refuse": (services.refuse, s.ReasonSerializer),
-    "return_result": (services.return_result, s.ReturnSerializer),
-    "withdraw": (services.withdraw, s.OptionalReasonSerializer),
-    "stop": (services.stop, s.ReasonSerializer),
-    "reschedule": (services.reschedule, s.RescheduleSerializer),
-}
-assert set(ACTIONS) == services.TRANSITIONS, "every transition needs an endpoint"
+def _action_view(row: ActionRow):
+    """POST /api/v1/dossiers/{code}/{action}/: the row's input serializer, its service, and the
+    dossier's detail in the answer; the schema documents the input and every error code."""
+    codes = row.error_codes()
+    by_status: dict[int, list[str]] = {}
+    for code, (http_status, _meaning) in sorted(codes.items()):
+        by_status.setdefault(http_status, []).append(code)
+    responses = {200: s.DossierDetailSerializer}
+    for http_status, names in sorted(by_status.items()):
+        responses[http_status] = OpenApiResponse(
+            response=ProblemSerializer,
+            description="problem+json; `code`: "
+            + ", ".join(f"`{name}` ({codes[name][1]})" for name in names),
+        )
 
-
-def _action_view(name: str):
-    service, serializer_class = ACTIONS[name]
-
-    @extend_schema(
-        request=serializer_class,
-        responses={200: s.DossierDetailSerializer},
-        summary=(service.__doc__ or name).strip().splitlines()[0],
-        tags=["dossiers"],
-    )
     def view(self, request, code=None):
-        data = serializer_class(data=request.data)
+        data = row.serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        service(dossier=code, actor=request.user, **data.validated_data)
+        row.service(dossier=code, actor=request.user, **data.validated_data)
         return self._detail_response(code)
 
-    view.__name__ = name
-    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(view)
+    view.__name__ = row.name
+    routed = action(detail=True, methods=["post"], url_path=row.action.url_path)(view)
+    # After @action, which replaces the function's kwargs (where the schema is kept).
+    return extend_schema(
+        operation_id=f"dossiers_{row.name}",
+        request=row.serializer,
+        responses=responses,
+        summary=row.label,
+        description=row.summary,
+        tags=["dossiers"],
+    )(routed)
 
 
 @extend_schema_view(
@@ -144,21 +145,10 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         return self._detail_response(dossier.code, status.HTTP_201_CREATED)
 
-    # One endpoint per action: POST /api/v1/dossiers/{code}/{action}/
-    receive = _action_view("receive")
-    refuse_receipt = _action_view("refuse_receipt")
-    request_supplement = _action_view("request_supplement")
-    supplement = _action_view("supplement")
-    assign = _action_view("assign")
-    hand_over = _action_view("hand_over")
-    request_payment = _action_view("request_payment")
-    confirm_payment = _action_view("confirm_payment")
-    approve = _action_view("approve")
-    refuse = _action_view("refuse")
-    return_result = _action_view("return_result")
-    withdraw = _action_view("withdraw")
-    stop = _action_view("stop")
-    reschedule = _action_view("reschedule")
+
+# One endpoint per row of the action table: POST /api/v1/dossiers/{code}/{action}/
+for _row in ACTION_TABLE.values():
+    setattr(DossierViewSet, _row.name, _action_view(_row))
 
 
 @extend_schema(

@@ -89,7 +89,7 @@ def iso(t: int) -> str:
 
 
 def timing_of(finished: int, due: int | None, timeline: WorkingTimeline) -> str:
-    """`dossiers.services.core.timing_of` on epoch seconds."""
+    """`dossiers.rules.timing` on epoch seconds."""
     if due is None:
         return "on_time"
     if finished > due:

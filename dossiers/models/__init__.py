@@ -1,8 +1,24 @@
 """The cases: a dossier (hồ sơ) from submission to returned result, and its records."""
 
+from .actions import DossierAction, action_label
 from .applicant import Applicant, ApplicantKind
 from .attachments import ComponentFile, EResult, FileSource
-from .dossier import Channel, Dossier, DossierStatus, Outcome, ReturnMethod
+from .dossier import (
+    AWAITING_RECEIPT,
+    CLOSED,
+    FINISHED,
+    IN_PROCESS,
+    OPEN,
+    PAUSED,
+    RESOLVED,
+    RUNNING,
+    Channel,
+    Dossier,
+    DossierStatus,
+    Outcome,
+    ReturnMethod,
+    bulk_writes,
+)
 from .records import (
     DossierComponent,
     DossierSequence,
@@ -14,11 +30,20 @@ from .records import (
 )
 
 __all__ = [
+    "AWAITING_RECEIPT",
+    "CLOSED",
+    "FINISHED",
+    "IN_PROCESS",
+    "OPEN",
+    "PAUSED",
+    "RESOLVED",
+    "RUNNING",
     "Applicant",
     "ApplicantKind",
     "Channel",
     "ComponentFile",
     "Dossier",
+    "DossierAction",
     "DossierComponent",
     "DossierSequence",
     "DossierStatus",
@@ -31,4 +56,6 @@ __all__ = [
     "ReturnMethod",
     "StepRun",
     "StepTiming",
+    "action_label",
+    "bulk_writes",
 ]

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -84,3 +85,33 @@ class Applicant(models.Model):
     @property
     def identifier(self) -> str:
         return self.personal_id or self.tax_code
+
+    def clean(self) -> None:
+        super().clean()
+        errors = identity_errors(
+            kind=self.kind,
+            personal_id=self.personal_id,
+            tax_code=self.tax_code,
+            submitter_name=self.submitter_name,
+            submitter_personal_id=self.submitter_personal_id,
+        )
+        if errors:
+            raise ValidationError(errors)
+
+
+def identity_errors(
+    *, kind, personal_id="", tax_code="", submitter_name="", submitter_personal_id=""
+) -> dict[str, list[str]]:
+    """Who the applicant is must be known (Decree 118/2025 art. 9; the portal's ChuHoSo /
+    SoGiayToChuHoSo): a person by their 12-digit personal ID, an organisation by its tax code,
+    and someone filing on the owner's behalf by their own personal ID. The one statement of the
+    rule: the model's `clean()` and the API's input serializer both ask it."""
+    errors: dict[str, list[str]] = {}
+    if (kind or ApplicantKind.CITIZEN) == ApplicantKind.CITIZEN:
+        if not personal_id:
+            errors["personal_id"] = [_("Công dân phải có số định danh cá nhân (12 chữ số).")]
+    elif not tax_code:
+        errors["tax_code"] = [_("Tổ chức phải có mã số thuế/mã số doanh nghiệp.")]
+    if submitter_name and not submitter_personal_id:
+        errors["submitter_personal_id"] = [_("Cần số định danh của người nộp thay.")]
+    return errors

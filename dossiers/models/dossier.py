@@ -1,5 +1,10 @@
 """The dossier and its state machine (domain.md §3, DVCQG TrangThaiHoSo codes)."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,7 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
+from procedures.models import StepRole
+
 from .. import permissions as perm
+from .. import rules
 from .applicant import Applicant
 
 
@@ -27,37 +35,37 @@ class DossierStatus(models.TextChoices):
 
 
 S = DossierStatus
-# TrangThaiHoSo of the national portal.
-PORTAL_STATUS = {
-    S.NEW: 1,
-    S.RECEIVED: 2,
-    S.NOT_RECEIVED: 3,
-    S.PROCESSING: 4,
-    S.SUPPLEMENT_REQUESTED: 5,
-    S.AWAITING_PAYMENT: 6,
-    S.WITHDRAWN: 7,
-    S.STOPPED: 8,
-    S.RESULT_READY: 9,
-    S.RETURNED: 10,
-}
+
+# --- status groups, declared once (indicators and integrations import them) --------------------
 # The statutory clock runs in these states.
-CLOCK_RUNNING = (S.RECEIVED, S.PROCESSING)
-PAUSED = (S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT)
-# No more work: the index counts 7/9/10 as finished; 3 and 8 are closed without a result.
-FINISHED = (S.WITHDRAWN, S.RESULT_READY, S.RETURNED)
-CLOSED = (S.NOT_RECEIVED, S.STOPPED, S.WITHDRAWN, S.RETURNED)
-# The applicant may withdraw while no result exists.
-WITHDRAWABLE = (S.NEW, S.RECEIVED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT)
-STOPPABLE = (S.RECEIVED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT)
-# Work still to do by someone in the province (the default work queue).
-OPEN_STATES = [
-    "new",
-    "received",
-    "processing",
-    "supplement_requested",
-    "awaiting_payment",
-    "result_ready",
-]
+RUNNING = frozenset({S.RECEIVED, S.PROCESSING})
+# The clock is stopped: waiting for the applicant's supplement or payment (the index's 5/6).
+PAUSED = frozenset({S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT})
+# Received and not finished: the index's "in process".
+IN_PROCESS = RUNNING | PAUSED
+# The index counts 7/9/10 as finished (domain.md §3); 3 and 8 are closed without a result.
+FINISHED = frozenset({S.WITHDRAWN, S.RESULT_READY, S.RETURNED})
+# A result exists (approved or a reasoned refusal).
+RESOLVED = frozenset({S.RESULT_READY, S.RETURNED})
+# Nothing more will happen to the dossier.
+CLOSED = frozenset({S.NOT_RECEIVED, S.STOPPED, S.WITHDRAWN, S.RETURNED})
+# Someone in the province still has work to do (the default work queue).
+OPEN = IN_PROCESS | {S.NEW, S.RESULT_READY}
+# Not received yet, waiting at the counter (new, or asked to supplement before receipt).
+AWAITING_RECEIPT = frozenset({S.NEW, S.SUPPLEMENT_REQUESTED})
+# The applicant may withdraw while no result exists; the agency may stop what it received.
+WITHDRAWABLE = IN_PROCESS | {S.NEW}
+STOPPABLE = IN_PROCESS
+
+
+def status_values(group: frozenset) -> list[str]:
+    """A group's values in the order of the status enum (stable in index definitions)."""
+    return [status.value for status in DossierStatus if status in group]
+
+
+# Kept for the index definitions and callers that want a list.
+CLOCK_RUNNING = tuple(status_values(RUNNING))
+OPEN_STATES = status_values(OPEN)
 
 
 class Channel(models.IntegerChoices):
@@ -79,16 +87,49 @@ class Outcome(models.TextChoices):
     REFUSED = "refused", _("Từ chối giải quyết")
 
 
-# --- conditions (pure; the services add the rules that need the clock) -----------------------
+# --- conditions of the transitions ------------------------------------------------------------
+@dataclass(frozen=True)
+class Refusal:
+    """Why a condition stops an action: the problem+json code and the message."""
+
+    code: str
+    message: str
+
+
+def refuses(code: str, message) -> Callable:
+    """Give an FSM condition the code and message of the 409 answered when it fails."""
+
+    def mark(condition: Callable) -> Callable:
+        condition.refusal = Refusal(code, message)
+        return condition
+
+    return mark
+
+
+def refusal_of(condition: Callable) -> Refusal:
+    return getattr(
+        condition, "refusal", Refusal("condition_failed", _("Chưa đủ điều kiện thực hiện."))
+    )
+
+
+@refuses(
+    "already_rescheduled",
+    _("Hồ sơ đã được hẹn lại một lần; ngày hẹn chỉ được điều chỉnh một lần."),
+)
 def never_rescheduled(dossier) -> bool:
     """The promised date may be reset only once (Mẫu 04)."""
     return dossier.reschedule_count == 0
 
 
+@refuses("past_due", _("Đã quá hạn giải quyết: phải xin lỗi và hẹn lại trước hạn."))
 def not_yet_due(dossier) -> bool:
     return dossier.due_at is not None and timezone.now() < dossier.due_at
 
 
+@refuses(
+    "supplement_already_requested",
+    _("Đã yêu cầu bổ sung ở bước này: yêu cầu bổ sung phải nêu một lần, đầy đủ các giấy tờ."),
+)
 def supplement_not_yet_requested(dossier) -> bool:
     """Told once and completely (domain.md §3): one request at receipt, one during processing."""
     if dossier.status == S.NEW:
@@ -96,32 +137,74 @@ def supplement_not_yet_requested(dossier) -> bool:
     return not dossier.supplement_asked_in_processing
 
 
+@refuses(
+    "supplement_window_closed",
+    _("Đã quá 3 ngày làm việc kể từ ngày tiếp nhận: không thể yêu cầu bổ sung."),
+)
 def supplement_request_in_time(dossier) -> bool:
     """At receipt any time; after receipt within 3 working days of the counting start."""
     if dossier.status == S.NEW:
         return True
     if dossier.received_at is None:
         return False
-    from core.calendar import get_calendar
-
-    from ..rules import SUPPLEMENT_REQUEST_DAYS
-
-    calendar = get_calendar()
-    window_ends = calendar.add_working_days(
-        calendar.counting_start(dossier.received_at), SUPPLEMENT_REQUEST_DAYS
-    )
-    return timezone.now() <= window_ends
+    return timezone.now() <= rules.supplement_request_window_ends(dossier.received_at)
 
 
+@refuses("no_next_step", _("Không còn bước xử lý nội bộ nào: hãy phê duyệt hoặc từ chối."))
 def internal_step_left(dossier) -> bool:
     """hand_over needs a next internal step (not the return of the result)."""
-    return dossier.next_step_role not in ("", "return")
+    return dossier.next_step_role not in ("", StepRole.RETURN)
 
 
+@refuses(
+    "supplement_deadline_passed",
+    _("Đã hết thời hạn bổ sung hồ sơ; cơ quan sẽ dừng xử lý hồ sơ."),
+)
 def supplement_in_time(dossier) -> bool:
     """The applicant supplements within the window they were given; after it, the agency
     stops the dossier."""
     return dossier.supplement_deadline is None or timezone.now() <= dossier.supplement_deadline
+
+
+# --- the one door's guard on bulk writes --------------------------------------------------------
+_bulk_writes: ContextVar[bool] = ContextVar("dossier_bulk_writes", default=False)
+
+
+@contextmanager
+def bulk_writes() -> Iterator[None]:
+    """The one way past `dossier_action()` for writes of many rows at once: `rebuild_stats`
+    and the generator of benchmark data. Nothing listens to these writes: recount after them."""
+    token = _bulk_writes.set(True)
+    try:
+        yield
+    finally:
+        _bulk_writes.reset(token)
+
+
+def _outside_the_door() -> None:
+    if not _bulk_writes.get():
+        raise PermissionError(
+            "Dossier rows change through dossiers.services.dossier_action() "
+            "(or inside dossiers.models.bulk_writes())"
+        )
+
+
+class DossierQuerySet(models.QuerySet):
+    """Refuses the writes that would skip the one door: every change of a dossier goes through
+    `dossiers.services.dossier_action`, which records it and tells the listeners (outbox,
+    counters). `bulk_writes()` lifts the refusal."""
+
+    def update(self, **kwargs):
+        _outside_the_door()
+        return super().update(**kwargs)
+
+    def bulk_create(self, *args, **kwargs):
+        _outside_the_door()
+        return super().bulk_create(*args, **kwargs)
+
+    def bulk_update(self, *args, **kwargs):
+        _outside_the_door()
+        return super().bulk_update(*args, **kwargs)
 
 
 class Dossier(ConcurrentTransitionMixin, models.Model):
@@ -192,6 +275,11 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     # The role of the next step of the frozen process not yet started ("" when none): kept by
     # the services so that `available_actions` needs no query per dossier.
     next_step_role = models.CharField(_("bước tiếp theo"), max_length=16, blank=True)
+    # Its order in the frozen process (None when none): the services know which step comes
+    # next without reading the step runs.
+    next_step_order = models.PositiveSmallIntegerField(
+        _("thứ tự bước tiếp theo"), null=True, blank=True
+    )
     # Flags the indicators count (issue: indicators).
     is_digitised = models.BooleanField(_("đã số hóa"), default=False)
     is_reused = models.BooleanField(_("có tái sử dụng dữ liệu"), default=False)
@@ -214,6 +302,8 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         db_persist=True,
         verbose_name=_("thứ tự xử lý"),
     )
+
+    objects = DossierQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("hồ sơ")
@@ -246,18 +336,18 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["due_at"],
                 name="dossier_running_due",
-                condition=Q(status__in=["received", "processing"]),
+                condition=Q(status__in=status_values(RUNNING)),
             ),
             # The overdue and due-soon queues of a centre or an agency (clock running).
             models.Index(
                 fields=["receiving_agency", "queue_at"],
                 name="dossier_recv_running_q",
-                condition=Q(status__in=["received", "processing"]),
+                condition=Q(status__in=status_values(RUNNING)),
             ),
             models.Index(
                 fields=["handling_agency", "queue_at"],
                 name="dossier_handle_running_q",
-                condition=Q(status__in=["received", "processing"]),
+                condition=Q(status__in=status_values(RUNNING)),
             ),
         ]
         permissions = []
@@ -266,17 +356,9 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         return self.code
 
     @property
-    def portal_status(self) -> int:
-        return PORTAL_STATUS[self.status]
-
-    @property
     def is_overdue(self) -> bool:
         """Late now: the clock runs and the due date has passed (the `overdue` filter)."""
-        return (
-            self.status in CLOCK_RUNNING
-            and self.due_at is not None
-            and (timezone.now() > self.due_at)
-        )
+        return self.status in RUNNING and self.due_at is not None and (timezone.now() > self.due_at)
 
     @property
     def finished_late(self) -> bool | None:
@@ -365,17 +447,24 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     def return_result(self):
         """Trả kết quả (sổ theo dõi, Mẫu 07)."""
 
-    @transition(field=status, source=WITHDRAWABLE, target=S.WITHDRAWN, permission=perm.can_withdraw)
+    @transition(
+        field=status,
+        source=status_values(WITHDRAWABLE),
+        target=S.WITHDRAWN,
+        permission=perm.can_withdraw,
+    )
     def withdraw(self):
         """Rút hồ sơ theo yêu cầu của công dân (Mẫu 05), only while no result exists."""
 
-    @transition(field=status, source=STOPPABLE, target=S.STOPPED, permission=perm.can_stop)
+    @transition(
+        field=status, source=status_values(STOPPABLE), target=S.STOPPED, permission=perm.can_stop
+    )
     def stop(self):
         """Dừng xử lý (có lý do), e.g. the supplement window ran out."""
 
     @transition(
         field=status,
-        source=CLOCK_RUNNING,
+        source=status_values(RUNNING),
         target=None,
         conditions=[never_rescheduled, not_yet_due],
         permission=perm.can_reschedule,

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ..rules import Timing
+from .actions import DossierAction
 from .dossier import Dossier, DossierStatus
 
 
@@ -71,7 +73,7 @@ class Event(models.Model):
     """The append-only audit trail: one row per action on a dossier."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(_("thao tác"), max_length=40)
+    action = models.CharField(_("thao tác"), max_length=40, choices=DossierAction.choices)
     from_status = models.CharField(
         _("trạng thái trước"), max_length=32, choices=DossierStatus.choices, blank=True
     )
@@ -148,10 +150,8 @@ class Pause(models.Model):
         return f"{self.get_kind_display()} {self.opened_at:%d/%m/%Y}"
 
 
-class StepTiming(models.TextChoices):
-    EARLY = "early", _("Trước hạn")
-    ON_TIME = "on_time", _("Đúng hạn")
-    LATE = "late", _("Quá hạn")
+# Early / on time / late: one rule (dossiers.rules.timing) and its enum.
+StepTiming = Timing
 
 
 class StepRun(models.Model):

@@ -1,4 +1,5 @@
-"""Every write to a dossier: one function per action (the one door)."""
+"""Every write to a dossier: one function per action, each through the one door
+(`dossier_action()` in door.py)."""
 
 from .actions import (
     approve,
@@ -16,17 +17,31 @@ from .actions import (
     supplement,
     withdraw,
 )
-from .core import TRANSITIONS, available_actions
+from .door import (
+    DossierChange,
+    DossierState,
+    available_actions,
+    dossier_action,
+    explain,
+    new_dossier,
+)
+from .files import attach_file, digitise
 from .intake import counter_intake, submit_online
 
 __all__ = [
-    "TRANSITIONS",
+    "DossierChange",
+    "DossierState",
     "approve",
     "assign",
+    "attach_file",
     "available_actions",
     "confirm_payment",
     "counter_intake",
+    "digitise",
+    "dossier_action",
+    "explain",
     "hand_over",
+    "new_dossier",
     "receive",
     "refuse",
     "refuse_receipt",

@@ -1,4 +1,4 @@
-"""Files of dossier components, digitisation at the counter and the citizen's data store.
+"""Files of dossier components, digitisation at the counter and reuse from the data store.
 
 - A citizen uploads files for the components of their own dossier while it is new or waiting
   for a supplement.
@@ -6,40 +6,71 @@
   digitised and the scan, with its metadata, goes to the applicant's data store. An officer may
   also digitise what the citizen uploaded online (check it, give its metadata).
 - A component the procedure marks reusable may point to a document of the store instead of a
-  new upload (`reuse_document`, used by the intake services): the reuse is counted.
+  new upload (`reusable_document` and `attach_reused`, used by the intake services): the reuse
+  is counted.
 
 A dossier is digitised when every component handed in is digitised, and reuses data when at
-least one component came from the store (the flags the indicators count).
+least one component came from the store (the flags the indicators count). Both writes keep the
+status: they go through `dossier_action()` with a guard instead of a transition.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from documents import selectors as store
 from documents import services as documents
-from documents.models import StoredFile, StoreDocumentKind
+from documents.models import StoredFile, StoreDocument, StoreDocumentKind
 
 from .. import permissions as perm
-from ..models import ComponentFile, Dossier, DossierComponent, DossierStatus, FileSource
-from .core import lock, record_event
+from ..models import (
+    ComponentFile,
+    Dossier,
+    DossierAction,
+    DossierComponent,
+    DossierStatus,
+    FileSource,
+)
+from .door import DossierRef, dossier_action
 
 S = DossierStatus
 # While the citizen may still change what they filed.
-CITIZEN_UPLOAD_STATES = (S.NEW, S.SUPPLEMENT_REQUESTED)
+CITIZEN_UPLOAD_STATES = frozenset({S.NEW, S.SUPPLEMENT_REQUESTED})
 # While the counter may still scan paper into the dossier.
-COUNTER_SCAN_STATES = (
-    S.NEW,
-    S.RECEIVED,
-    S.PROCESSING,
-    S.SUPPLEMENT_REQUESTED,
-    S.AWAITING_PAYMENT,
+COUNTER_SCAN_STATES = frozenset(
+    {S.NEW, S.RECEIVED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT}
 )
 METADATA_FIELDS = ("title", "number", "issuer", "signer", "issued_on", "valid_until")
+
+
+# --- the guards: who may change the files, and when ----------------------------------------------
+def _files_locked(dossier: Dossier, message) -> Conflict:
+    return Conflict(
+        message % {"status": dossier.get_status_display()},
+        code="files_locked",
+        extra={"dossier_status": dossier.status},
+    )
+
+
+def _may_attach(dossier: Dossier, actor) -> None:
+    if not perm.can_attach_file(dossier, actor):
+        raise Forbidden(_("Bạn không có quyền tải tệp lên hồ sơ này."))
+    states = CITIZEN_UPLOAD_STATES if perm.is_owner(dossier, actor) else COUNTER_SCAN_STATES
+    if dossier.status not in states:
+        raise _files_locked(
+            dossier, _("Không thể thay đổi tệp khi hồ sơ ở trạng thái “%(status)s”.")
+        )
+
+
+def _may_digitise(dossier: Dossier, actor) -> None:
+    if not perm.can_digitise(dossier, actor):
+        raise Forbidden(_("Chỉ cán bộ tiếp nhận của trung tâm mới số hóa hồ sơ."))
+    if dossier.status not in COUNTER_SCAN_STATES:
+        raise _files_locked(dossier, _("Không thể số hóa khi hồ sơ ở trạng thái “%(status)s”."))
 
 
 # --- dossier components -----------------------------------------------------------------------
@@ -50,21 +81,20 @@ def _component(dossier: Dossier, order: int) -> DossierComponent:
     return component
 
 
-def refresh_flags(dossier: Dossier) -> list[str]:
-    """Recompute the dossier's digitised and reused flags from its components; returns the
-    fields that changed."""
-    rows = list(dossier.components.values_list("provided", "is_digitised", "is_reused"))
-    provided = [r for r in rows if r[0]]
-    digitised = bool(provided) and all(r[1] for r in provided)
-    reused = any(r[2] for r in rows)
-    changed = []
-    if dossier.is_digitised != digitised:
-        dossier.is_digitised = digitised
-        changed.append("is_digitised")
-    if dossier.is_reused != reused:
-        dossier.is_reused = reused
-        changed.append("is_reused")
-    return changed
+def flags_of(components: Iterable[DossierComponent]) -> tuple[bool, bool]:
+    """(digitised, reused) of a dossier with these components: digitised when every component
+    handed in is digitised, reused when any came from the data store."""
+    rows = list(components)
+    provided = [c for c in rows if c.provided]
+    digitised = bool(provided) and all(c.is_digitised for c in provided)
+    return digitised, any(c.is_reused for c in rows)
+
+
+def refresh_flags(dossier: Dossier) -> None:
+    """Recompute the dossier's digitised and reused flags from its components."""
+    dossier.is_digitised, dossier.is_reused = flags_of(
+        dossier.components.only("provided", "is_digitised", "is_reused")
+    )
 
 
 def _clean_metadata(metadata: dict | None) -> dict:
@@ -102,38 +132,21 @@ def _to_store(dossier: Dossier, component: DossierComponent, stored: StoredFile,
     )
 
 
-def _save_dossier_flags(dossier: Dossier) -> None:
-    # A real save (not QuerySet.update): listeners such as the indicators' counters see it.
-    changed = refresh_flags(dossier)
-    if changed:
-        dossier.save(update_fields=[*changed, "updated_at"])
-
-
-def attach_file(*, dossier, order: int, actor, upload, metadata: dict | None = None):
+def attach_file(
+    *, dossier: DossierRef, order: int, actor, upload, metadata: dict | None = None
+) -> ComponentFile:
     """Attach an uploaded file to component `order`: a citizen's upload for their own dossier,
     or a receiving officer's scan at the counter (which digitises the component and keeps the
     scan in the applicant's data store). Returns the ComponentFile."""
     metadata = _clean_metadata(metadata)
-    # Judge the actor before reading the file: a stranger learns nothing from the upload.
-    with transaction.atomic():
-        current = lock(dossier, actor)
-        if perm.is_owner(current, actor):
-            source, states = FileSource.UPLOAD, CITIZEN_UPLOAD_STATES
-        elif perm.at_receiving_centre(current, actor):
-            source, states = FileSource.SCAN, COUNTER_SCAN_STATES
-        else:
-            raise Forbidden(_("Bạn không có quyền tải tệp lên hồ sơ này."))
-        if current.status not in states:
-            raise Conflict(
-                _("Không thể thay đổi tệp khi hồ sơ ở trạng thái “%(status)s”.")
-                % {"status": current.get_status_display()},
-                code="files_locked",
-                extra={"dossier_status": current.status},
-            )
-        component = _component(current, order)
+    # The guard judges the actor before the file is read: a stranger learns nothing from it.
+    with dossier_action(dossier, actor, DossierAction.ATTACH_FILE, guard=_may_attach) as act:
+        d = act.dossier
+        source = FileSource.UPLOAD if perm.is_owner(d, actor) else FileSource.SCAN
+        component = _component(d, order)
         stored = documents.store_upload(upload, actor=actor)
         attachment = ComponentFile.objects.create(
-            component=component, file=stored, source=source, added_by=actor
+            component=component, file=stored, source=source, added_by=actor, added_at=act.now
         )
         component.provided = True
         fields = ["provided"]
@@ -141,14 +154,10 @@ def attach_file(*, dossier, order: int, actor, upload, metadata: dict | None = N
         if source == FileSource.SCAN:
             component.is_digitised = True
             fields.append("is_digitised")
-            store_document = _to_store(current, component, stored, metadata)
+            store_document = _to_store(d, component, stored, metadata)
         component.save(update_fields=fields)
-        _save_dossier_flags(current)
-        record_event(
-            current,
-            "attach_file",
-            actor,
-            from_status=current.status,
+        refresh_flags(d)
+        act.done(
             note=f"{component.order}. {component.name[:200]}: {stored.name}",
             payload={
                 "component": component.order,
@@ -161,22 +170,15 @@ def attach_file(*, dossier, order: int, actor, upload, metadata: dict | None = N
     return attachment
 
 
-def digitise(*, dossier, order: int, actor, metadata: dict | None = None) -> DossierComponent:
+def digitise(
+    *, dossier: DossierRef, order: int, actor, metadata: dict | None = None
+) -> DossierComponent:
     """The receiving officer checks what the citizen uploaded online for component `order` and
     records it as digitised, with its metadata; the file goes to the applicant's data store."""
     metadata = _clean_metadata(metadata)
-    with transaction.atomic():
-        current = lock(dossier, actor)
-        if not perm.at_receiving_centre(current, actor):
-            raise Forbidden(_("Chỉ cán bộ tiếp nhận của trung tâm mới số hóa hồ sơ."))
-        if current.status not in COUNTER_SCAN_STATES:
-            raise Conflict(
-                _("Không thể số hóa khi hồ sơ ở trạng thái “%(status)s”.")
-                % {"status": current.get_status_display()},
-                code="files_locked",
-                extra={"dossier_status": current.status},
-            )
-        component = _component(current, order)
+    with dossier_action(dossier, actor, DossierAction.DIGITISE, guard=_may_digitise) as act:
+        d = act.dossier
+        component = _component(d, order)
         latest = component.files.select_related("file").order_by("-added_at", "-id").first()
         if latest is None:
             raise Conflict(
@@ -189,13 +191,9 @@ def digitise(*, dossier, order: int, actor, metadata: dict | None = None) -> Dos
         component.save(update_fields=["is_digitised"])
         store_document = None
         if not component.is_reused:
-            store_document = _to_store(current, component, latest.file, metadata)
-        _save_dossier_flags(current)
-        record_event(
-            current,
-            "digitise",
-            actor,
-            from_status=current.status,
+            store_document = _to_store(d, component, latest.file, metadata)
+        refresh_flags(d)
+        act.done(
             note=f"{component.order}. {component.name[:200]}",
             payload={
                 "component": component.order,
@@ -207,12 +205,9 @@ def digitise(*, dossier, order: int, actor, metadata: dict | None = None) -> Dos
 
 
 # --- reuse from the data store ----------------------------------------------------------------
-def reuse_document(component: DossierComponent, document_id, *, owner_ids: set[str], actor):
-    """Point a new dossier's component at a document of the data store (intake services).
-
-    `owner_ids`: whose store the actor may take from (a citizen: their own; the counter: the
-    applicant's). The component must be one the procedure marks reusable, the document must be
-    in force."""
+def reusable_document(document_id, *, owner_ids: set[str]) -> StoreDocument:
+    """A document of the data store that a new dossier may reuse: one of `owner_ids`' (a
+    citizen: their own; the counter: the applicant's), in force."""
     document = store.find_in_store(document_id, owner_ids)
     if document is None:
         raise DomainError(
@@ -227,16 +222,40 @@ def reuse_document(component: DossierComponent, document_id, *, owner_ids: set[s
             code="store_document_expired",
             errors={"components": [_("Giấy tờ đã hết hiệu lực.")]},
         )
+    return document
+
+
+def mark_reused(component: DossierComponent, document: StoreDocument) -> None:
+    """A component (not yet saved) that takes `document` instead of a new paper."""
     component.provided = True
     component.is_reused = True
     component.is_digitised = True
     component.store_document = document
-    component.save(update_fields=["provided", "is_reused", "is_digitised", "store_document"])
-    ComponentFile.objects.create(
-        component=component, file=document.file, source=FileSource.STORE, added_by=actor
+
+
+def attach_reused(components: Iterable[DossierComponent], actor, now) -> None:
+    """After the components are saved: the reused documents' files, and the reuse counted."""
+    reused = [c for c in components if c.store_document_id]
+    ComponentFile.objects.bulk_create(
+        ComponentFile(
+            component=c,
+            file_id=c.store_document.file_id,
+            source=FileSource.STORE,
+            added_by=actor,
+            added_at=now,
+        )
+        for c in reused
     )
-    documents.count_reuse(document)
-    return document
+    for component in reused:
+        documents.count_reuse(component.store_document)
 
 
-__all__ = ["attach_file", "digitise", "refresh_flags", "reuse_document"]
+__all__ = [
+    "attach_file",
+    "attach_reused",
+    "digitise",
+    "flags_of",
+    "mark_reused",
+    "refresh_flags",
+    "reusable_document",
+]

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.utils import timezone
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.roles import Role
 from core.errors import DomainError, Forbidden
 from organisations.models import AdministrativeUnit, Agency, AgencyKind
-from procedures.models import Level, Procedure, ProcedureStatus, ServiceLevel
+from procedures.models import Level, Procedure, ProcedureStatus, ServiceLevel, StepRole
 
 from .. import codes, routing, rules
 from ..models import (
     Applicant,
     Channel,
     Dossier,
+    DossierAction,
     DossierComponent,
     DossierStatus,
     ReturnMethod,
-    StepRun,
 )
-from . import files
-from .core import note_next_step, record_event, timing_of
+from . import files, steps
+from .door import Act, new_dossier
 
 
 def snapshot_terms(procedure: Procedure) -> dict:
@@ -117,36 +116,40 @@ def _unit(code) -> AdministrativeUnit | None:
 
 
 def _create_applicant(data: dict, account=None) -> Applicant:
+    """The applicant row, checked by the model's own rules (`Applicant.clean`)."""
     data = dict(data)
     unit = _unit(data.pop("unit", None))
     applicant = Applicant(unit=unit, account=account, **data)
-    applicant.full_clean()
+    try:
+        applicant.full_clean()
+    except ValidationError as exc:
+        raise DomainError(
+            _("Thông tin chủ hồ sơ không hợp lệ."),
+            code="invalid",
+            errors={f"applicant.{field}": messages for field, messages in exc.message_dict.items()},
+        ) from exc
     applicant.save()
     return applicant
 
 
-def _components(dossier: Dossier, procedure: Procedure, declared: list[dict]):
-    """The procedure's required components, with what the applicant declared or handed in."""
+def _components(procedure: Procedure, declared: list[dict], store_owners: set[str]):
+    """The procedure's required components (not yet saved), with what the applicant declared or
+    handed in, and the documents reused from the data store."""
     by_order = {item["order"]: item for item in declared if "order" in item}
     rows = []
-    reuse = {}  # component order -> store document id
-    required = list(procedure.components.order_by("order"))
-    for component in required:
+    for component in procedure.components.order_by("order"):
         # Only what is declared counts as handed in: an unlisted component is missing.
         item = by_order.pop(component.order, None)
         provided = bool(item) and item.get("provided", True)
         item = item or {}
-        rows.append(
-            DossierComponent(
-                dossier=dossier,
-                order=component.order,
-                name=component.name,
-                mandatory=component.mandatory,
-                provided=provided,
-                originals=item.get("originals", component.originals),
-                copies=item.get("copies", component.copies),
-                content=item.get("content", ""),
-            )
+        row = DossierComponent(
+            order=component.order,
+            name=component.name,
+            mandatory=component.mandatory,
+            provided=provided,
+            originals=item.get("originals", component.originals),
+            copies=item.get("copies", component.copies),
+            content=item.get("content", ""),
         )
         if item.get("store_document") not in (None, ""):
             if not component.reusable:
@@ -156,7 +159,9 @@ def _components(dossier: Dossier, procedure: Procedure, declared: list[dict]):
                     code="component_not_reusable",
                     errors={"components": [_("Thành phần này không cho phép tái sử dụng.")]},
                 )
-            reuse[component.order] = item["store_document"]
+            document = files.reusable_document(item["store_document"], owner_ids=store_owners)
+            files.mark_reused(row, document)
+        rows.append(row)
     if by_order:
         raise DomainError(
             _("Thành phần hồ sơ không có trong thủ tục: %(orders)s.")
@@ -164,27 +169,19 @@ def _components(dossier: Dossier, procedure: Procedure, declared: list[dict]):
             code="unknown_component",
             errors={"components": [_("Số thứ tự thành phần không hợp lệ.")]},
         )
-    DossierComponent.objects.bulk_create(rows)
-    return rows, reuse
+    return rows
 
 
-def _save_with_components(
-    dossier: Dossier, declared: list[dict] | None, *, actor, store_owners: set[str]
-) -> list[DossierComponent]:
-    """Give the new dossier its code, save it, record its components, and take the components
-    the applicant reuses from the data store."""
+def _insert(act: Act, rows: list[DossierComponent]) -> None:
+    """Insert the new dossier, complete (code, flags, next step), then its components."""
+    dossier = act.dossier
+    dossier.is_digitised, dossier.is_reused = files.flags_of(rows)
     dossier.code = codes.new_code(dossier.receiving_agency, dossier.submitted_at)
     dossier.save()
-    rows, reuse = _components(dossier, dossier.procedure, declared or [])
-    if reuse:
-        by_order = {c.order: c for c in dossier.components.filter(order__in=list(reuse))}
-        for order, document_id in reuse.items():
-            files.reuse_document(by_order[order], document_id, owner_ids=store_owners, actor=actor)
-        rows = list(dossier.components.all())
-    changed = files.refresh_flags(dossier)
-    if changed:
-        dossier.save(update_fields=changed)
-    return rows
+    for row in rows:
+        row.dossier = dossier
+    DossierComponent.objects.bulk_create(rows)
+    files.attach_reused(rows, act.actor, act.now)
 
 
 def submit_online(
@@ -209,7 +206,7 @@ def submit_online(
             code="not_online",
             errors={"procedure": [_("Thủ tục không nộp trực tuyến được.")]},
         )
-    with transaction.atomic():
+    with new_dossier(actor, DossierAction.SUBMIT) as act:
         applicant_row = _create_applicant(applicant, account=actor)
         centre = _agency(receiving_agency, "receiving_agency") or routing.default_receiving_centre(
             procedure, applicant_row.unit
@@ -220,30 +217,23 @@ def submit_online(
                 code="not_a_centre",
                 errors={"receiving_agency": [_("Không phải trung tâm phục vụ hành chính công.")]},
             )
-        handler = routing.default_handling_agency(procedure, centre, applicant_row.unit)
-        now = timezone.now()
-        dossier = Dossier(
+        act.dossier = dossier = Dossier(
             procedure=procedure,
             terms=snapshot_terms(procedure),
             applicant=applicant_row,
             channel=Channel.ONLINE,
             receiving_agency=centre,
-            handling_agency=handler,
+            handling_agency=routing.default_handling_agency(procedure, centre, applicant_row.unit),
             summary=summary,
-            submitted_at=now,
+            submitted_at=act.now,
             return_method=return_method,
             vneid_verified=False,
             created_by=actor,
         )
-        _save_with_components(
-            dossier,
-            components,
-            actor=actor,
-            store_owners={actor.personal_id} if actor.personal_id else set(),
-        )
-        note_next_step(dossier)
-        dossier.save(update_fields=["next_step_role"])
-        record_event(dossier, "submit", actor, note=summary)
+        steps.set_next_step(dossier, 0)
+        owners = {actor.personal_id} if actor.personal_id else set()
+        _insert(act, _components(procedure, components or [], owners))
+        act.done(note=summary)
     return dossier
 
 
@@ -272,44 +262,35 @@ def counter_intake(
             errors={"channel": [_("Kênh không hợp lệ cho tiếp nhận tại quầy.")]},
         )
     procedure = _procedure(procedure_code)
-    with transaction.atomic():
+    with new_dossier(actor, DossierAction.INTAKE) as act:
         account = None
         if applicant.get("personal_id"):
             # The citizen's own account, when they have one, sees the dossier too.
-            account = (
-                get_user_model()
-                .objects.filter(role=Role.CITIZEN, personal_id=applicant["personal_id"])
-                .first()
-            )
+            account = User.objects.filter(
+                role=Role.CITIZEN, personal_id=applicant["personal_id"]
+            ).first()
         applicant_row = _create_applicant(applicant, account=account)
-        handler = _handling_agency(handling_agency, procedure) or (
-            routing.default_handling_agency(procedure, centre, applicant_row.unit)
-        )
-        now = timezone.now()
         terms = snapshot_terms(procedure)
-        due = rules.due_from(terms, now)
-        dossier = Dossier(
+        due = rules.due_from(terms, act.now)
+        act.dossier = dossier = Dossier(
             procedure=procedure,
             terms=terms,
             applicant=applicant_row,
             channel=channel,
             receiving_agency=centre,
-            handling_agency=handler,
+            handling_agency=_handling_agency(handling_agency, procedure)
+            or routing.default_handling_agency(procedure, centre, applicant_row.unit),
             summary=summary,
             status=DossierStatus.RECEIVED,
-            submitted_at=now,
-            received_at=now,
+            submitted_at=act.now,
+            received_at=act.now,
             due_at=due,
             original_due_at=due,
             return_method=return_method,
             created_by=actor,
         )
-        rows = _save_with_components(
-            dossier,
-            components,
-            actor=actor,
-            store_owners={applicant_row.identifier} if applicant_row.identifier else set(),
-        )
+        owners = {applicant_row.identifier} if applicant_row.identifier else set()
+        rows = _components(procedure, components or [], owners)
         missing = [r.name for r in rows if r.mandatory and not r.provided]
         if missing:
             raise DomainError(
@@ -317,31 +298,13 @@ def counter_intake(
                 code="incomplete",
                 errors={"components": missing},
             )
-        record_receipt_step(dossier, actor, now)
-        note_next_step(dossier)
-        dossier.save(update_fields=["next_step_role"])
-        record_event(dossier, "intake", actor, note=summary, payload={"due_at": due.isoformat()})
+        receipt = steps.step_of_role(dossier, StepRole.RECEIVE)
+        steps.set_next_step(dossier, receipt["order"] if receipt else 0)
+        _insert(act, rows)
+        if receipt:
+            steps.start_step(dossier, receipt, actor, act.now, agency=centre, finished=True)
+        act.done(note=summary, payload={"due_at": due.isoformat()})
     return dossier
-
-
-def record_receipt_step(dossier: Dossier, actor, now) -> None:
-    steps = dossier.terms.get("steps", [])
-    step = next((s for s in steps if s["role"] == "receive"), None)
-    if step is None:
-        return
-    due = rules.step_due(dossier.terms, step["share"], now)
-    StepRun.objects.create(
-        dossier=dossier,
-        order=step["order"],
-        name=step["name"],
-        role=step["role"],
-        agency=dossier.receiving_agency,
-        assignee=actor,
-        started_at=now,
-        due_at=due,
-        finished_at=now,
-        timing=timing_of(now, due),
-    )
 
 
 __all__ = ["counter_intake", "snapshot_terms", "submit_online"]

@@ -22,9 +22,13 @@ from rest_framework import status
 
 from core.errors import DomainError, NotFound
 from documents import services as documents
+from documents import signing
 from documents.models import StoreDocumentKind
+from documents.uploads import check_upload
 
 from ..models import Dossier, EResult
+from ..paperwork import render_result_document
+from ..paperwork.result import result_title
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +46,6 @@ def verify_url(result_id) -> str:
 def issue_e_result(dossier: Dossier, actor, now: datetime) -> EResult:
     """Render the result document, sign it, store it (results store + the applicant's data
     store). Runs inside the approving transaction: if anything fails, nothing is approved."""
-    from documents import signing
-
-    from ..paperwork import render_result_document
-    from ..paperwork.result import result_title
-
     result_id = uuid.uuid4()
     signer = actor.full_name or actor.username
     issuer = dossier.handling_agency.name
@@ -128,8 +127,6 @@ class Verification:
 
 
 def _verification(result: EResult | None, data: bytes, *, by_id: bool) -> Verification:
-    from documents import signing
-
     report = signing.verify_pdf(data)
     same_bytes = result is not None and hashlib.sha256(data).hexdigest() == result.file.sha256
     intact = report.intact and (same_bytes or not by_id)
@@ -170,8 +167,6 @@ def verify_e_result(result_id) -> Verification:
 
 def verify_file(upload) -> Verification:
     """Verify a PDF someone holds: is it signed, intact, trusted, and one we issued?"""
-    from documents.uploads import check_upload
-
     checked = check_upload(upload)
     if checked.content_type != "application/pdf":
         raise DomainError(

@@ -9,14 +9,51 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
 from core.calendar import LOCAL_TZ
-from dossiers.models import Dossier, Event
-from dossiers.models.dossier import PORTAL_STATUS
+from dossiers.models import (
+    RESOLVED,
+    Dossier,
+    DossierStatus,
+    Event,
+    Outcome,
+    PauseKind,
+    ReturnMethod,
+)
+
+S = DossierStatus
+# TrangThaiHoSo of the national portal, for each of our states (domain.md §3).
+PORTAL_STATUS = {
+    S.NEW: 1,
+    S.RECEIVED: 2,
+    S.NOT_RECEIVED: 3,
+    S.PROCESSING: 4,
+    S.SUPPLEMENT_REQUESTED: 5,
+    S.AWAITING_PAYMENT: 6,
+    S.WITHDRAWN: 7,
+    S.STOPPED: 8,
+    S.RESULT_READY: 9,
+    S.RETURNED: 10,
+}
+
+
+@extend_schema_field(serializers.IntegerField(min_value=1, max_value=10))
+class PortalStatusField(serializers.Field):
+    """The dossier's status as the portal's code, in the dossier API (integrations/apps.py)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="status", read_only=True, **kwargs)
+
+    def to_representation(self, status) -> int:
+        return PORTAL_STATUS[status]
+
 
 PORTAL_DATE_FORMAT = "%Y%m%d%H%M%S"
 
 # HinhThuc (how the result is returned).
-RETURN_METHODS = {"counter": 1, "post": 2, "online": 3}
+RETURN_METHODS = {ReturnMethod.COUNTER: 1, ReturnMethod.POST: 2, ReturnMethod.ONLINE: 3}
 
 
 def portal_date(moment: datetime | None) -> str:
@@ -48,9 +85,9 @@ def dossier_record(dossier: Dossier, event: Event) -> dict:
             "NgayBoSung": portal_date(_as_of(p.closed_at, event)),
         }
         for p in dossier.pauses.all()
-        if p.kind == "supplement" and p.opened_at <= event.at
+        if p.kind == PauseKind.SUPPLEMENT and p.opened_at <= event.at
     ]
-    has_result = event.to_status in ("result_ready", "returned") and (dossier.outcome == "approved")
+    has_result = event.to_status in RESOLVED and dossier.outcome == Outcome.APPROVED
     digitised = dossier.is_digitised or any(c.is_digitised for c in components)
     result_documents = [
         {"TenGiayTo": terms.get("result_name", ""), "LaKetQuaDienTu": int(dossier.has_e_result)}

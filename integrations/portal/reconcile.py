@@ -9,11 +9,11 @@ from datetime import timedelta
 from django.utils import timezone
 
 from dossiers.models import Dossier
-from dossiers.models.dossier import PORTAL_STATUS
 from outbox import delivery
 from procedures.models import Procedure, ProcedureStatus
 
 from .client import get_client
+from .mapping import PORTAL_STATUS
 from .sync import TOPIC, key_for
 
 

@@ -1,13 +1,15 @@
 """Every dossier event goes to the national portal through the outbox.
 
-`on_event_recorded` runs inside the dossier service's transaction (dossiers.signals), so the
-outbox row commits or rolls back with the change itself. `deliver` is the outbox handler: it
-builds the record for that event at delivery time and sends it.
+`on_dossier_changed` listens to `dossiers.signals.dossier_changed`, which the one door sends
+inside the dossier service's transaction, so the outbox row commits or rolls back with the
+change itself. `deliver` is the outbox handler: it builds the record for that event at delivery
+time and sends it.
 """
 
 from __future__ import annotations
 
 from dossiers.models import Dossier, Event
+from dossiers.services import DossierChange
 from outbox import delivery
 
 from . import mapping
@@ -20,7 +22,8 @@ def key_for(dossier_id: int) -> str:
     return f"dossier:{dossier_id}"
 
 
-def on_event_recorded(sender, event: Event, dossier: Dossier, **kwargs) -> None:
+def on_dossier_changed(sender, change: DossierChange, **kwargs) -> None:
+    event, dossier = change.event, change.dossier
     delivery.enqueue(
         topic=TOPIC,
         key=key_for(dossier.pk),

@@ -2,43 +2,21 @@
 for those who may see the dossier, and the citizen's data store with reuse."""
 
 import hashlib
-import io
 from datetime import date, timedelta
 
 import pytest
 from django.core.files.storage import storages
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
-from reportlab.pdfgen import canvas
 
 from documents.models import StoreDocument, StoreDocumentKind
 from dossiers import services
 from dossiers.models import ComponentFile, Dossier
 from tests.dossiers.conftest import applicant_data
+from tests.support.files import image_bytes, pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
 
 # --- files ------------------------------------------------------------------------------------
-def pdf_bytes(text="Tờ khai đăng ký khai sinh") -> bytes:
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer)
-    page.drawString(72, 720, text.encode("ascii", "replace").decode())
-    page.showPage()
-    page.save()
-    return buffer.getvalue()
-
-
-def image_bytes(fmt="PNG") -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), (200, 30, 30)).save(buffer, format=fmt)
-    return buffer.getvalue()
-
-
-def upload(name, data, content_type="application/pdf"):
-    return SimpleUploadedFile(name, data, content_type=content_type)
-
-
 def files_url(code, order=1):
     return f"/api/v1/dossiers/{code}/components/{order}/files/"
 

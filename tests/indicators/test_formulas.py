@@ -5,13 +5,14 @@ it is due Tue 3/3 09:00."""
 from datetime import date
 
 import pytest
-from django.db import transaction
 
 from dossiers import services
 from dossiers.models import Dossier
+from dossiers.services import files
 from indicators import rebuild, selectors
 from indicators.selectors import Filters, Period
 from tests.indicators.conftest import at, at_counter, file_online
+from tests.support.files import pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -164,11 +165,11 @@ def test_channels_online_rate_digitisation_e_result_and_processing_days(cast, cl
     online = received(cast, clock)  # Mon 2/3
     clock.set(2026, 3, 2, 9, 30)
     counter = at_counter(cast)
-    # Issue 5's document services set the flag when the papers are scanned: any save counts.
-    with transaction.atomic():
-        row = Dossier.objects.select_for_update().get(pk=counter.pk)
-        row.is_digitised = True
-        row.save(update_fields=["is_digitised"])
+    # The counter scans the papers: the dossier is digitised (through the one door).
+    files.attach_file(
+        dossier=counter.code, order=1, actor=cast.clerk, upload=upload("scan.pdf", pdf_bytes())
+    )
+    assert Dossier.objects.get(pk=counter.pk).is_digitised
     services.assign(dossier=counter.code, actor=cast.leader, assignee=cast.specialist.pk)
     approve_at(cast, clock, online, 2026, 3, 4, 9, 0, e_result=True)  # 2 working days
     approve_at(cast, clock, counter, 2026, 3, 2, 15, 0)  # same day: 0

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from dossiers import services
 from dossiers.models import Dossier
-from dossiers.models.dossier import PORTAL_STATUS
 from integrations.mockportal.models import FaultConfig
 from integrations.portal.client import reset_client
+from integrations.portal.mapping import PORTAL_STATUS
 from integrations.portal.reconcile import compare_catalogue, reconcile
 from integrations.portal.sync import key_for
 from outbox import delivery

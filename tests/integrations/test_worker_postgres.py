@@ -44,9 +44,9 @@ from kombu import pools as kombu_pools
 from config.celery import app as celery_app
 from dossiers import services
 from dossiers.models import Dossier
-from dossiers.models.dossier import PORTAL_STATUS
 from integrations.mockportal.models import Counter, Record
 from integrations.portal import mapping
+from integrations.portal.mapping import PORTAL_STATUS
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxStatus
 from tests.dossiers.conftest import applicant_data, build_cast

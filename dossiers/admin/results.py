@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import SuperuserReadOnlyModelAdmin
 from documents.admin import download_link
 
-from .models import EResult
+from ..models import EResult
 
 
 @admin.register(EResult)

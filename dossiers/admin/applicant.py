@@ -1,0 +1,55 @@
+"""The applicants in the admin: read-only, for administrators."""
+
+from django.contrib import admin
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role
+from core.admin import ReadOnlyModelAdmin
+
+from ..models import Applicant
+from .dossier import CODE_LIKE, DIGITS
+from .filters import EstimatedCountPaginator
+
+
+# --- the applicant ---------------------------------------------------------------------------
+@admin.register(Applicant)
+class ApplicantAdmin(ReadOnlyModelAdmin):
+    """Read-only: an applicant is written with its dossier (online submission or intake)."""
+
+    list_display = ["full_name", "kind", "personal_id", "tax_code", "phone", "unit"]
+    list_filter = ["kind"]
+    search_fields = ["full_name", "personal_id", "tax_code", "phone"]
+    search_help_text = _(
+        "Số định danh, mã số thuế hoặc số điện thoại (chính xác), hoặc một phần họ tên."
+    )
+    list_select_related = ["unit"]
+    list_per_page = 50
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    ordering = ["-id"]
+    actions = None
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Applicant._meta.fields]
+
+    def has_module_permission(self, request):
+        return self._is_administrator(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_administrator(request) or super().has_view_permission(request, obj)
+
+    @staticmethod
+    def _is_administrator(request) -> bool:
+        # Officers see an applicant through the dossiers in their scope, not the whole list.
+        user = request.user
+        return bool(user.is_active and user.is_staff and user.role == Role.ADMINISTRATOR)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if DIGITS.fullmatch(term) or CODE_LIKE.fullmatch(term):
+            return queryset.filter(Q(personal_id=term) | Q(phone=term) | Q(tax_code=term)), False
+        return queryset.filter(full_name__icontains=term), False
