@@ -325,9 +325,9 @@ def handler_cost(runs: int) -> dict:
         ("finish", "processing", "result_ready"),
     ):
         ids = list(
-            Dossier.objects.filter(status=frm).order_by("id").values_list("id", flat=True)[
-                : runs + 2
-            ]
+            Dossier.objects.filter(status=frm)
+            .order_by("id")
+            .values_list("id", flat=True)[: runs + 2]
         )
         samples = [run(i, to) for i in ids][2:]
         if not samples:

@@ -42,9 +42,9 @@ def test_each_action_is_routed_documented_and_has_a_form(row, schema):
     body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     expected = row.serializer.__name__.removesuffix("Serializer") + "Request"
     assert body.endswith(f"/{expected}"), (row.name, body)
-    assert operation["responses"]["200"]["content"]["application/json"]["schema"][
-        "$ref"
-    ].endswith("/DossierDetail")
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/DossierDetail"
+    )
     documented = " ".join(r.get("description", "") for r in operation["responses"].values())
     for code in COMMON_ERRORS:
         assert f"`{code}`" in documented, (row.name, code)
