@@ -28,11 +28,11 @@ STASH = "_indicators_before"
 
 
 def sync_topic() -> str:
-    return getattr(settings, "INDICATORS_SYNC_TOPIC", "dvcqg.dossier")
+    return settings.INDICATORS_SYNC_TOPIC
 
 
 def sync_on_time_seconds() -> float:
-    return float(getattr(settings, "INDICATORS_SYNC_ON_TIME_SECONDS", 3600))
+    return float(settings.INDICATORS_SYNC_ON_TIME_SECONDS)
 
 
 def _relevant(update_fields) -> bool:

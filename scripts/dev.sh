@@ -52,7 +52,20 @@ install() {
   touch "$stamp"
 }
 
+local_state() {
+  # The embedded default keeps its state in var/ (ONECUA_VAR_DIR): the SQLite file, uploaded files,
+  # the signing CA and the secret key. Importing the settings writes nothing, so the key is made
+  # here, once: random, readable by this user only, never committed (.gitignore).
+  local var=${ONECUA_VAR_DIR:-$ROOT/var}
+  mkdir -p "$var"
+  if [ -z "${SECRET_KEY:-}" ] && [ ! -s "$var/secret_key" ]; then
+    say "Making the local secret key ($var/secret_key)"
+    (umask 077 && "$PY" -c 'import secrets; print(secrets.token_urlsafe(50))' >"$var/secret_key")
+  fi
+}
+
 seed() {
+  local_state
   say "Migrating the database"
   "$PY" manage.py migrate --noinput
   say "Loading units, agencies, the working-day calendar, the catalogue and demo accounts"
