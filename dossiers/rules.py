@@ -1,4 +1,4 @@
-"""Deadline arithmetic for dossiers, on top of the working-day calendar (domain.md §3–4)."""
+"""Deadline arithmetic for dossiers, on top of the working-day calendar (docs/domain.md §3–4)."""
 
 from __future__ import annotations
 

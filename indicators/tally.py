@@ -42,7 +42,7 @@ from .models import (
 LEVELS = {"province": 1, "commune": 2}
 LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
 
-# Statuses by what the index makes of them (domain.md §3: 7/9/10 finished, 5/6/8 paused).
+# Statuses by what the index makes of them (docs/domain.md §3: 7/9/10 finished, 5/6/8 paused).
 FINISHED = ("withdrawn", "result_ready", "returned")
 RESOLVED = ("result_ready", "returned")
 IN_PROCESS = ("received", "processing", "supplement_requested", "awaiting_payment")

@@ -1,4 +1,4 @@
-"""The transactional outbox: generic infrastructure (architecture.md, principle 4).
+"""The transactional outbox: generic infrastructure (docs/architecture.md, principle 4).
 
 - `enqueue()` writes an OutboxMessage inside the caller's transaction and asks Celery, once the
   transaction commits, to deliver the messages of that key. If the broker is unreachable then,

@@ -1,4 +1,4 @@
-"""The dossier and its state machine (domain.md §3, DVCQG TrangThaiHoSo codes)."""
+"""The dossier and its state machine (docs/domain.md §3, DVCQG TrangThaiHoSo codes)."""
 
 from django.conf import settings
 from django.db import models
@@ -90,7 +90,7 @@ def not_yet_due(dossier) -> bool:
 
 
 def supplement_not_yet_requested(dossier) -> bool:
-    """Told once and completely (domain.md §3): one request at receipt, one during processing."""
+    """Told once and completely (docs/domain.md §3): one request at receipt, one in processing."""
     if dossier.status == S.NEW:
         return not dossier.supplement_asked_at_receipt
     return not dossier.supplement_asked_in_processing

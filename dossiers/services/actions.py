@@ -1,4 +1,4 @@
-"""One service per action of the state machine (architecture.md, principle 1).
+"""One service per action of the state machine (docs/architecture.md, principle 1).
 
 Each takes keyword arguments, runs in one transaction through `core.perform` (lock, check the
 actor, transition, deadlines, save, Event), and returns the dossier.
