@@ -1,5 +1,5 @@
 # Thin wrapper: the real commands live in scripts/dev.sh (which needs no make).
-.PHONY: run test setup lint
+.PHONY: run test setup lint lock
 run:
 	bash scripts/dev.sh run
 test:
@@ -8,3 +8,5 @@ setup:
 	bash scripts/dev.sh setup
 lint:
 	bash scripts/dev.sh lint
+lock:
+	bash scripts/dev.sh lock

@@ -1,4 +1,4 @@
-"""The roles of onecua's users (architecture.md, "Roles")."""
+"""The roles of onecua's users (docs/architecture.md, "Roles")."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

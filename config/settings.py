@@ -1,50 +1,56 @@
 """onecua settings: one module, driven by environment variables, with embedded defaults.
 
+Every setting the code reads is declared here once, with its default and a comment. The ones
+taken from the environment are parsed by django-environ (`env.bool`, `env.int`, `env.list`, …)
+and listed in README.md's Production table; the others are settings only (test knobs, derived
+values), which their comment says.
+
 No environment set: SQLite file database, Celery eager, local file storage, DEBUG off.
 Production switches: DATABASE_URL, CELERY_BROKER_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS.
+
+Importing this module writes nothing: var/ and what it holds are made when needed, by
+`scripts/dev.sh` (var/ and var/secret_key), the SQLite backend when it opens its file
+(core/sqlite_backend), `manage.py make_signing_ca` (var/signing/) and the file storage (media).
 """
 
-import os
-import secrets
 from pathlib import Path
 
-import dj_database_url
+import environ
+from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
+env = environ.Env()
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("ONECUA_VAR_DIR", BASE_DIR / "var"))
+# The embedded default's state: SQLite file, uploaded files, signing CA, secret key.
+VAR_DIR = Path(env.str("ONECUA_VAR_DIR", default=str(BASE_DIR / "var")))
 
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-DEBUG = env_bool("DEBUG", False)
+# `1` only when asked (development): tracebacks in pages, the browsable API.
+DEBUG = env.bool("DEBUG", default=False)
 
 
 def _secret_key() -> str:
-    key = os.environ.get("SECRET_KEY")
+    """SECRET_KEY from the environment (production); else the random key `scripts/dev.sh` keeps
+    in var/secret_key (the embedded default, never committed); else a random key for this process
+    only (sessions and tokens signed with it end with the process). Tests use a fixed key
+    (tests/conftest.py)."""
+    key = env.str("SECRET_KEY", default="")
     if key:
         return key
-    # Embedded default: a random key kept in var/ so sessions survive restarts. Never committed.
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    try:
+        key = (VAR_DIR / "secret_key").read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    return key or get_random_secret_key()
 
 
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Host names this site answers to (comma-separated).
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", cast=str.strip, default=["127.0.0.1", "localhost", "testserver"]
+)
+# Origins trusted for CSRF behind a proxy, e.g. https://motcua.example.gov.vn (comma-separated).
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", cast=str.strip, default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -104,32 +110,36 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# e.g. postgresql://onecua:…@db:5432/onecua (parsed by django-environ; query parameters become
+# OPTIONS). Unset or empty: the embedded SQLite file.
+DATABASE_URL = env.str("DATABASE_URL", default="")
+# Seconds a connection is kept when the pool is off (0 = one per request). Persistent connections
+# by default: opening one costs ~10 ms, more than most requests (docs/performance.md).
+DB_CONN_MAX_AGE = env.int("DB_CONN_MAX_AGE", default=60)
+# psycopg 3 connection pool (Django 5.1+, PostgreSQL only) and its size.
+DB_POOL = env.bool("DB_POOL", default=False)
+DB_POOL_MIN = env.int("DB_POOL_MIN", default=2)
+DB_POOL_MAX = env.int("DB_POOL_MAX", default=10)
+# The embedded SQLite file (when DATABASE_URL is unset); its folder is made when it is opened.
+SQLITE_PATH = env.str("SQLITE_PATH", default=str(VAR_DIR / "onecua.sqlite3"))
 if DATABASE_URL:
-    DATABASES = {
-        # Persistent connections by default: opening one costs ~10 ms, more than most requests
-        # (docs/performance.md). Health checks drop a connection the server has closed.
-        "default": dj_database_url.parse(
-            DATABASE_URL,
-            conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
-            conn_health_checks=True,
-        )
-    }
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-        "DB_POOL", False
-    ):
-        # psycopg 3 connection pool (Django 5.1+); then conn_max_age must be 0.
+    DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+    # Health checks drop a connection the server has closed.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", DB_CONN_MAX_AGE)
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL:
+        # With the pool, Django's own persistent connections must be off.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
-            "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
+            "min_size": DB_POOL_MIN,
+            "max_size": DB_POOL_MAX,
         }
 else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SQLITE_PATH", str(VAR_DIR / "onecua.sqlite3")),
+            # Django's SQLite backend that makes the file's folder (var/) when it first opens it.
+            "ENGINE": "core.sqlite_backend",
+            "NAME": SQLITE_PATH,
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
@@ -155,8 +165,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
+# Failed logins before an account is locked, and for how many hours (django-axes).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "core.errors.lockout_response"
@@ -172,8 +183,10 @@ TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Where `collectstatic` gathers the static files for the web server.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+# Local files (uploaded files and e-results under documents/ when the storage is local).
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 
 
@@ -182,14 +195,15 @@ def _documents_storage() -> dict:
     ONECUA_DOCUMENTS_STORAGE=s3 switches to an S3-compatible service (django-storages), configured
     by the usual AWS_* variables (AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY, AWS_S3_REGION_NAME)."""
-    kind = os.environ.get("ONECUA_DOCUMENTS_STORAGE", "local").strip().lower()
+    kind = env.str("ONECUA_DOCUMENTS_STORAGE", default="local").strip().lower()
     if kind == "s3":
         options = {
-            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", "onecua-documents"),
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default="onecua-documents"),
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
-            "location": os.environ.get("ONECUA_DOCUMENTS_PREFIX", "documents"),
+            # The key prefix of the files in the bucket.
+            "location": env.str("ONECUA_DOCUMENTS_PREFIX", default="documents"),
         }
         for option, variable in (
             ("endpoint_url", "AWS_S3_ENDPOINT_URL"),
@@ -197,8 +211,9 @@ def _documents_storage() -> dict:
             ("access_key", "AWS_ACCESS_KEY_ID"),
             ("secret_key", "AWS_SECRET_ACCESS_KEY"),
         ):
-            if os.environ.get(variable):
-                options[option] = os.environ[variable]
+            value = env.str(variable, default="")
+            if value:
+                options[option] = value
         return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
     if kind != "local":
         raise ValueError("ONECUA_DOCUMENTS_STORAGE must be 'local' or 's3'")
@@ -215,10 +230,12 @@ STORAGES = {
     "documents": _documents_storage(),
 }
 # Uploads (issue 5): larger files are refused with 413; types are judged by content (415).
-ONECUA_UPLOAD_MAX_BYTES = int(os.environ.get("ONECUA_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+ONECUA_UPLOAD_MAX_BYTES = env.int("ONECUA_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- Security (production) ----------------------------------------------------------------------
-if not DEBUG and env_bool("HTTPS", False):
+# `1` behind a TLS proxy: secure cookies, HSTS, and the scheme from X-Forwarded-Proto.
+HTTPS = env.bool("HTTPS", default=False)
+if not DEBUG and HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -240,19 +257,20 @@ REST_FRAMEWORK = {
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DATETIME_FORMAT": "iso-8601",
     "DEFAULT_THROTTLE_RATES": {
-        "login": os.environ.get("THROTTLE_LOGIN", "30/min"),
-        "track": os.environ.get("THROTTLE_TRACK", "30/min"),
-        "calendar": os.environ.get("THROTTLE_CALENDAR", "120/min"),
-        "verify": os.environ.get("THROTTLE_VERIFY", "60/min"),
+        # Rate limits of the public endpoints (login, tracking, the calendar, verification).
+        "login": env.str("THROTTLE_LOGIN", default="30/min"),
+        "track": env.str("THROTTLE_TRACK", default="30/min"),
+        "calendar": env.str("THROTTLE_CALENDAR", default="120/min"),
+        "verify": env.str("THROTTLE_VERIFY", default="60/min"),
     },
     # How many proxies stand in front of the app (1 behind nginx). Clients are identified by
     # REMOTE_ADDR, or by that many X-Forwarded-For hops: never by a header the client writes.
-    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 # API tokens expire this many hours after login (a working day plus margin).
-API_TOKEN_HOURS = float(os.environ.get("API_TOKEN_HOURS", "12"))
+API_TOKEN_HOURS = env.float("API_TOKEN_HOURS", default=12.0)
 # Public tracking: wrong "last 4 digits" answers allowed per dossier code per hour.
-ONECUA_TRACK_FAILURES_PER_CODE = int(os.environ.get("ONECUA_TRACK_FAILURES_PER_CODE", "10"))
+ONECUA_TRACK_FAILURES_PER_CODE = env.int("ONECUA_TRACK_FAILURES_PER_CODE", default=10)
 SPECTACULAR_SETTINGS = {
     "TITLE": "onecua API",
     "DESCRIPTION": "Một cửa điện tử — hệ thống thông tin giải quyết thủ tục hành chính cấp tỉnh.",
@@ -279,8 +297,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ---------------------------------------------------------------------------------
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
-REDIS_URL = os.environ.get("REDIS_URL", "")
+# e.g. redis://redis:6379/0. Unset: tasks run eagerly, in the process that sends them.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+# The cache, e.g. redis://redis:6379/1. Unset: a per-process memory cache.
+REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
@@ -312,15 +332,38 @@ CELERY_BEAT_SCHEDULE = {
 
 # The national portal (DVCQG). Unset PORTAL_BASE_URL: the mock portal of this project,
 # in-process (integrations/mockportal). The default credentials are the mock's.
-PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "")
-PORTAL_USERNAME = os.environ.get("PORTAL_USERNAME", "onecua")
-PORTAL_PASSWORD = os.environ.get("PORTAL_PASSWORD", "onecua-mock")
-PORTAL_TIMEOUT = float(os.environ.get("PORTAL_TIMEOUT", "10"))
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
+PORTAL_USERNAME = env.str("PORTAL_USERNAME", default="onecua")
+PORTAL_PASSWORD = env.str("PORTAL_PASSWORD", default="onecua-mock")
+# Seconds per call to the portal.
+PORTAL_TIMEOUT = env.float("PORTAL_TIMEOUT", default=10.0)
 
-# The outbox (outbox/delivery.py).
-OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "12"))
-OUTBOX_BACKOFF_BASE = float(os.environ.get("OUTBOX_BACKOFF_BASE", "2"))
-OUTBOX_BACKOFF_MAX = float(os.environ.get("OUTBOX_BACKOFF_MAX", "600"))
+# The mock portal's own settings (integrations/mockportal/README.md): the credentials it accepts
+# (the same defaults as PORTAL_USERNAME/PORTAL_PASSWORD), its tokens' lifetime in seconds, and
+# its test-control endpoints (_faults, _reset, _stats; 404 when off).
+MOCK_PORTAL_USERNAME = env.str("MOCK_PORTAL_USERNAME", default="onecua")
+MOCK_PORTAL_PASSWORD = env.str("MOCK_PORTAL_PASSWORD", default="onecua-mock")
+MOCK_PORTAL_TOKEN_SECONDS = env.int("MOCK_PORTAL_TOKEN_SECONDS", default=3600)
+MOCK_PORTAL_ADMIN_ENABLED = env.bool("MOCK_PORTAL_ADMIN_ENABLED", default=True)
+
+# The outbox (outbox/delivery.py): attempts before a message is dead, and the retry delays
+# (exponential from the base, capped, with jitter; seconds).
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
+OUTBOX_BACKOFF_BASE = env.float("OUTBOX_BACKOFF_BASE", default=2.0)
+OUTBOX_BACKOFF_MAX = env.float("OUTBOX_BACKOFF_MAX", default=600.0)
+# Test knob, settings only: deliver a message automatically once its transaction commits. Tests
+# that are not about delivery (tests/conftest.py) and some benchmarks turn it off.
+OUTBOX_AUTODELIVER = True
+# Test knob, settings only: under eager Celery (no broker) a retry waits on a timer thread; tests
+# turn it off so that no thread outlives a test (the retry is then left to the sweeper).
+OUTBOX_EAGER_RETRY_TIMERS = True
+
+# Indicators, settings only: the outbox topic of the portal sync (must equal
+# integrations.portal.sync.TOPIC; indicators does not import integrations), and the delay within
+# which a delivered message counts as "synced on time" (Decision 766, docs/indicators.md).
+# Changing the delay changes what the stored counters mean: run `manage.py rebuild_stats` after.
+INDICATORS_SYNC_TOPIC = "dvcqg.dossier"
+INDICATORS_SYNC_ON_TIME_SECONDS = 3600
 
 CACHES = {
     "default": (
@@ -333,20 +376,28 @@ CACHES = {
 # --- onecua ---------------------------------------------------------------------------------
 # The province's level-1 group in agency identifiers (Decision 20/2020). Set it per deployment;
 # the default is a placeholder for the demo tenant.
-ONECUA_PROVINCE_AGENCY_CODE = os.environ.get("ONECUA_PROVINCE_AGENCY_CODE", "H43")
+ONECUA_PROVINCE_AGENCY_CODE = env.str("ONECUA_PROVINCE_AGENCY_CODE", default="H43")
 # The tenant province, by its official code in vietnam-provinces (25 = Phú Thọ after 1/7/2025).
-ONECUA_PROVINCE_CODE = int(os.environ.get("ONECUA_PROVINCE_CODE", "25"))
+ONECUA_PROVINCE_CODE = env.int("ONECUA_PROVINCE_CODE", default=25)
 # Office hours: morning and afternoon sessions, local time, "HH:MM-HH:MM".
-ONECUA_OFFICE_HOURS = env_list("ONECUA_OFFICE_HOURS", "07:30-11:30,13:30-17:00")
+ONECUA_OFFICE_HOURS = env.list(
+    "ONECUA_OFFICE_HOURS", cast=str.strip, default=["07:30-11:30", "13:30-17:00"]
+)
 # Receipts after this local time count from the next working morning.
-ONECUA_RECEIPT_CUTOFF = os.environ.get("ONECUA_RECEIPT_CUTOFF", "15:00")
+ONECUA_RECEIPT_CUTOFF = env.str("ONECUA_RECEIPT_CUTOFF", default="15:00")
+# The shipped catalogue (docs/catalogue.md), loaded by `seed_all` and the mock portal.
 ONECUA_CATALOGUE_FILE = BASE_DIR / "procedures" / "data" / "catalogue.json"
 
+# The password of the demo accounts `seed_all` creates (never on a production database).
+ONECUA_DEMO_PASSWORD = env.str("ONECUA_DEMO_PASSWORD", default="onecua-demo")
+
+# The root logger's level (DEBUG, INFO, WARNING, …).
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
@@ -354,25 +405,25 @@ LOGGING = {
 # locking that IP would lock the whole centre out. (axes.W006 warns about exactly this choice.)
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # Public address of this system, for links printed on paper (QR codes on slips and e-results).
-ONECUA_PUBLIC_BASE_URL = os.environ.get("ONECUA_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip(
+ONECUA_PUBLIC_BASE_URL = env.str("ONECUA_PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip(
     "/"
 )
 
-# --- Digital signatures of e-results (onecua/signing.py) ---------------------------------------
+# --- Digital signatures of e-results (documents/signing.py) ---------------------------------------
 # PEM files. The embedded default is a local test CA made by `manage.py make_signing_ca` (run by
 # `scripts/dev.sh run`) in var/signing/; production points these at the agency's real key and
 # certificate (and the national root CA as trust root).
-SIGNING_DIR = Path(os.environ.get("ONECUA_SIGNING_DIR", VAR_DIR / "signing"))
-ONECUA_SIGNING_KEY = os.environ.get("ONECUA_SIGNING_KEY", str(SIGNING_DIR / "signer.key.pem"))
-ONECUA_SIGNING_CERT = os.environ.get("ONECUA_SIGNING_CERT", str(SIGNING_DIR / "signer.pem"))
-ONECUA_SIGNING_KEY_PASSPHRASE = os.environ.get("ONECUA_SIGNING_KEY_PASSPHRASE", "")
+# The folder of the local test CA (`make_signing_ca` writes there), and the defaults below.
+SIGNING_DIR = Path(env.str("ONECUA_SIGNING_DIR", default=str(VAR_DIR / "signing")))
+# The signer's private key and certificate, and the key's passphrase (empty: none).
+ONECUA_SIGNING_KEY = env.str("ONECUA_SIGNING_KEY", default=str(SIGNING_DIR / "signer.key.pem"))
+ONECUA_SIGNING_CERT = env.str("ONECUA_SIGNING_CERT", default=str(SIGNING_DIR / "signer.pem"))
+ONECUA_SIGNING_KEY_PASSPHRASE = env.str("ONECUA_SIGNING_KEY_PASSPHRASE", default="")
 # Intermediate certificates to embed with the signature (comma-separated paths).
-ONECUA_SIGNING_CHAIN = env_list("ONECUA_SIGNING_CHAIN", str(SIGNING_DIR / "ca.pem"))
+ONECUA_SIGNING_CHAIN = env.list(
+    "ONECUA_SIGNING_CHAIN", cast=str.strip, default=[str(SIGNING_DIR / "ca.pem")]
+)
 # The roots a signature must chain to, to count as trusted (comma-separated paths).
-ONECUA_SIGNING_TRUST_ROOTS = env_list("ONECUA_SIGNING_TRUST_ROOTS", str(SIGNING_DIR / "ca.pem"))
-
-# --- Indicators (indicators/handlers.py) ----------------------------------------------------------
-# The outbox topic whose deliveries count as the portal sync of the Decision 766 index.
-INDICATORS_SYNC_TOPIC = "dvcqg.dossier"
-# A status change reaches the portal "on time" when its message went out within this delay.
-INDICATORS_SYNC_ON_TIME_SECONDS = float(os.environ.get("INDICATORS_SYNC_ON_TIME_SECONDS", "3600"))
+ONECUA_SIGNING_TRUST_ROOTS = env.list(
+    "ONECUA_SIGNING_TRUST_ROOTS", cast=str.strip, default=[str(SIGNING_DIR / "ca.pem")]
+)

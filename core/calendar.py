@@ -4,7 +4,7 @@ Everything here is arithmetic on aware datetimes. A `WorkingCalendar` is a plain
 source, overrides, office sessions, receipt cut-off); `get_calendar()` builds the default one from
 settings and the `CalendarOverride` table and caches it per process until an override changes.
 
-Rules (domain.md §4, docs/calendar.md):
+Rules (docs/domain.md §4, docs/calendar.md):
 - A working day is a weekday that is not a public holiday, unless an override says otherwise
   (a decreed swap can make a Saturday a working day or a weekday a day off).
 - Office hours are sessions, by default 07:30–11:30 and 13:30–17:00 (7.5 hours a working day).

@@ -1,4 +1,4 @@
-"""Files and the citizen's data store (kho dữ liệu, Decree 45/2020; domain.md §7).
+"""Files and the citizen's data store (kho dữ liệu, Decree 45/2020; docs/domain.md §7).
 
 A file's bytes live in the `documents` storage (local files or S3) under a generated name;
 the database keeps what it is: detected type, size, SHA-256, who uploaded it and when. A store

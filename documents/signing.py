@@ -257,8 +257,8 @@ def _load_signer():
     global _signer_cache
     key_path = settings.ONECUA_SIGNING_KEY
     cert_path = settings.ONECUA_SIGNING_CERT
-    chain = _paths(getattr(settings, "ONECUA_SIGNING_CHAIN", []))
-    passphrase = getattr(settings, "ONECUA_SIGNING_KEY_PASSPHRASE", "") or ""
+    chain = _paths(settings.ONECUA_SIGNING_CHAIN)
+    passphrase = settings.ONECUA_SIGNING_KEY_PASSPHRASE or ""
     try:
         cache_key = (
             _stamp(key_path),
@@ -357,7 +357,7 @@ def _signer_class():
 def _trust_roots() -> list:
     """The trust roots of the settings, parsed once per set of files (missing files: none)."""
     global _roots_cache
-    paths = _paths(getattr(settings, "ONECUA_SIGNING_TRUST_ROOTS", []))
+    paths = _paths(settings.ONECUA_SIGNING_TRUST_ROOTS)
     stamps = []
     for path in paths:
         try:

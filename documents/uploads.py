@@ -1,5 +1,5 @@
 """Checking an uploaded file by its content, not by its name or its Content-Type header
-(architecture.md, principle 6).
+(docs/architecture.md, principle 6).
 
 `check_upload` reads the file once: it measures it, hashes it (SHA-256), sniffs its type from
 its first bytes (`filetype`), then looks deeper at what the allow-list admits (a PDF must end

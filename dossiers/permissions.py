@@ -1,4 +1,4 @@
-"""Who may do what to which dossier (architecture.md, "Roles"). Pure functions of the user
+"""Who may do what to which dossier (docs/architecture.md, "Roles"). Pure functions of the user
 and the dossier's attributes; the FSM transitions name them as their `permission`, and the
 services check them explicitly with `has_transition_perm` before running a transition.
 

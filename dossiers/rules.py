@@ -1,6 +1,6 @@
-"""Deadline arithmetic for dossiers, on top of the working-day calendar (domain.md §3–4), and the
-one rule that says whether something finished early, on time or late (used by the services, the
-indicators and the generator of benchmark data)."""
+"""Deadline arithmetic for dossiers, on top of the working-day calendar (docs/domain.md §3–4),
+and the one rule that says whether something finished early, on time or late (used by the
+services, the indicators and the generator of benchmark data)."""
 
 from __future__ import annotations
 

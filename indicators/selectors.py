@@ -53,7 +53,7 @@ GROUPS = ("agency", "commune")
 ONLINE = 2
 CHANNELS = {1: "in_person", 2: "online", 3: "post"}
 
-# Targets shown beside the figures (domain.md §6, the seeds of the province).
+# Targets shown beside the figures (docs/domain.md §6, the seeds of the province).
 TARGETS = {
     "online_rate": 0.874,
     "e_result_rate": 0.8577,

@@ -1,4 +1,4 @@
-"""The transactional outbox: generic infrastructure (architecture.md, principle 4).
+"""The transactional outbox: generic infrastructure (docs/architecture.md, principle 4).
 
 - `enqueue()` writes an OutboxMessage inside the caller's transaction and asks Celery, once the
   transaction commits, to deliver the messages of that key. If the broker is unreachable then,
@@ -55,10 +55,6 @@ def handler_for(topic: str) -> Handler | None:
     return _HANDLERS.get(topic)
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def enqueue(*, topic: str, key: str, reference: dict, idempotency_key: str) -> OutboxMessage:
     """Record a message in the current transaction; delivery is asked for after commit."""
     now = timezone.now()
@@ -77,12 +73,12 @@ def enqueue(*, topic: str, key: str, reference: dict, idempotency_key: str) -> O
 
 def schedule(key: str, countdown: float | None = None) -> None:
     """Ask a worker to deliver `key` (best effort: the sweeper covers a lost request)."""
-    if not _setting("OUTBOX_AUTODELIVER", True):
+    if not settings.OUTBOX_AUTODELIVER:
         return  # tests that are not about delivery keep their messages pending
-    if countdown and countdown > 0 and _setting("CELERY_TASK_ALWAYS_EAGER", False):
+    if countdown and countdown > 0 and settings.CELERY_TASK_ALWAYS_EAGER:
         # An eager task cannot wait: run it later on a timer thread (embedded default), or
         # leave it to the sweeper when timers are off.
-        if _setting("OUTBOX_EAGER_RETRY_TIMERS", True):
+        if settings.OUTBOX_EAGER_RETRY_TIMERS:
             timer = threading.Timer(countdown, schedule, args=[key])
             timer.daemon = True
             timer.start()
@@ -95,8 +91,8 @@ def schedule(key: str, countdown: float | None = None) -> None:
 
 def backoff(attempts: int) -> float:
     """Seconds before attempt `attempts + 1`: exponential, capped, with full jitter."""
-    base = _setting("OUTBOX_BACKOFF_BASE", 2.0)
-    cap = _setting("OUTBOX_BACKOFF_MAX", 600.0)
+    base = settings.OUTBOX_BACKOFF_BASE
+    cap = settings.OUTBOX_BACKOFF_MAX
     ceiling = min(cap, base * (2 ** max(0, attempts - 1)))
     return random.uniform(ceiling / 2, ceiling)
 
@@ -160,7 +156,7 @@ def deliver_key(key: str, *, limit: int = 200) -> int:
 def _fail(message: OutboxMessage, exc: Exception, *, permanent: bool = False) -> None:
     message.attempts += 1
     message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-    if permanent or message.attempts >= _setting("OUTBOX_MAX_ATTEMPTS", 12):
+    if permanent or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
         message.status = OutboxStatus.DEAD
         logger.error("Outbox message %s is dead: %s", message.pk, message.last_error)
     else:

@@ -2,7 +2,7 @@
 # The two commands of onecua (see README.md):
 #   bash scripts/dev.sh run    set everything up on the embedded default and serve on 127.0.0.1:8000
 #   bash scripts/dev.sh test   install and run the whole suite (SQLite, then PostgreSQL + Redis)
-# Other sub-commands: setup, seed, lint, bench-import, bench-search.
+# Other sub-commands: setup, seed, lint, lock, bench-import, bench-search.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -43,16 +43,43 @@ make_venv() {
 }
 
 install() {
+  # Each lock is complete (every package, pinned, with its hashes): pip installs exactly it.
   local lock=$1 stamp="$VENV/.installed-$1"
   make_venv
-  if [ -f "$stamp" ] && [ "$stamp" -nt "$lock" ] && [ "$stamp" -nt requirements.lock ]; then return 0; fi
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$lock" ]; then return 0; fi
   say "Installing pinned dependencies from $lock"
   "$PY" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
-  "$PY" -m pip install -q --disable-pip-version-check -r "$lock"
+  "$PY" -m pip install -q --disable-pip-version-check --require-hashes -r "$lock"
   touch "$stamp"
 }
 
+cmd_lock() {
+  # Compile both locks from pyproject.toml (README "Dependencies"), keeping the pinned versions
+  # unless asked otherwise (e.g. --upgrade-package NAME, --upgrade). The dev lock is constrained by
+  # the runtime lock, so the two agree on every runtime package.
+  install requirements-dev.lock
+  local common=(--universal --python-version 3.11 --generate-hashes --quiet
+    --custom-compile-command "bash scripts/dev.sh lock")
+  say "Compiling requirements.lock and requirements-dev.lock from pyproject.toml"
+  "$VENV/bin/uv" pip compile pyproject.toml "${common[@]}" "$@" -o requirements.lock
+  "$VENV/bin/uv" pip compile pyproject.toml --extra dev -c requirements.lock "${common[@]}" "$@" \
+    -o requirements-dev.lock
+}
+
+local_state() {
+  # The embedded default keeps its state in var/ (ONECUA_VAR_DIR): the SQLite file, uploaded files,
+  # the signing CA and the secret key. Importing the settings writes nothing, so the key is made
+  # here, once: random, readable by this user only, never committed (.gitignore).
+  local var=${ONECUA_VAR_DIR:-$ROOT/var}
+  mkdir -p "$var"
+  if [ -z "${SECRET_KEY:-}" ] && [ ! -s "$var/secret_key" ]; then
+    say "Making the local secret key ($var/secret_key)"
+    (umask 077 && "$PY" -c 'import secrets; print(secrets.token_urlsafe(50))' >"$var/secret_key")
+  fi
+}
+
 seed() {
+  local_state
   say "Migrating the database"
   "$PY" manage.py migrate --noinput
   say "Loading units, agencies, the working-day calendar, the catalogue and demo accounts"
@@ -147,7 +174,8 @@ case "${1:-}" in
   setup) install requirements-dev.lock; seed ;;
   seed) seed ;;
   lint) install requirements-dev.lock; "$PY" -m ruff check . && "$PY" -m ruff format --check . ;;
+  lock) shift; cmd_lock "$@" ;;
   bench-import) shift; install requirements-dev.lock; "$PY" bench/bench_import.py "$@" ;;
   bench-search) shift; install requirements-dev.lock; "$PY" bench/bench_search.py "$@" ;;
-  *) echo "usage: bash scripts/dev.sh {run|test|setup|seed|lint|bench-import|bench-search}" >&2; exit 2 ;;
+  *) echo "usage: bash scripts/dev.sh {run|test|setup|seed|lint|lock|bench-import|bench-search}" >&2; exit 2 ;;
 esac

@@ -10,6 +10,14 @@ from procedures.catalogue.importer import import_catalogue
 pytest_plugins = ["tests.signing_fixtures"]
 
 
+def pytest_configure(config):
+    # One fixed key for the whole run, whatever the machine has (config/settings.py would take
+    # SECRET_KEY, var/secret_key, or a random key).
+    from django.conf import settings
+
+    settings.SECRET_KEY = "onecua-tests-only-not-a-secret"
+
+
 @pytest.fixture(autouse=True)
 def _fresh_calendar():
     # The calendar caches the override table per process; each test starts from the database.

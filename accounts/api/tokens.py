@@ -10,7 +10,7 @@ from rest_framework.authentication import TokenAuthentication
 
 
 def is_expired(token) -> bool:
-    lifetime = timedelta(hours=getattr(settings, "API_TOKEN_HOURS", 12))
+    lifetime = timedelta(hours=settings.API_TOKEN_HOURS)
     return token.created < timezone.now() - lifetime
 
 

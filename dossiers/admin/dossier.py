@@ -2,7 +2,7 @@
 
 A dossier is never edited here. Its fields, its timeline and its other records are read-only;
 the only way to change it is the block of action buttons on its page, each leading to a small
-form that calls the matching service (architecture.md, principle 1) with the logged-in user as
+form that calls the matching service (docs/architecture.md, principle 1) with the logged-in user as
 the actor, so the service checks the rules and the `Event` records who acted.
 
 Who gets in: the admin site admits active `is_staff` users. Besides Django's own model

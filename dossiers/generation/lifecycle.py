@@ -8,7 +8,7 @@ open dossiers, and a few overdue ones, appear at the end of the period). For dos
 at the end, the pauses and process steps the services would have written are kept too, so that
 the services can carry on with them.
 
-Shares (the seeds of domain.md §6): see `Targets`.
+Shares (the seeds of docs/domain.md §6): see `Targets`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .world import ProcedureInfo
 
 @dataclass(frozen=True)
 class Targets:
-    """Probabilities of the generated province-year (domain.md §6 for the seeded rates)."""
+    """Probabilities of the generated province-year (docs/domain.md §6 for the seeded rates)."""
 
     # Online share (channel 2) grows through the year: 87.4 % for the year, 90-93 % at its end.
     online_start: float = 0.85

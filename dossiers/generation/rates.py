@@ -1,5 +1,5 @@
 """The rates of a generated range of dossiers, counted back from the database (to see that the
-seeds of domain.md §6 are reproduced)."""
+seeds of docs/domain.md §6 are reproduced)."""
 
 from __future__ import annotations
 

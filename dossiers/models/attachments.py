@@ -1,5 +1,5 @@
 """What ties files to a dossier: the files of its components and its signed e-result
-(domain.md §3.6). The files themselves and the data store live in `documents`."""
+(docs/domain.md §3.6). The files themselves and the data store live in `documents`."""
 
 import uuid
 

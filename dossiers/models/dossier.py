@@ -1,4 +1,4 @@
-"""The dossier and its state machine (domain.md §3, DVCQG TrangThaiHoSo codes)."""
+"""The dossier and its state machine (docs/domain.md §3, DVCQG TrangThaiHoSo codes)."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,7 +43,7 @@ RUNNING = frozenset({S.RECEIVED, S.PROCESSING})
 PAUSED = frozenset({S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT})
 # Received and not finished: the index's "in process".
 IN_PROCESS = RUNNING | PAUSED
-# The index counts 7/9/10 as finished (domain.md §3); 3 and 8 are closed without a result.
+# The index counts 7/9/10 as finished (docs/domain.md §3); 3 and 8 are closed without a result.
 FINISHED = frozenset({S.WITHDRAWN, S.RESULT_READY, S.RETURNED})
 # A result exists (approved or a reasoned refusal).
 RESOLVED = frozenset({S.RESULT_READY, S.RETURNED})
@@ -131,7 +131,7 @@ def not_yet_due(dossier) -> bool:
     _("Đã yêu cầu bổ sung ở bước này: yêu cầu bổ sung phải nêu một lần, đầy đủ các giấy tờ."),
 )
 def supplement_not_yet_requested(dossier) -> bool:
-    """Told once and completely (domain.md §3): one request at receipt, one during processing."""
+    """Told once and completely (docs/domain.md §3): one request at receipt, one in processing."""
     if dossier.status == S.NEW:
         return not dossier.supplement_asked_at_receipt
     return not dossier.supplement_asked_in_processing

@@ -1,5 +1,5 @@
 """Signed e-results: made when a leader approves, kept in the results store and in the
-applicant's data store, verifiable by anyone who holds the document (domain.md §3.6).
+applicant's data store, verifiable by anyone who holds the document (docs/domain.md §3.6).
 
 The verification id is printed on the document as a QR code pointing to /verify/<id>/.
 Verification reads the stored file back, checks its SHA-256 against the one recorded at

@@ -186,8 +186,8 @@ def idempotent(request, endpoint: str, handler):
 @portal_endpoint("auth/token", ("POST",), auth=False)
 def auth_token(request):
     data = json_body(request)
-    username = getattr(settings, "MOCK_PORTAL_USERNAME", "onecua")
-    password = getattr(settings, "MOCK_PORTAL_PASSWORD", "onecua-mock")
+    username = settings.MOCK_PORTAL_USERNAME
+    password = settings.MOCK_PORTAL_PASSWORD
     given_user, given_password = data.get("username"), data.get("password")
     if not (
         isinstance(given_user, str)
@@ -196,7 +196,7 @@ def auth_token(request):
         and secrets.compare_digest(given_password.encode(), password.encode())
     ):
         return 401, {"error_code": "401", "message": "Sai tên đăng nhập hoặc mật khẩu."}
-    seconds = int(getattr(settings, "MOCK_PORTAL_TOKEN_SECONDS", 3600))
+    seconds = int(settings.MOCK_PORTAL_TOKEN_SECONDS)
     now = timezone.now()
     Token.objects.filter(expires_at__lte=now).delete()
     token = Token.objects.create(
@@ -376,7 +376,7 @@ def admin_endpoint(methods: tuple[str, ...]):
         @csrf_exempt
         @wraps(view)
         def wrapper(request):
-            if not getattr(settings, "MOCK_PORTAL_ADMIN_ENABLED", True):
+            if not settings.MOCK_PORTAL_ADMIN_ENABLED:
                 return answer(404, "404", "Không tìm thấy.")
             if request.method not in methods:
                 return answer(405, "405", f"Phương thức {request.method} không được hỗ trợ.")

@@ -157,16 +157,16 @@ def get_client() -> PortalClient:
     global _client
     with _client_lock:
         if _client is None:
-            base_url = getattr(settings, "PORTAL_BASE_URL", "")
+            base_url = settings.PORTAL_BASE_URL
             transport = (
-                HttpTransport(base_url, getattr(settings, "PORTAL_TIMEOUT", 10.0))
+                HttpTransport(base_url, settings.PORTAL_TIMEOUT)
                 if base_url
                 else InProcessTransport()
             )
             _client = PortalClient(
                 transport,
-                getattr(settings, "PORTAL_USERNAME", "onecua"),
-                getattr(settings, "PORTAL_PASSWORD", "onecua-mock"),
+                settings.PORTAL_USERNAME,
+                settings.PORTAL_PASSWORD,
             )
         return _client
 

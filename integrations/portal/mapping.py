@@ -2,7 +2,7 @@
 
 A message is about one Event: the record sent for it shows the dossier as it stood right after
 that event (its status, and the dates known by then), so that the portal sees every status in
-order even when a message is delivered late. Field names follow domain.md §5.
+order even when a message is delivered late. Field names follow docs/domain.md §5.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dossiers.models import (
 )
 
 S = DossierStatus
-# TrangThaiHoSo of the national portal, for each of our states (domain.md §3).
+# TrangThaiHoSo of the national portal, for each of our states (docs/domain.md §3).
 PORTAL_STATUS = {
     S.NEW: 1,
     S.RECEIVED: 2,

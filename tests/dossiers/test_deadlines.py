@@ -1,6 +1,6 @@
 """Deadlines a citizen is promised and officers are judged by: the due date at receipt from the
 working-day calendar, pauses for supplements and payment, the terms frozen at filing, the overdue
-and apology queues, and the process-control slip's early / on time / late (domain.md §3-4)."""
+and apology queues, and the process-control slip's early / on time / late (docs/domain.md §3-4)."""
 
 from datetime import datetime
 from unittest import mock

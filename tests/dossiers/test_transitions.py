@@ -1,6 +1,6 @@
 """The state machine through the API: every action from each of its source states, refused from
 every other state, with the side effects a one-stop officer relies on, and one audit Event per
-action (domain.md §3)."""
+action (docs/domain.md §3)."""
 
 from datetime import datetime
 from unittest import mock

@@ -1,4 +1,4 @@
-"""The portal's record of a dossier (domain.md §5): every field, every status code, dates in
+"""The portal's record of a dossier (docs/domain.md §5): every field, every status code, dates in
 yyyyMMddHHmmss local time, flags; each event's record shows the dossier as of that event."""
 
 import io

@@ -1,5 +1,3 @@
-import os
-
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -35,7 +33,7 @@ class Command(BaseCommand):
                 stderr=self.stderr,
             )
         if not no_demo:
-            password = os.environ.get("ONECUA_DEMO_PASSWORD", "onecua-demo")
+            password = settings.ONECUA_DEMO_PASSWORD
             created = seed_demo_accounts(password)
             if created:
                 self.stdout.write(
