@@ -194,8 +194,9 @@ def add_synthetic(total: int, rng: random.Random) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from procedures.catalogue.importer import local_code_for, search_text_for
+    from procedures.catalogue.importer import local_code_for
     from procedures.models import Field, Procedure, ProcedureStatus
+    from procedures.services import search_text_for
 
     start = time.perf_counter()
     columns = [f.column for f in Procedure._meta.concrete_fields if f.column != "id"]

@@ -12,6 +12,9 @@ class FieldAdmin(admin.ModelAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
+    def save_model(self, request, obj, form, change):
+        services.save_field(field=obj)
+
 
 class DraftOnlyInline(admin.TabularInline):
     """The parts of a version in force (or retired) are history: edit them in a new draft."""
@@ -72,6 +75,9 @@ class ProcedureAdmin(admin.ModelAdmin):
     actions = ["draft_new_version", "publish_version"]
     list_per_page = 50
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        services.save_procedure(procedure=obj)
 
     @admin.display(description=_("tên thủ tục"))
     def short_name(self, obj):

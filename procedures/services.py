@@ -1,4 +1,5 @@
-"""Writes to the catalogue other than the bulk import: versions and publication."""
+"""Every write to the catalogue other than the bulk import: saving a procedure or a field (the
+search text follows), versions and publication."""
 
 from __future__ import annotations
 
@@ -6,8 +7,41 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict
+from core.text import fold
 
-from .models import FeeLine, Procedure, ProcedureComponent, ProcedureStatus, ProcessStep
+from .models import FeeLine, Field, Procedure, ProcedureComponent, ProcedureStatus, ProcessStep
+
+
+def search_text_for(code: str, name: str, field_name: str) -> str:
+    """What search matches: the folded name first (without the generic "Thủ tục" prefix), then
+    the code and the field."""
+    name = fold(name).removeprefix("thu tuc ")
+    return f"{name} {code} {fold(field_name)}".strip()
+
+
+def refresh_search_text(procedure: Procedure) -> None:
+    procedure.search_text = search_text_for(procedure.code, procedure.name, procedure.field.name)
+
+
+@transaction.atomic
+def save_procedure(*, procedure: Procedure) -> Procedure:
+    """Save a procedure edited outside the importer (the admin): its search text follows its
+    name, code and field."""
+    refresh_search_text(procedure)
+    procedure.save()
+    return procedure
+
+
+@transaction.atomic
+def save_field(*, field: Field) -> Field:
+    """Save a field; the search text of its procedures follows a new name."""
+    field.save()
+    procedures = list(Procedure.objects.filter(field=field).only("id", "code", "name", "field"))
+    for procedure in procedures:
+        procedure.field = field
+        refresh_search_text(procedure)
+    Procedure.objects.bulk_update(procedures, ["search_text"], batch_size=500)
+    return field
 
 
 @transaction.atomic
@@ -62,5 +96,6 @@ def publish_version(*, procedure: Procedure) -> Procedure:
         current.save(update_fields=["status", "valid_to", "updated_at"])
     draft.status = ProcedureStatus.PUBLISHED
     draft.valid_from = now
-    draft.save(update_fields=["status", "valid_from", "updated_at"])
+    refresh_search_text(draft)
+    draft.save(update_fields=["status", "valid_from", "search_text", "updated_at"])
     return draft

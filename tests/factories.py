@@ -13,7 +13,6 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import OFFICIAL_ROLES, Role
 from organisations.models import AdministrativeUnit, Agency, AgencyKind, UnitType
-from procedures.catalogue.importer import search_text_for
 from procedures.models import (
     FeeKind,
     FeeLine,
@@ -27,6 +26,7 @@ from procedures.models import (
     ServiceLevel,
     StepRole,
 )
+from procedures.services import search_text_for
 
 PASSWORD = "mat-khau-thu-nghiem-1"
 

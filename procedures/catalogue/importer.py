@@ -17,9 +17,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.text import fold
-
 from ..models import FeeLine, Field, Procedure, ProcedureComponent, ProcedureStatus, ProcessStep
+from ..services import search_text_for
 from .files import CatalogueFile, read_catalogue
 from .schema import RowError, validate_fields, validate_rows
 
@@ -78,12 +77,6 @@ def _hash(row: dict) -> str:
         content, sort_keys=True, ensure_ascii=False, default=str
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def search_text_for(code: str, name: str, field_name: str) -> str:
-    """The folded name first (without the generic "Thủ tục" prefix), then the code and field."""
-    name = fold(name).removeprefix("thu tuc ")
-    return f"{name} {code} {fold(field_name)}".strip()
 
 
 def local_code_for(code: str) -> str:

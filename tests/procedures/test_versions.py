@@ -304,3 +304,36 @@ def test_deleting_a_draft_keeps_the_parts_of_the_version_in_force(current):
     assert parts(current) == before
     for model in (ProcedureComponent, ProcessStep, FeeLine):
         assert not model.objects.filter(procedure_id=draft.pk).exists()
+
+
+def _search(api, q: str) -> list[str]:
+    response = api.get("/api/v1/procedures/", {"q": q})
+    assert response.status_code == 200
+    return [p["code"] for p in response.json()["results"]]
+
+
+def test_a_draft_renamed_in_the_admin_is_found_by_its_new_name_once_published(
+    api, admin_client, current
+):
+    """Issue 11 §5: the search text follows every write of a procedure, the admin's included."""
+    draft = draft_new_version(procedure=current)
+    url = reverse("admin:procedures_procedure_change", args=[draft.pk])
+    data = _resubmit_data(admin_client.get(url))
+    data["name"] = "Cấp phép khai thác nước mặt"
+    assert admin_client.post(url, data).status_code == 302
+    draft.refresh_from_db()
+    assert draft.name == "Cấp phép khai thác nước mặt"
+    assert "cap phep khai thac nuoc mat" in draft.search_text
+    publish_version(procedure=draft)
+    assert _search(api, "khai thac nuoc mat") == [draft.code]
+    assert _search(api, "giay phep xay dung") == []
+
+
+def test_renaming_a_field_in_the_admin_renames_it_in_the_search(api, admin_client, current):
+    field = current.field
+    url = reverse("admin:procedures_field_change", args=[field.pk])
+    response = admin_client.post(url, {"code": field.code, "name": "Tài nguyên nước"})
+    assert response.status_code == 302
+    current.refresh_from_db()
+    assert current.search_text.endswith("tai nguyen nuoc")
+    assert _search(api, "tai nguyen nuoc") == [current.code]
