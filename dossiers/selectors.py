@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from procedures.models import StepRole
+
 from . import permissions, rules
 from .models import RUNNING, Dossier
 
@@ -74,7 +76,7 @@ def receipt_slip(dossier: Dossier) -> dict:
 def _receiving_officer(dossier: Dossier) -> str:
     """Who received the dossier: the officer of the receipt step (not the citizen who filed
     an online dossier)."""
-    run = dossier.step_runs.filter(role="receive").select_related("assignee").first()
+    run = dossier.step_runs.filter(role=StepRole.RECEIVE).select_related("assignee").first()
     officer = run.assignee if run and run.assignee_id else None
     if officer is None:
         return ""
