@@ -25,12 +25,36 @@ import logging
 import os
 import tempfile
 import threading
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.x509.oid import NameOID
 from django.conf import settings
+from pyhanko.keys import (
+    load_cert_from_pemder,
+    load_certs_from_pemder,
+    load_private_key_from_pemder,
+)
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.ades.report import AdESIndeterminate
+from pyhanko.sign.signers import SimpleSigner
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +115,6 @@ def make_local_ca(
         )
     directory.mkdir(parents=True, exist_ok=True)
 
-    from cryptography.hazmat.primitives import serialization
-
     now = datetime.now(UTC).replace(microsecond=0)
     if force or not (exists["ca"] and exists["ca_key"]):
         ca_key = _new_key()
@@ -100,8 +122,6 @@ def make_local_ca(
         _write(paths["ca_key"], _key_pem(ca_key), private=True)
         _write(paths["ca"], ca_cert.public_bytes(serialization.Encoding.PEM))
     else:
-        from cryptography import x509
-
         ca_key = serialization.load_pem_private_key(paths["ca_key"].read_bytes(), password=None)
         ca_cert = x509.load_pem_x509_certificate(paths["ca"].read_bytes())
     signer_key = _new_key()
@@ -112,13 +132,11 @@ def make_local_ca(
 
 
 def _new_key():
-    from cryptography.hazmat.primitives.asymmetric import rsa
 
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def _key_pem(key) -> bytes:
-    from cryptography.hazmat.primitives import serialization
 
     return key.private_bytes(
         serialization.Encoding.PEM,
@@ -128,8 +146,6 @@ def _key_pem(key) -> bytes:
 
 
 def _name(common_name: str, organisation: str):
-    from cryptography import x509
-    from cryptography.x509.oid import NameOID
 
     # CN and O are UTF8String (cryptography's default), so Vietnamese text is kept as is.
     return x509.Name(
@@ -150,8 +166,6 @@ def _clip(text: str, limit: int = 64) -> str:
 
 
 def _ca_certificate(key, organisation: str, now: datetime):
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
 
     name = _name(f"CA gốc thử nghiệm - {organisation}", organisation)
     return (
@@ -183,8 +197,6 @@ def _ca_certificate(key, organisation: str, now: datetime):
 
 
 def _signer_certificate(key, ca_key, ca_cert, organisation, signer_name, now):
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
 
     return (
         x509.CertificateBuilder()
@@ -278,12 +290,6 @@ def _load_signer():
         cached = _signer_cache
         if cached is not None and cached[0] == cache_key:
             return cached[1], cached[2]
-        from pyhanko.keys import (
-            load_cert_from_pemder,
-            load_certs_from_pemder,
-            load_private_key_from_pemder,
-        )
-        from pyhanko_certvalidator.registry import SimpleCertificateStore
 
         try:
             signing_key = load_private_key_from_pemder(
@@ -322,12 +328,6 @@ def _signer_class():
     global _signer_cls
     if _signer_cls is not None:
         return _signer_cls
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
-    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-    from pyhanko.sign.signers import SimpleSigner
-    from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
     class CachedKeySigner(SimpleSigner):
         _pyca_key = None
@@ -368,7 +368,6 @@ def _trust_roots() -> list:
     cached = _roots_cache
     if cached is not None and cached[0] == cache_key:
         return cached[1]
-    from pyhanko.keys import load_certs_from_pemder
 
     roots = []
     for path, mtime, _size in stamps:
@@ -402,9 +401,6 @@ def sign_pdf(data: bytes, *, reason: str, location: str, field_name: str = "ChuK
     ValueError when `data` is not a PDF that can be signed.
     """
     signer, reserve = _load_signer()
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.pdf_utils.misc import PdfError
-    from pyhanko.sign import fields, signers
 
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
@@ -450,7 +446,6 @@ def verify_pdf(data: bytes) -> SignatureReport:
     when the report is ok, else one of no_signature, unreadable, malformed, modified, invalid,
     untrusted, expired, revoked.
     """
-    from pyhanko.pdf_utils.reader import PdfFileReader
 
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
@@ -465,8 +460,6 @@ def verify_pdf(data: bytes) -> SignatureReport:
     except Exception as exc:
         logger.info("Signature could not be evaluated: %s", exc)
         return _report_without_status(embedded)
-
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
 
     whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     report = SignatureReport(
@@ -483,8 +476,6 @@ def verify_pdf(data: bytes) -> SignatureReport:
 
 
 def _validate(embedded):
-    from pyhanko.sign.validation import async_validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
 
     context = ValidationContext(
         trust_roots=_trust_roots(), allow_fetching=False, revocation_mode="soft-fail"
@@ -502,14 +493,12 @@ def _run(coroutine):
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(coroutine)
-    from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
 
 
 def _with_problem(report: SignatureReport, status) -> SignatureReport:
-    from dataclasses import replace
 
     if not report.intact:
         problem = MODIFIED
@@ -527,7 +516,6 @@ def _with_problem(report: SignatureReport, status) -> SignatureReport:
 
 
 def _expired(status) -> bool:
-    from pyhanko.sign.ades.report import AdESIndeterminate
 
     return status.trust_problem_indic in (
         AdESIndeterminate.OUT_OF_BOUNDS_NO_POE,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import requests
 from django.conf import settings
+from django.test import Client
 
 from outbox.delivery import PermanentError, TransientError
 
@@ -55,7 +56,6 @@ class InProcessTransport:
     """The mock portal served by this very process (embedded default)."""
 
     def request(self, method: str, path: str, body=None, headers=None) -> Reply:
-        from django.test import Client
 
         extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()}
         client = Client()

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dossiers.models import Dossier
 from outbox import delivery
+from outbox.models import OutboxMessage, OutboxStatus
 from procedures.models import Procedure, ProcedureStatus
 
 from .client import get_client
@@ -41,8 +42,6 @@ def reconcile(*, hours: int = 24, limit: int = 5000) -> list[str]:
     client = get_client()
     dossiers = Dossier.objects.filter(updated_at__gte=since).order_by("id")[:limit]
     for dossier in dossiers:
-        from outbox.models import OutboxMessage, OutboxStatus
-
         if (
             OutboxMessage.objects.filter(key=key_for(dossier.pk))
             .exclude(status=OutboxStatus.SENT)
