@@ -15,8 +15,10 @@ from core.errors import DomainError
 from dossiers import services
 from dossiers.models import RUNNING, Dossier
 from dossiers.services import files
-from indicators import measures, rebuild
+from indicators import measures, rebuild, recount
 from indicators.models import (
+    COUNTERS,
+    KEY,
     Grain,
     ProcedureCount,
     ProcedureUse,
@@ -174,15 +176,15 @@ def test_postgres_set_based_recount_equals_the_python_one(cast, clock, monkeypat
     _random_mix(cast, clock, monkeypatch, 11)
     assert_agrees(method="sql")
     assert_agrees(method="python")
-    python_cells = rebuild.recount_python()
+    python_cells = recount.recount_python()
     call_command("rebuild_stats", "--method", "sql")
     stored = {
-        tuple(row[k] for k in rebuild.KEY): {c: row[c] for c in rebuild.COUNTERS if row[c]}
+        tuple(row[k] for k in KEY): {c: row[c] for c in COUNTERS if row[c]}
         for row in StatCell.objects.values()
     }
     assert stored == {k: {c: v for c, v in cells.items() if v} for k, cells in python_cells.items()}
-    python_extras = rebuild.recount_extras_python()
-    assert rebuild.stored_extras() == python_extras
+    python_extras = recount.recount_extras_python()
+    assert recount.stored_extras() == python_extras
     assert python_extras["counts"] and python_extras["running"]
 
 
