@@ -71,9 +71,9 @@ def main(argv=None) -> int:
     from django.db.models import Max, Sum
 
     from dossiers.models import Dossier
-    from indicators import rebuild, selectors
+    from indicators import figures, index766, lists, measures, rebuild, scope
+    from indicators.measures import Filters, Period
     from indicators.models import Grain, StatCell
-    from indicators.selectors import Filters, Period
 
     results: dict = {"machine": info, "dossiers": Dossier.objects.count()}
     print(f"Dossiers: {results['dossiers']:,}")
@@ -127,7 +127,7 @@ def main(argv=None) -> int:
         .first()
     )
     agency = busiest["agency_id"]
-    subtree = selectors.scope.tree().subtree(agency)
+    subtree = scope.tree().subtree(agency)
     top_field = (
         StatCell.objects.filter(grain=Grain.FIELD_MONTH, period=month)
         .values("field_id")
@@ -148,67 +148,67 @@ def main(argv=None) -> int:
     agency_f = Filters(agencies=subtree)
     province = Filters()
     print(
-        f"Agency {selectors.scope.tree().code(agency)} ({len(subtree)} in subtree), "
+        f"Agency {scope.tree().code(agency)} ({len(subtree)} in subtree), "
         f"month {month_p.label}, year {year_p.label}"
     )
     cases = [
-        ("agency-month", "indicators", lambda: selectors.indicators(agency_f, month_p)),
-        ("agency-month", "index766", lambda: selectors.index766(agency_f, month_p)),
-        ("agency-month", "series day", lambda: selectors.series(agency_f, month_p, "day")),
+        ("agency-month", "indicators", lambda: figures.indicators(agency_f, month_p)),
+        ("agency-month", "index766", lambda: index766.index766(agency_f, month_p)),
+        ("agency-month", "series day", lambda: figures.series(agency_f, month_p, "day")),
         (
             "agency-month",
             "indicators field",
-            lambda: selectors.indicators(Filters(agencies=subtree, field=top_field), month_p),
+            lambda: figures.indicators(Filters(agencies=subtree, field=top_field), month_p),
         ),
-        ("agency-day", "indicators", lambda: selectors.indicators(agency_f, day_p)),
-        ("province-year", "indicators", lambda: selectors.indicators(province, year_p)),
-        ("province-year", "index766", lambda: selectors.index766(province, year_p)),
+        ("agency-day", "indicators", lambda: figures.indicators(agency_f, day_p)),
+        ("province-year", "indicators", lambda: figures.indicators(province, year_p)),
+        ("province-year", "index766", lambda: index766.index766(province, year_p)),
         (
             "province-year",
             "ranking agencies",
-            lambda: selectors.ranking(province, year_p, by="agency"),
+            lambda: index766.ranking(province, year_p, by="agency"),
         ),
         (
             "province-year",
             "ranking communes",
-            lambda: selectors.ranking(province, year_p, by="commune"),
+            lambda: index766.ranking(province, year_p, by="commune"),
         ),
-        ("province-year", "series month", lambda: selectors.series(province, year_p, "month")),
-        ("province-month", "series day", lambda: selectors.series(province, month_p, "day")),
+        ("province-year", "series month", lambda: figures.series(province, year_p, "month")),
+        ("province-month", "series day", lambda: figures.series(province, month_p, "day")),
         (
             "province-year",
             "breakdown by agency",
-            lambda: selectors.measures(province, year_p, group="agency"),
+            lambda: measures.measures(province, year_p, group="agency"),
         ),
         (
             "province-year",
             "breakdown by commune",
-            lambda: selectors.measures(province, year_p, group="commune"),
+            lambda: measures.measures(province, year_p, group="commune"),
         ),
         (
             "province-month",
             "ranking communes",
-            lambda: selectors.ranking(province, month_p, by="commune"),
+            lambda: index766.ranking(province, month_p, by="commune"),
         ),
         (
             "province-year",
             "indicators field",
-            lambda: selectors.indicators(Filters(field=top_field), year_p),
+            lambda: figures.indicators(Filters(field=top_field), year_p),
         ),
         (
             "province-year",
             "indicators procedure",
-            lambda: selectors.indicators(Filters(procedures=frozenset({top_procedure})), year_p),
+            lambda: figures.indicators(Filters(procedures=frozenset({top_procedure})), year_p),
         ),
         (
             "province-year",
             "indicators channel=2 level",
-            lambda: selectors.indicators(Filters(channel=2, level="commune"), year_p),
+            lambda: figures.indicators(Filters(channel=2, level="commune"), year_p),
         ),
-        ("province-month", "ranking agencies", lambda: selectors.ranking(province, month_p)),
-        ("province-day", "indicators", lambda: selectors.indicators(province, day_p)),
-        ("province", "overdue list", lambda: list(selectors.overdue_dossiers(province))),
-        ("agency", "due today list", lambda: list(selectors.due_today_dossiers(agency_f))),
+        ("province-month", "ranking agencies", lambda: index766.ranking(province, month_p)),
+        ("province-day", "indicators", lambda: figures.indicators(province, day_p)),
+        ("province", "overdue list", lambda: list(lists.overdue_dossiers(province))),
+        ("agency", "due today list", lambda: list(lists.due_today_dossiers(agency_f))),
     ]
     if not args.no_http:
         from rest_framework.test import APIClient
@@ -221,7 +221,7 @@ def main(argv=None) -> int:
         )
         client = APIClient()
         client.force_authenticate(admin)
-        agency_code = selectors.scope.tree().code(agency)
+        agency_code = scope.tree().code(agency)
         month_q = {"period": "month", "year": month.year, "month": month.month}
         year_q = {"period": "year", "year": month.year}
 

@@ -209,3 +209,12 @@ class RunningDossier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.due_at}"
+
+
+# The maintained tables beside the cells, as the recounts fill them and `verify_stats` compares
+# them: name -> (model, key columns, value columns).
+EXTRA_TABLES = {
+    "uses": (ProcedureUse, USE_KEY, USE_COUNTERS),
+    "counts": (ProcedureCount, COUNT_KEY, COUNT_FIELDS),
+    "running": (RunningDossier, ("dossier_id",), RUNNING_FIELDS),
+}

@@ -33,6 +33,7 @@ from dossiers.models import (
 from dossiers.rules import timing
 from procedures.models import Procedure, ServiceLevel
 
+from . import scope
 from .models import (
     COUNT_FIELDS,
     COUNT_KEY,
@@ -220,6 +221,16 @@ def contribution(f: Facts, out: Base | None = None, sign: int = 1, calendar=None
     return out
 
 
+def sync_contribution(
+    created_at: datetime, dims: Dims, out: Base | None = None, *, on_time: bool = False
+) -> Base:
+    """What one portal-sync message counts: one `sync_events` on the local day it was created
+    (with its dossier's dimensions) and, when it went out in time, one `sync_on_time`."""
+    out = {} if out is None else out
+    _add(out, local_day(created_at), dims, {"sync_events": 1, "sync_on_time": on_time})
+    return out
+
+
 # --- grains -------------------------------------------------------------------------------------
 def month_of(day: date) -> date:
     return day.replace(day=1)
@@ -346,8 +357,6 @@ Uses = dict[tuple, list[int]]  # USE_KEY -> [received, online, with_fee, paid_on
 
 def commune_of(agency_id: int) -> int | None:
     """The commune unit of an agency (None for a provincial one), from the cached tree."""
-    from . import scope
-
     tree = scope.tree()
     if agency_id not in tree.by_id:
         tree = scope.tree(fresh=True)

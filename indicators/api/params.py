@@ -1,4 +1,4 @@
-"""Query parameters of the statistics endpoints, parsed into selectors' Filters and Period."""
+"""Query parameters of the statistics endpoints, parsed into the measures' Filters and Period."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from core.errors import DomainError
 from procedures.models import Field, Level, Procedure
 
 from .. import scope
-from ..selectors import GROUPS, PERIODS, STEPS, Filters, Period
+from ..measures import GROUPS, PERIODS, STEPS, Filters, Period
 
 PARAMETERS = [
     OpenApiParameter(

@@ -8,7 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import scope, selectors
+from .. import figures, index766, measures, scope
 from .params import PARAMETERS, Query, parse
 
 
@@ -33,23 +33,23 @@ class IndicatorsView(APIView):
     )
     def get(self, request):
         query = parse(request.query_params, request.user)
-        body = selectors.indicators(query.filters, query.period)
+        body = figures.indicators(query.filters, query.period)
         body["scope"] = _scope(query)
         if query.group_by:
             tree = scope.tree()
-            grouped = selectors.measures(query.filters, query.period, group=query.group_by)
+            grouped = measures.measures(query.filters, query.period, group=query.group_by)
             body["breakdown"] = [
                 {
                     "id": key,
                     "code": tree.code(key) if query.group_by == "agency" else key,
                     "name": tree.name(key) if query.group_by == "agency" else "",
-                    **{k: v for k, v in selectors.figures(m).items() if k != "targets"},
+                    **{k: v for k, v in figures.figures(m).items() if k != "targets"},
                 }
                 for key, m in sorted(grouped.items(), key=lambda kv: str(kv[0]))
                 if key is not None
             ]
         if query.series:
-            body["series"] = selectors.series(query.filters, query.period, query.series)
+            body["series"] = figures.series(query.filters, query.period, query.series)
         return Response(body)
 
 
@@ -65,10 +65,10 @@ class Index766View(APIView):
     )
     def get(self, request):
         query = parse(request.query_params, request.user)
-        body = selectors.index766(query.filters, query.period)
+        body = index766.index766(query.filters, query.period)
         body["scope"] = _scope(query)
         body["ranking_by"] = query.group_by or "agency"
-        body["ranking"] = selectors.ranking(query.filters, query.period, by=body["ranking_by"])
+        body["ranking"] = index766.ranking(query.filters, query.period, by=body["ranking_by"])
         if query.series:
-            body["series"] = selectors.series(query.filters, query.period, query.series)
+            body["series"] = figures.series(query.filters, query.period, query.series)
         return Response(body)

@@ -1,2 +1,2 @@
-"""The leaders' dashboard: server-rendered pages over the indicators selectors (docs/indicators.md,
-"Dashboard")."""
+"""The leaders' dashboard: server-rendered pages over the indicators' figures, 766 scores and
+lists (docs/indicators.md, "Dashboard")."""

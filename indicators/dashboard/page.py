@@ -1,5 +1,5 @@
-"""What the leaders' dashboard shows, computed from the indicators selectors (no figure is
-computed here: the page formats and arranges what `selectors` returns)."""
+"""What the leaders' dashboard shows, computed by the indicators' `figures`, `index766` and
+`lists` (no figure is computed here: the page formats and arranges what they return)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from core.calendar import LOCAL_TZ
 
-from .. import scope, selectors
+from .. import figures, index766, lists, scope
 from ..api.params import Query
-from ..selectors import Period
+from ..measures import Period
 from . import charts
 
 LIST_LIMIT = 50
@@ -172,7 +172,7 @@ def _steps(span: Period, step: str) -> list[date]:
 
 def _series_charts(query: Query) -> dict:
     span, step = _span(query.period)
-    points = {p["period"]: p for p in selectors.series(query.filters, span, step)}
+    points = {p["period"]: p for p in figures.series(query.filters, span, step)}
     steps = _steps(span, step)
     if step == "month":
         labels = [_("T%(month)d") % {"month": d.month} for d in steps]
@@ -183,7 +183,7 @@ def _series_charts(query: Query) -> dict:
     finished = [r["finished"] if r else 0 for r in rows]
     online = [r["rates"]["online_rate"] if r else None for r in rows]
     on_time = [r["rates"]["on_time_rate"] if r else None for r in rows]
-    targets = selectors.TARGETS
+    targets = figures.TARGETS
     if step == "month":
         caption = _("Theo tháng, năm %(year)d") % {"year": span.start.year}
     else:
@@ -251,10 +251,10 @@ def dashboard(query: Query, user) -> dict:
     """Everything the page shows for a parsed query."""
     now = timezone.now()
     f, period = query.filters, query.period
-    fig = selectors.indicators(f, period, now=now)
-    index = selectors.index766(f, period, now=now)
+    fig = figures.indicators(f, period, now=now)
+    index = index766.index766(f, period, now=now)
     ranking_by = query.group_by or "agency"
-    ranking = selectors.ranking(f, period, by=ranking_by, now=now)
+    ranking = index766.ranking(f, period, by=ranking_by, now=now)
     for group in index["groups"]:
         for item in group["items"]:
             item["rate_display"] = charts.percent(item.get("rate"))
@@ -268,8 +268,8 @@ def dashboard(query: Query, user) -> dict:
         if ranking_by == "agency"
         else _("Điểm Bộ chỉ số 766 theo xã, phường")
     )
-    overdue = _dossier_rows(selectors.overdue_dossiers(f, now=now, limit=LIST_LIMIT), user, now)
-    due_today = _dossier_rows(selectors.due_today_dossiers(f, now=now, limit=LIST_LIMIT), user, now)
+    overdue = _dossier_rows(lists.overdue_dossiers(f, now=now, limit=LIST_LIMIT), user, now)
+    due_today = _dossier_rows(lists.due_today_dossiers(f, now=now, limit=LIST_LIMIT), user, now)
     return {
         "period": period,
         "period_label": period_label(period),

@@ -13,10 +13,12 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from dossiers import services
-from dossiers.models import Dossier
+from dossiers.models import RUNNING, Dossier
 from dossiers.services import files
-from indicators import rebuild, selectors
+from indicators import measures, rebuild, recount
 from indicators.models import (
+    COUNTERS,
+    KEY,
     Grain,
     ProcedureCount,
     ProcedureUse,
@@ -174,15 +176,15 @@ def test_postgres_set_based_recount_equals_the_python_one(cast, clock, monkeypat
     _random_mix(cast, clock, monkeypatch, 11)
     assert_agrees(method="sql")
     assert_agrees(method="python")
-    python_cells = rebuild.recount_python()
+    python_cells = recount.recount_python()
     call_command("rebuild_stats", "--method", "sql")
     stored = {
-        tuple(row[k] for k in rebuild.KEY): {c: row[c] for c in rebuild.COUNTERS if row[c]}
+        tuple(row[k] for k in KEY): {c: row[c] for c in COUNTERS if row[c]}
         for row in StatCell.objects.values()
     }
     assert stored == {k: {c: v for c, v in cells.items() if v} for k, cells in python_cells.items()}
-    python_extras = rebuild.recount_extras_python()
-    assert rebuild.stored_extras() == python_extras
+    python_extras = recount.recount_extras_python()
+    assert recount.stored_extras() == python_extras
     assert python_extras["counts"] and python_extras["running"]
 
 
@@ -200,12 +202,12 @@ def _procedure_counts(f, period, group, *, maintained: bool):
     """The distinct-procedure counts of `measures`, from the maintained rows or the cells."""
     from unittest import mock
 
-    names = selectors.PROCEDURE_NAMES
+    names = measures.PROCEDURE_NAMES
     if maintained:
-        grouped = selectors.measures(f, period, group=group)
+        grouped = measures.measures(f, period, group=group)
     else:
-        with mock.patch.object(selectors, "_counted", return_value=False):
-            grouped = selectors.measures(f, period, group=group)
+        with mock.patch.object(measures, "_counted", return_value=False):
+            grouped = measures.measures(f, period, group=group)
     return {k: tuple(m.get(n, 0) for n in names) for k, m in grouped.items() if m.get(names[0])}
 
 
@@ -213,12 +215,12 @@ def _procedure_counts(f, period, group, *, maintained: bool):
 def test_maintained_procedure_counts_equal_the_cells(cast, clock, monkeypatch, seed):
     _random_mix(cast, clock, monkeypatch, seed, dossiers=16, steps=60)
     assert ProcedureCount.objects.filter(scope=Scope.PROVINCE, active__gt=0).exists()
-    province = selectors.Filters()
-    one = selectors.Filters(agencies=frozenset({cast.committee.pk}))
-    year = selectors.Period.of("year", clock.now.date())
-    month = selectors.Period.of("month", clock.now.date())
-    day = selectors.Period.of("day", clock.now.date())
-    quarter = selectors.Period.of("quarter", clock.now.date())
+    province = measures.Filters()
+    one = measures.Filters(agencies=frozenset({cast.committee.pk}))
+    year = measures.Period.of("year", clock.now.date())
+    month = measures.Period.of("month", clock.now.date())
+    day = measures.Period.of("day", clock.now.date())
+    quarter = measures.Period.of("quarter", clock.now.date())
     cases = [
         (province, year, None),
         (province, month, None),
@@ -248,14 +250,14 @@ def test_maintained_procedure_counts_equal_the_cells(cast, clock, monkeypatch, s
 def test_running_set_gives_the_overdue_of_the_dossier_table(cast, clock, monkeypatch):
     _random_mix(cast, clock, monkeypatch, 9, dossiers=12, steps=40)
     clock.now += timedelta(days=60)  # most running dossiers are overdue now
-    running = Dossier.objects.filter(status__in=selectors.RUNNING)
+    running = Dossier.objects.filter(status__in=RUNNING)
     assert set(RunningDossier.objects.values_list("dossier_id", "due_at")) == set(
         running.values_list("id", "due_at")
     )
     overdue = running.filter(due_at__lt=clock.now).count()
     assert overdue > 0
-    period = selectors.Period.of("year", clock.now.date())
-    m = selectors.measures(selectors.Filters(), period, now=clock.now)[None]
+    period = measures.Period.of("year", clock.now.date())
+    m = measures.measures(measures.Filters(), period, now=clock.now)[None]
     assert m["backlog_overdue"] == overdue
 
 

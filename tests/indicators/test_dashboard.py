@@ -14,9 +14,9 @@ from django.test import Client
 from accounts.models import User
 from accounts.roles import Role
 from dossiers import services
-from indicators import scope, selectors
+from indicators import figures, index766, scope
 from indicators.dashboard import charts
-from indicators.selectors import Filters, Period
+from indicators.measures import Filters, Period
 from tests.dossiers.conftest import PASSWORD
 from tests.indicators.conftest import file_online
 
@@ -80,7 +80,7 @@ def test_a_leader_sees_their_subtree_and_the_figures_are_the_selectors(world, cl
     assert response.status_code == 200
     html = response.content.decode()
     march = Period.of("month", date(2026, 3, 4))
-    expected = selectors.indicators(ward(world), march)
+    expected = figures.indicators(ward(world), march)
 
     fig = response.context["figures"]
     assert fig["counts"] == expected["counts"]
@@ -273,7 +273,7 @@ def test_the_766_table_and_the_ranking(world, clock):
     response = browser(world.admin).get(URL, MARCH)
     html = response.content.decode()
     march = Period.of("month", date(2026, 3, 4))
-    expected = selectors.index766(Filters(), march)
+    expected = index766.index766(Filters(), march)
     assert response.context["index"]["total"] == expected["total"]
     table = section(html, "index766")
     assert re.findall(r'<tr class="group" data-group="([^"]+)"', table) == [
@@ -286,7 +286,7 @@ def test_the_766_table_and_the_ranking(world, clock):
     assert "Chấm trên Cổng DVCQG" in table
     assert "không tính được" in table  # the satisfaction group
 
-    ranking = selectors.ranking(Filters(), march, by="agency")
+    ranking = index766.ranking(Filters(), march, by="agency")
     rows = re.findall(
         r'<tr class="ranked" data-code="([^"]+)" data-rank="(\d+)" data-total="([^"]+)"',
         section(html, "ranking"),

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from core.calendar import LOCAL_TZ
 from dossiers import services
-from indicators import scope, selectors
+from indicators import figures, scope
 from indicators.dashboard import charts
-from indicators.selectors import Filters, Period
+from indicators.measures import Filters, Period
 from tests.dossiers.conftest import PASSWORD, applicant_data, build_cast
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -119,8 +119,8 @@ def test_a_leader_reads_the_dashboard_in_chromium(live_cast, live_server):
     _build_year(cast, real_now)
     subtree = Filters(agencies=scope.tree(fresh=True).subtree(cast.committee.pk))
     today = timezone.localdate()
-    month = selectors.indicators(subtree, Period.of("month", today))
-    year = selectors.indicators(subtree, Period.of("year", today))
+    month = figures.indicators(subtree, Period.of("month", today))
+    year = figures.indicators(subtree, Period.of("year", today))
     assert year["counts"]["received"] > 0
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -9,8 +9,11 @@ import pytest
 from dossiers import services
 from dossiers.models import Dossier
 from dossiers.services import files
-from indicators import rebuild, selectors
-from indicators.selectors import Filters, Period
+from indicators import rebuild
+from indicators.figures import indicators
+from indicators.index766 import index766, scores
+from indicators.lists import due_today_dossiers, overdue_dossiers
+from indicators.measures import Filters, Period
 from tests.indicators.conftest import at, at_counter, file_online
 from tests.support.files import pdf_bytes, upload
 
@@ -24,7 +27,7 @@ def scope(cast) -> Filters:
 
 
 def figures(cast, period=MARCH, now=None):
-    return selectors.indicators(scope(cast), period, now=now)
+    return indicators(scope(cast), period, now=now)
 
 
 def received(cast, clock, when=(2026, 3, 2, 9, 0), procedure="1.001193"):
@@ -67,7 +70,7 @@ def test_early_on_time_late(cast, clock, finished, kind):
     }
     rate = figures(cast)["rates"]["on_time_rate"]
     assert rate == (0.0 if kind == "finished_late" else 1.0)
-    progress = selectors.index766(scope(cast), MARCH)["groups"][1]
+    progress = index766(scope(cast), MARCH)["groups"][1]
     assert progress["key"] == "progress"
     assert progress["points"] == (0.0 if kind == "finished_late" else 20.0)
     assert_recount_agrees()
@@ -89,12 +92,12 @@ def test_in_process_within_time_and_overdue_now(cast, clock):
         "awaiting_receipt": 0,
     }
     # progress = 20 × (finished in time 0 + in process within time 1) / (finished 0 + 2)
-    progress = selectors.index766(scope(cast), MARCH)["groups"][1]
+    progress = index766(scope(cast), MARCH)["groups"][1]
     assert progress["points"] == 10.0
-    assert [x.code for x in selectors.overdue_dossiers(scope(cast))] == [a.code]
-    assert [x.code for x in selectors.due_today_dossiers(scope(cast))] == []
+    assert [x.code for x in overdue_dossiers(scope(cast))] == [a.code]
+    assert [x.code for x in due_today_dossiers(scope(cast))] == []
     clock.set(2026, 3, 4, 7, 30)
-    assert [x.code for x in selectors.due_today_dossiers(scope(cast))] == [b.code]
+    assert [x.code for x in due_today_dossiers(scope(cast))] == [b.code]
     assert_recount_agrees()
 
 
@@ -180,19 +183,17 @@ def test_channels_online_rate_digitisation_e_result_and_processing_days(cast, cl
     assert fig["rates"]["e_result_rate"] == 0.5
     assert fig["average_processing_days"] == 1.0
     # The day view counts the receipts of that day only.
-    day = selectors.indicators(scope(cast), Period.of("day", date(2026, 3, 4)))
+    day = indicators(scope(cast), Period.of("day", date(2026, 3, 4)))
     assert (day["counts"]["received"], day["counts"]["finished"]) == (0, 1)
     # The counter dossier is a channel-1 dossier: filter on the channel.
-    only_online = selectors.indicators(
-        Filters(agencies=frozenset({cast.committee.pk}), channel=2), MARCH
-    )
+    only_online = indicators(Filters(agencies=frozenset({cast.committee.pk}), channel=2), MARCH)
     assert only_online["counts"]["received"] == 1
     assert_recount_agrees()
 
 
 def test_766_digitisation_points_follow_the_80_percent_targets(cast, clock):
     m = {"received": 10, "digitised": 6, "reused": 9, "resolved": 4, "e_result": 3}
-    digit = next(g for g in selectors.scores(m)["groups"] if g["key"] == "digitisation")
+    digit = next(g for g in scores(m)["groups"] if g["key"] == "digitisation")
     items = {i["key"]: i for i in digit["items"]}
     assert items["e_result"]["points"] == 4.5  # 6 × 3/4
     assert items["digitised"]["points"] == 3.0  # 4 × min(1, 0.6 / 0.8)
@@ -203,7 +204,7 @@ def test_766_digitisation_points_follow_the_80_percent_targets(cast, clock):
 
 
 def test_766_total_and_what_cannot_be_computed():
-    s = selectors.scores({})
+    s = scores({})
     assert s["computable_max"] == 58
     missing = {(x["group"], x["item"]) for x in s["not_computable"]}
     assert ("satisfaction", "survey") in missing

@@ -24,6 +24,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Rebuilt {cells} cells in {time.monotonic() - started:.1f} s "
-                f"({method or ('sql' if rebuild.is_postgres() else 'python')})."
+                f"({method or rebuild.default_method()})."
             )
         )
