@@ -21,6 +21,7 @@ from django.db.models import F
 
 from dossiers.models import Dossier
 from dossiers.services import DossierChange
+from outbox.models import OutboxStatus
 
 from . import tally
 
@@ -64,10 +65,20 @@ def _dims_of_dossier(dossier_id) -> tally.Dims | None:
     )
 
 
+def synced_on_time(status: str, created_at, sent_at) -> bool:
+    """A portal message counts as synced on time when it went out within the limit of its
+    creation (the one rule, for the listener and the recount)."""
+    return (
+        status == OutboxStatus.SENT
+        and sent_at is not None
+        and (sent_at - created_at).total_seconds() <= sync_on_time_seconds()
+    )
+
+
 def on_message_delivered(sender, message, **kwargs) -> None:
-    if message.topic != sync_topic() or message.sent_at is None:
+    if message.topic != sync_topic():
         return
-    if (message.sent_at - message.created_at).total_seconds() > sync_on_time_seconds():
+    if not synced_on_time(message.status, message.created_at, message.sent_at):
         return
     dossier_id = (message.reference or {}).get("dossier")
     dims = _dims_of_dossier(dossier_id) if dossier_id is not None else None

@@ -64,16 +64,13 @@ def recount_python_base(agency_ids: Iterable[int] | None = None, batch: int = 20
         .values("reference", "created_at", "sent_at", "status")
         .order_by("pk")
     )
-    limit = handlers.sync_on_time_seconds()
     for message in messages.iterator(chunk_size=batch):
         # None: no dossier named, a dossier gone, or one outside `agency_ids`.
         dims = dims_of.get((message["reference"] or {}).get("dossier"))
         if dims is None:
             continue
-        on_time = (
-            message["status"] == "sent"
-            and message["sent_at"] is not None
-            and (message["sent_at"] - message["created_at"]).total_seconds() <= limit
+        on_time = handlers.synced_on_time(
+            message["status"], message["created_at"], message["sent_at"]
         )
         tally.sync_contribution(message["created_at"], dims, base, on_time=on_time)
     return base
