@@ -57,7 +57,8 @@ INTAKE_EXAMPLE = OpenApiExample(
         "procedure": "1.000426",
         "summary": "Đề nghị cấp thẻ tư vấn viên pháp luật",
         "applicant": _APPLICANT,
-        "components": [{"order": 1}],
+        # At the counter every mandatory component is taken (1.000426 has three).
+        "components": [{"order": 1}, {"order": 2}, {"order": 3}],
         "channel": 1,
         "return_method": "counter",
     },
