@@ -251,8 +251,16 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.CodeCursorPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every operation documents its problem+json answers (core/openapi.py).
+    "DEFAULT_SCHEMA_CLASS": "core.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.errors.problem_exception_handler",
+    # DRF's defaults with a JSON parser that bounds nesting (core/parsers.py); views that take
+    # files set their own (multipart) parsers.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DATETIME_FORMAT": "iso-8601",
@@ -267,6 +275,10 @@ REST_FRAMEWORK = {
     # REMOTE_ADDR, or by that many X-Forwarded-For hops: never by a header the client writes.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+# JSON request bodies nested deeper than this many arrays/objects are refused (400
+# too_deeply_nested) before decoding: the decoder recurses once per level, and no request of the
+# API needs more than a few (core/parsers.py; the mock portal's JSON too).
+ONECUA_JSON_MAX_DEPTH = env.int("ONECUA_JSON_MAX_DEPTH", default=64)
 # API tokens expire this many hours after login (a working day plus margin).
 API_TOKEN_HOURS = env.float("API_TOKEN_HOURS", default=12.0)
 # Public tracking: wrong "last 4 digits" answers allowed per dossier code per hour.

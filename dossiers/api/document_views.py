@@ -17,7 +17,7 @@ from core.pagination import OrderedCursorPagination
 from documents import selectors as store
 from documents import services as documents
 from documents.models import StoredFile, StoreDocumentKind
-from documents.uploads import max_bytes, too_large
+from documents.uploads import ALLOWED_TYPES, max_bytes, too_large
 
 from .. import selectors
 from ..models import ComponentFile, EResult
@@ -25,6 +25,10 @@ from ..services import files, results
 from . import document_serializers as ds
 
 PDF_RESPONSE = OpenApiResponse(response=OpenApiTypes.BINARY, description=_("Tệp"))
+# A stored file is sent with its detected type (documents/uploads.py: PDF, JPEG or PNG); store
+# documents and e-results made by the system are PDFs, scans may be images.
+FILE_RESPONSES = {(200, media_type): PDF_RESPONSE for media_type in sorted(ALLOWED_TYPES)}
+PDF_RESPONSES = {(200, "application/pdf"): PDF_RESPONSE}
 # Room for the multipart envelope and the metadata fields around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
 
@@ -120,7 +124,7 @@ class DigitiseView(APIView):
 
 @extend_schema(
     tags=["documents"],
-    responses={200: PDF_RESPONSE},
+    responses=FILE_RESPONSES,
     summary="Tải về một tệp (của hồ sơ mình được xem, hoặc trong kho dữ liệu của mình)",
 )
 class FileDownloadView(APIView):
@@ -135,7 +139,7 @@ class FileDownloadView(APIView):
 
 @extend_schema(
     tags=["documents"],
-    responses={200: PDF_RESPONSE},
+    responses=PDF_RESPONSES,
     summary="Tải về kết quả điện tử (PDF có ký số) của hồ sơ",
 )
 class DossierEResultView(APIView):
@@ -196,7 +200,7 @@ class MyDocumentsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
 
-    @extend_schema(responses={200: PDF_RESPONSE}, summary="Tải về giấy tờ trong kho dữ liệu")
+    @extend_schema(responses=FILE_RESPONSES, summary="Tải về giấy tờ trong kho dữ liệu")
     @action(detail=True, methods=["get"], url_path="download", url_name="download")
     def download(self, request, pk=None):
         return file_response(self.get_object().file)

@@ -27,6 +27,8 @@ class StrictInputMixin:
     """Refuse fields the endpoint does not know, instead of silently dropping what the client
     meant to send (nested objects included)."""
 
+    refuses_unknown_fields = True  # the schema says so: additionalProperties false
+
     def to_internal_value(self, data):
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))

@@ -3,6 +3,7 @@
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
@@ -28,6 +29,41 @@ from .filters import DossierFilter
 
 class TrackThrottle(AnonRateThrottle):
     scope = "track"
+
+
+# Request examples of the schema: a real procedure of the catalogue (Cấp thẻ tư vấn viên pháp
+# luật, handled by Sở Tư pháp) and an applicant as the rules want one (a person with their
+# 12-digit ID: the demo citizen's).
+_APPLICANT = {
+    "kind": 1,
+    "full_name": "Nguyễn Văn An",
+    "personal_id": "025090001234",
+    "phone": "0912345678",
+}
+SUBMIT_EXAMPLE = OpenApiExample(
+    "Nộp hồ sơ",
+    value={
+        "procedure": "1.000426",
+        "summary": "Đề nghị cấp thẻ tư vấn viên pháp luật",
+        "applicant": _APPLICANT,
+        "components": [{"order": 1, "content": "Đơn đề nghị cấp thẻ"}],
+        "return_method": "online",
+    },
+    request_only=True,
+)
+INTAKE_EXAMPLE = OpenApiExample(
+    "Tiếp nhận tại quầy",
+    value={
+        "procedure": "1.000426",
+        "summary": "Đề nghị cấp thẻ tư vấn viên pháp luật",
+        "applicant": _APPLICANT,
+        # At the counter every mandatory component is taken (1.000426 has three).
+        "components": [{"order": 1}, {"order": 2}, {"order": 3}],
+        "channel": 1,
+        "return_method": "counter",
+    },
+    request_only=True,
+)
 
 
 def _detail_queryset(queryset):
@@ -129,6 +165,7 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         responses={201: s.DossierDetailSerializer},
         summary="Nộp hồ sơ trực tuyến (công dân, tổ chức)",
         tags=["dossiers"],
+        examples=[SUBMIT_EXAMPLE],
     )
     def create(self, request):
         data = s.SubmitSerializer(data=request.data)
@@ -154,6 +191,7 @@ for _row in ACTION_TABLE.values():
 @extend_schema(
     tags=["counter"],
     request=s.IntakeSerializer,
+    examples=[INTAKE_EXAMPLE],
     responses={201: s.IntakeResultSerializer},
     summary="Tiếp nhận hồ sơ trực tiếp tại quầy (trả về dữ liệu phiếu hẹn Mẫu 01)",
 )
@@ -223,6 +261,7 @@ class TrackView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [TrackThrottle]
+    problem_statuses = (404,)  # no such code, or the digits do not match (docs/api.md)
 
     def get(self, request):
         query = s.TrackQuerySerializer(data=request.query_params)

@@ -135,6 +135,7 @@ class DueDate(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [CalendarThrottle]
+    problem_statuses = (404,)  # `procedure` names no procedure in force (core/openapi.py)
 
     def get(self, request):
         query = serializers.DueDateQuerySerializer(data=request.query_params)

@@ -106,6 +106,7 @@ def test_numbers_lists_and_strings(tmp_path):
             "OUTBOX_MAX_ATTEMPTS": "3",
             "OUTBOX_BACKOFF_BASE": "0.5",
             "ONECUA_UPLOAD_MAX_BYTES": "1048576",
+            "ONECUA_JSON_MAX_DEPTH": "16",
             "ONECUA_SIGNING_CHAIN": "/etc/onecua/sub.pem,/etc/onecua/ca.pem",
             "ONECUA_PUBLIC_BASE_URL": "https://motcua.example.gov.vn/",
             "MOCK_PORTAL_ADMIN_ENABLED": "0",
@@ -125,6 +126,7 @@ def test_numbers_lists_and_strings(tmp_path):
         "OUTBOX_MAX_ATTEMPTS",
         "OUTBOX_BACKOFF_BASE",
         "ONECUA_UPLOAD_MAX_BYTES",
+        "ONECUA_JSON_MAX_DEPTH",
         "ONECUA_SIGNING_CHAIN",
         "ONECUA_PUBLIC_BASE_URL",
         "MOCK_PORTAL_ADMIN_ENABLED",
@@ -145,6 +147,7 @@ def test_numbers_lists_and_strings(tmp_path):
     assert got["OUTBOX_MAX_ATTEMPTS"] == 3
     assert got["OUTBOX_BACKOFF_BASE"] == 0.5
     assert got["ONECUA_UPLOAD_MAX_BYTES"] == 1048576
+    assert got["ONECUA_JSON_MAX_DEPTH"] == 16
     assert got["ONECUA_SIGNING_CHAIN"] == ["/etc/onecua/sub.pem", "/etc/onecua/ca.pem"]
     assert got["ONECUA_PUBLIC_BASE_URL"] == "https://motcua.example.gov.vn"
     assert got["MOCK_PORTAL_ADMIN_ENABLED"] is False
