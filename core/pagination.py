@@ -126,10 +126,15 @@ class CodeCursorPagination(CursorPagination):
 
 
 class OrderedCursorPagination(CodeCursorPagination):
-    """Takes its ordering from the view's `cursor_ordering` (or a callable of the request)."""
+    """Takes its ordering from the view's `get_cursor_ordering()` or `cursor_ordering`, else from
+    its own `cursor_ordering` (a subclass may declare it), else `ordering`."""
+
+    cursor_ordering: tuple[str, ...] | None = None
 
     def get_ordering(self, request, queryset, view):
         ordering = getattr(view, "get_cursor_ordering", None)
         if ordering:
             return tuple(ordering())
-        return tuple(getattr(view, "cursor_ordering", self.ordering))
+        return tuple(
+            getattr(view, "cursor_ordering", None) or self.cursor_ordering or self.ordering
+        )

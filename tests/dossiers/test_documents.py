@@ -352,6 +352,33 @@ def test_a_citizen_lists_and_downloads_only_their_own_store(cast):
     assert cast.client(None).get("/api/v1/me/documents/").status_code in (401, 403)
 
 
+def test_my_documents_are_listed_newest_first_across_pages(cast):
+    """docs/documents.md: the store lists the citizen's papers newest first. The pagination
+    class declares its ordering itself (`StorePagination.cursor_ordering`), which the base
+    class used to ignore (the list came oldest first)."""
+    from django.utils import timezone
+
+    first, second, third = (store_document(cast) for _ in range(3))
+    now = timezone.now()
+    # The stored time decides, not the id: the second one is the newest.
+    for document, minutes_ago in ((first, 30), (second, 10), (third, 20)):
+        StoreDocument.objects.filter(pk=document.pk).update(
+            created_at=now - timedelta(minutes=minutes_ago)
+        )
+    client = cast.client(cast.citizen)
+    whole = client.get("/api/v1/me/documents/").json()
+    assert [d["id"] for d in whole["results"]] == [second.pk, third.pk, first.pk]
+
+    page = client.get("/api/v1/me/documents/", {"page_size": 2}).json()
+    assert [d["id"] for d in page["results"]] == [second.pk, third.pk]
+    assert page["next"]
+    rest = client.get(page["next"]).json()
+    assert [d["id"] for d in rest["results"]] == [first.pk]
+    assert rest["next"] is None
+    back = client.get(rest["previous"]).json()
+    assert [d["id"] for d in back["results"]] == [second.pk, third.pk]
+
+
 def test_a_reusable_component_points_to_a_store_document_and_the_reuse_is_counted(cast):
     document = store_document(cast)
     dossier = new_dossier(
