@@ -18,10 +18,16 @@ Rules (docs/domain.md §4, docs/calendar.md):
 - Calendar days: the limit ends at the end of office hours of the Nth day after the counting
   start; a last day that is a day off moves to the end of the next working day (Civil Code 2015
   art. 148).
+- Months: the limit ends at the end of office hours of the corresponding day of the Nth month
+  after the counting start, or of that month's last day when it has no such day (Civil Code 2015
+  art. 148(3)); a last day that is a day off moves to the end of the next working day, as for
+  calendar days (art. 148(5)). A month is not 30 days here: art. 146(1) counts a month as 30 days
+  only for a period that is not continuous.
 """
 
 from __future__ import annotations
 
+import calendar as calendar_module
 import itertools
 import math
 import threading
@@ -44,7 +50,16 @@ class TimeUnit:
     WORKING_DAYS = "working_days"
     DAYS = "days"
     WORKING_HOURS = "working_hours"
-    ALL = (WORKING_DAYS, DAYS, WORKING_HOURS)
+    MONTHS = "months"
+    ALL = (WORKING_DAYS, DAYS, WORKING_HOURS, MONTHS)
+
+
+def add_months(day: date, months: int) -> date:
+    """The corresponding day `months` months after `day`; the last day of that month when it
+    has no such day (Civil Code 2015 art. 148(3): 31/01 + 1 month = 28/02 or 29/02)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar_module.monthrange(year, month)[1]))
 
 
 class VietnamPublicHolidays(Vietnam):
@@ -210,13 +225,33 @@ class WorkingCalendar:
     def add_working_hours(self, start: datetime, hours: float) -> datetime:
         return self.add_working_seconds(start, float(hours) * 3600)
 
+    def _end_of_last_day(self, last_day: date) -> datetime:
+        """A period ends at the end of its last day; when that day is a day off, at the end of
+        the next working day (Civil Code 2015 art. 148(5)). "End" is the end of office hours
+        here: a result is returned at the counter, in office time."""
+        if not self.is_working_day(last_day):
+            last_day = self.next_working_day(last_day)
+        return self._at(last_day, self.sessions[-1][1])
+
     def add_calendar_days(self, start: datetime, days: float) -> datetime:
         """A limit in days ends at the end (of office hours) of its last day; when that day is
         a day off, at the end of the next working day (Civil Code 2015 art. 148)."""
         last_day = self.snap_forward(start).date() + timedelta(days=math.ceil(float(days)))
-        if not self.is_working_day(last_day):
-            last_day = self.next_working_day(last_day)
-        return self._at(last_day, self.sessions[-1][1])
+        return self._end_of_last_day(last_day)
+
+    def add_calendar_months(self, start: datetime, months: float) -> datetime:
+        """A limit in months ends at the end (of office hours) of the corresponding day of its
+        last month, or of that month's last day when it has none (Civil Code 2015 art. 148(3));
+        the day the clock starts is not counted (art. 147(2)), so 15/01 + 1 month ends on
+        15/02. A last day that is a day off moves to the end of the next working day
+        (art. 148(5)). A fraction of a month (no catalogue has one) adds 30 days per month,
+        rounded up (art. 146(1)(c))."""
+        months = float(months)
+        whole = math.floor(months)
+        last_day = add_months(self.snap_forward(start).date(), whole)
+        if months > whole:
+            last_day += timedelta(days=math.ceil((months - whole) * 30))
+        return self._end_of_last_day(last_day)
 
     def working_seconds_between(self, start: datetime, end: datetime) -> float:
         """Office time between two instants; negative when `end` precedes `start`."""
@@ -246,6 +281,8 @@ class WorkingCalendar:
             return self.add_working_hours(start, value)
         if unit == TimeUnit.DAYS:
             return self.add_calendar_days(start, value)
+        if unit == TimeUnit.MONTHS:
+            return self.add_calendar_months(start, value)
         raise ValueError(f"Unknown time unit {unit!r}")
 
     def due_at(self, received_at: datetime, value: float, unit: str = TimeUnit.WORKING_DAYS):

@@ -4,6 +4,7 @@ services, the indicators and the generator of benchmark data)."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -58,12 +59,21 @@ def shifted_due(due_at: datetime, paused_from: datetime, paused_to: datetime) ->
 
 
 def step_due(terms: dict, share: int, start: datetime) -> datetime:
-    """The due datetime of one internal step: its share of the processing time."""
+    """The due datetime of one internal step: its share of the processing time.
+
+    A limit in calendar days gives the step its share as working days (a share of 30 days at
+    60 % is 18 working days). A limit in months is no fixed number of days (Civil Code 2015
+    art. 148(3)): the step gets its share of the office time that the whole period holds when
+    counted from the step's own start (3 months from 02/03/2026 end on 02/06/2026 17:00, about
+    63 working days of office time; a 60 % step gets 60 % of that)."""
     value, unit = terms_time(terms)
     calendar = get_calendar()
     portion = value * share / 100
     if unit == TimeUnit.DAYS:
         return calendar.add_working_days(start, portion)
+    if unit == TimeUnit.MONTHS:
+        whole = calendar.working_seconds_between(start, calendar.add_calendar_months(start, value))
+        return calendar.add_working_seconds(start, math.ceil(whole * share / 100))
     return calendar.add(start, portion, unit)
 
 

@@ -45,6 +45,7 @@ class TimeUnitChoices(models.TextChoices):
     WORKING_DAYS = TimeUnit.WORKING_DAYS, _("ngày làm việc")
     DAYS = TimeUnit.DAYS, _("ngày")
     WORKING_HOURS = TimeUnit.WORKING_HOURS, _("giờ làm việc")
+    MONTHS = TimeUnit.MONTHS, _("tháng")
 
 
 class SupplementRule(models.TextChoices):

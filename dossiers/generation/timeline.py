@@ -13,7 +13,7 @@ import bisect
 import math
 from datetime import date, datetime, timedelta
 
-from core.calendar import LOCAL_TZ, TimeUnit, WorkingCalendar
+from core.calendar import LOCAL_TZ, TimeUnit, WorkingCalendar, add_months
 
 DAY = 86400
 
@@ -148,6 +148,21 @@ class WorkingTimeline:
                 raise ValueError("past the end of the working-time table")
         return self.at(d, self.closing)
 
+    def add_calendar_months(self, t: int, months: float) -> int:
+        """`WorkingCalendar.add_calendar_months`: the corresponding day of the last month."""
+        whole = math.floor(months)
+        last = add_months(self.date_of(self.snap_forward(t)), whole)
+        if months > whole:
+            last += timedelta(days=math.ceil((months - whole) * 30))
+        d = (last - self.first).days
+        if d >= self.days:
+            raise ValueError("past the end of the working-time table")
+        if not self.working[d]:
+            d = self.next_work[d]
+            if d is None:
+                raise ValueError("past the end of the working-time table")
+        return self.at(d, self.closing)
+
     def add(self, t: int, value: float, unit: str) -> int:
         if unit == TimeUnit.WORKING_DAYS:
             return self.add_working_days(t, value)
@@ -155,6 +170,8 @@ class WorkingTimeline:
             return self.add_working_seconds(t, value * 3600)
         if unit == TimeUnit.DAYS:
             return self.add_calendar_days(t, value)
+        if unit == TimeUnit.MONTHS:
+            return self.add_calendar_months(t, value)
         raise ValueError(f"Unknown time unit {unit!r}")
 
     def due_at(self, received: int, value: float, unit: str) -> int:
@@ -165,4 +182,7 @@ class WorkingTimeline:
         portion = value * share / 100
         if unit == TimeUnit.DAYS:
             return self.add_working_days(start, portion)
+        if unit == TimeUnit.MONTHS:
+            whole = self.between(start, self.add_calendar_months(start, value))
+            return self.add_working_seconds(start, math.ceil(whole * share / 100))
         return self.add(start, portion, unit)

@@ -152,6 +152,7 @@ class CatalogueStatsSerializer(serializers.Serializer):
 
 
 MAX_YEARS_FROM_NOW = 5
+MAX_MONTHS = 120
 
 
 class DueDateQuerySerializer(serializers.Serializer):
@@ -186,6 +187,11 @@ class DueDateQuerySerializer(serializers.Serializer):
         if "days" not in attrs and not attrs.get("procedure"):
             raise serializers.ValidationError(
                 {"days": ["Cần một trong hai tham số: days hoặc procedure."]}
+            )
+        # 3,650 is a bound in days; in months it would be three centuries of calendar.
+        if attrs.get("unit") == TimeUnit.MONTHS and attrs.get("days", 0) > MAX_MONTHS:
+            raise serializers.ValidationError(
+                {"days": [_("Thời hạn tính bằng tháng không quá %(n)s tháng.") % {"n": MAX_MONTHS}]}
             )
         return attrs
 

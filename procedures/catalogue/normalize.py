@@ -56,6 +56,9 @@ def stable_hash(text: str) -> int:
 UNIT_WORKING_DAYS = "working_days"
 UNIT_DAYS = "days"
 UNIT_WORKING_HOURS = "working_hours"
+#: Months stay months: a period in months ends on the corresponding day of its last month
+#: (Civil Code 2015 art. 148(3)), which 30 x N days is not (core.calendar).
+UNIT_MONTHS = "months"
 
 #: Bare numbers (no unit) above this are treated as garbage (e.g. "1100", "120,000").
 MAX_PLAUSIBLE_BARE_DAYS = 365
@@ -67,7 +70,7 @@ _UNIT_WORDS = (
     (r"giờ\s+làm\s+việc", UNIT_WORKING_HOURS, 1),
     (r"ngày", UNIT_DAYS, 1),
     (r"giờ", UNIT_WORKING_HOURS, 1),
-    (r"tháng", UNIT_DAYS, 30),
+    (r"tháng", UNIT_MONTHS, 1),
 )
 _UNIT_RE = re.compile(
     _NUM + r"\s*(?:\([^)]*\)\s*)?(" + "|".join(u[0] for u in _UNIT_WORDS) + r")(?!\w)",
@@ -76,8 +79,13 @@ _UNIT_RE = re.compile(
 _BARE_SEGMENT_RE = re.compile(r"^(\d+(?:[.,]\d+)?)(?:\s*-\s*(\d+))?\s*(?:\([^)]*\))?$")
 _TIME_OF_DAY_RE = re.compile(r"sau\s+\d+\s*giờ|trước\s+\d+\s*giờ|\d+\s*giờ\s+\d+", re.IGNORECASE)
 
-# Approximate calendar-day equivalent used only to compare alternatives.
-_CALENDAR_FACTOR = {UNIT_WORKING_DAYS: 7 / 5, UNIT_DAYS: 1.0, UNIT_WORKING_HOURS: 7 / 40}
+# Approximate calendar-day equivalent used only to compare alternatives (never to convert).
+_CALENDAR_FACTOR = {
+    UNIT_WORKING_DAYS: 7 / 5,
+    UNIT_DAYS: 1.0,
+    UNIT_WORKING_HOURS: 7 / 40,
+    UNIT_MONTHS: 30.0,
+}
 
 
 def _to_number(raw: str) -> float:
@@ -99,7 +107,7 @@ def parse_processing_time(raw: object) -> tuple[int | float, str] | None:
 
     Rules (see docs/catalogue.md):
     * ``"5 Ngày làm việc"`` -> (5, working_days); ``"30 Ngày"`` -> (30, days);
-      ``"1 Giờ"`` -> (1, working_hours); ``"12 Tháng"`` -> (360, days).
+      ``"1 Giờ"`` -> (1, working_hours); ``"12 Tháng"`` -> (12, months).
     * a bare number (``"1"``, ``"120,000"``) is working days; above 365 it is garbage.
     * several alternatives (per channel ``"... (Trực tuyến); ... (Trực tiếp)"`` or per case in
       free text) -> the longest one, compared in calendar-day equivalents.
@@ -801,7 +809,7 @@ def default_steps(level: str, value: int | float, unit: str) -> list[dict]:
 
     Short procedures (up to 1 working day, or counted in hours) give reception/return a bigger
     share; provincial procedures get two approval steps (division head, then director)."""
-    short = unit == UNIT_WORKING_HOURS or (value <= 1)
+    short = unit == UNIT_WORKING_HOURS or (unit != UNIT_MONTHS and value <= 1)
     if level == LEVEL_PROVINCE and not short:
         steps = [
             ("Tiếp nhận hồ sơ", "receive", 5),

@@ -23,7 +23,7 @@ AGENCY_KINDS = (
     "vertical_central",
     "provincial_committee",
 )
-TIME_UNITS = ("working_days", "days", "working_hours")
+TIME_UNITS = ("working_days", "days", "working_hours", "months")
 FEE_MODES = ("free", "fixed", "regulation", "unknown")
 FEE_KINDS = ("phi", "le_phi")
 STEP_ROLES = ("receive", "specialist", "leader", "return")

@@ -309,6 +309,83 @@ class TestDueInCalendarDays:
         assert_local(due_at(at(2026, 3, 3, 9, 0), 10, TimeUnit.DAYS), at(2026, 3, 13, 17, 0))
 
 
+# --- due dates in months ----------------------------------------------------------------------
+class TestDueInMonths:
+    """A limit published as "N tháng". Civil Code 2015 (Bộ luật Dân sự 2015):
+    - art. 147(2): for a period in days, weeks, months or years the first day is not counted;
+    - art. 148(3): a period in months ends at the end of the corresponding day of its last month;
+      when that month has no such day, at the end of its last day;
+    - art. 148(5): when the last day is a weekend day or a holiday, the period ends at the end of
+      the next working day;
+    - art. 146(1)(c) counts a month as 30 days only for a period that is not continuous, so a
+      continuous limit of N months is not 30 x N days.
+    As for calendar days, "the end of the day" is the end of office hours (17:00)."""
+
+    pytestmark = pytest.mark.django_db
+
+    def test_the_corresponding_day_of_the_next_month(self):
+        # Tue 3 Mar 09:00 + 1 month: the last day is Fri 3 Apr.
+        assert_local(due_at(at(2026, 3, 3, 9, 0), 1, TimeUnit.MONTHS), at(2026, 4, 3, 17, 0))
+
+    def test_three_months_are_not_ninety_days(self):
+        # Mon 2 Mar + 3 months = Tue 2 Jun; 90 days would have ended on Mon 1 Jun (31 May is
+        # a Sunday).
+        received = at(2026, 3, 2, 9, 0)
+        assert_local(due_at(received, 3, TimeUnit.MONTHS), at(2026, 6, 2, 17, 0))
+        assert_local(due_at(received, 90, TimeUnit.DAYS), at(2026, 6, 1, 17, 0))
+
+    def test_a_month_without_the_corresponding_day_ends_on_its_last_day(self):
+        # Fri 30 Jan + 1 month: February 2026 has no 30th -> Sat 28 Feb, a day off -> end of
+        # Mon 2 Mar (art. 148(3) then (5)).
+        assert_local(due_at(at(2026, 1, 30, 10, 0), 1, TimeUnit.MONTHS), at(2026, 3, 2, 17, 0))
+        # Mon 31 Jan 2028 + 1 month = Tue 29 Feb 2028 (a leap year).
+        assert_local(due_at(at(2028, 1, 31, 9, 0), 1, TimeUnit.MONTHS), at(2028, 2, 29, 17, 0))
+        # Tue 29 Feb 2028 + 12 months = Wed 28 Feb 2029.
+        assert_local(due_at(at(2028, 2, 29, 9, 0), 12, TimeUnit.MONTHS), at(2029, 2, 28, 17, 0))
+
+    def test_landing_in_tet_moves_to_the_end_of_the_first_day_back(self):
+        # Thu 15 Jan + 1 month = Sun 15 Feb; Tết 16-20 Feb, weekend 21-22 -> end of Mon 23 Feb.
+        assert_local(due_at(at(2026, 1, 15, 9, 0), 1, TimeUnit.MONTHS), at(2026, 2, 23, 17, 0))
+
+    def test_landing_on_reunification_day_and_labour_day(self):
+        # Tue 31 Mar + 1 month = Thu 30 Apr (holiday); Fri 1 May (holiday), weekend -> Mon 4 May.
+        assert_local(due_at(at(2026, 3, 31, 9, 0), 1, TimeUnit.MONTHS), at(2026, 5, 4, 17, 0))
+
+    def test_landing_on_the_national_day_swap(self):
+        # Fri 31 Jul + 1 month = Mon 31 Aug (swapped off); 1-2 Sep off -> end of Thu 3 Sep.
+        assert_local(due_at(at(2026, 7, 31, 9, 0), 1, TimeUnit.MONTHS), at(2026, 9, 3, 17, 0))
+
+    def test_landing_on_the_worked_saturday_from_the_database(self):
+        # Wed 10 Dec 2025 + 1 month = Sat 10 Jan 2026, a worked Saturday: ends that evening.
+        assert_local(due_at(at(2025, 12, 10, 9, 0), 1, TimeUnit.MONTHS), at(2026, 1, 10, 17, 0))
+
+    def test_the_month_counts_from_the_counting_start(self):
+        # Received Tue 3 Mar at 16:00 (after the 15:00 cut-off): the clock starts Wed 4 Mar, so
+        # + 1 month = Sat 4 Apr -> end of Mon 6 Apr.
+        assert_local(due_at(at(2026, 3, 3, 16, 0), 1, TimeUnit.MONTHS), at(2026, 4, 6, 17, 0))
+
+    def test_a_fraction_of_a_month_counts_thirty_days_a_month(self):
+        # No catalogue has one; half a month is 15 days (art. 146(1)(d)): Tue 3 Mar -> Wed 18 Mar.
+        assert_local(due_at(at(2026, 3, 3, 9, 0), 0.5, TimeUnit.MONTHS), at(2026, 3, 18, 17, 0))
+        # 1.5 months: 3 Apr + 15 days = Sat 18 Apr -> end of Mon 20 Apr.
+        assert_local(due_at(at(2026, 3, 3, 9, 0), 1.5, TimeUnit.MONTHS), at(2026, 4, 20, 17, 0))
+
+    @pytest.mark.parametrize(
+        ("day", "months", "expected"),
+        [
+            (date(2026, 1, 31), 1, date(2026, 2, 28)),
+            (date(2026, 1, 31), 2, date(2026, 3, 31)),
+            (date(2026, 3, 31), 1, date(2026, 4, 30)),
+            (date(2026, 11, 30), 3, date(2027, 2, 28)),
+            (date(2026, 12, 15), 1, date(2027, 1, 15)),
+            (date(2026, 5, 15), 12, date(2027, 5, 15)),
+            (date(2026, 5, 15), 0, date(2026, 5, 15)),
+        ],
+    )
+    def test_add_months(self, day, months, expected):
+        assert cal.add_months(day, months) == expected
+
+
 # --- elapsed office time -----------------------------------------------------------------------
 class TestWorkingDaysBetween:
     pytestmark = pytest.mark.django_db
@@ -459,6 +536,7 @@ class TestPureCalendar:
         assert_local(plain.add(start, 1, TimeUnit.WORKING_DAYS), at(2026, 3, 4, 9, 0))
         assert_local(plain.add(start, 1, TimeUnit.WORKING_HOURS), at(2026, 3, 3, 10, 0))
         assert_local(plain.add(start, 1, TimeUnit.DAYS), at(2026, 3, 4, 17, 0))
+        assert_local(plain.add(start, 1, TimeUnit.MONTHS), at(2026, 4, 3, 17, 0))
 
     def test_zero_working_time_on_a_day_off_snaps_to_the_next_opening(self, plain):
         assert_local(plain.add_working_hours(at(2026, 2, 17, 10, 0), 0), at(2026, 2, 23, 7, 30))
@@ -524,7 +602,7 @@ class TestBadInput:
 
     def test_unknown_unit(self, plain):
         with pytest.raises(ValueError, match="Unknown time unit"):
-            plain.due_at(at(2026, 3, 3, 9, 0), 1, "months")
+            plain.due_at(at(2026, 3, 3, 9, 0), 1, "weeks")
 
     @pytest.mark.parametrize(
         "spec",

@@ -34,6 +34,16 @@ def test_working_hours_unit(api):
     assert body["due_at"] == "2026-03-04T10:30:00+07:00"
 
 
+def test_months_unit_ends_on_the_corresponding_day(api):
+    """Civil Code 2015 art. 148(3) and (5): Fri 30 Jan + 1 month has no 30 Feb, so the last day
+    is Sat 28 Feb, a day off: the limit ends at the end of Mon 2 Mar."""
+    body = api.get(
+        URL, {"received_at": "2026-01-30T10:00:00+07:00", "days": 1, "unit": "months"}
+    ).json()
+    assert (body["unit"], body["value"]) == ("months", "1.00")
+    assert body["due_at"] == "2026-03-02T17:00:00+07:00"
+
+
 def test_procedure_code_takes_its_time_limit(api, mini_catalogue):
     # 1.004227 takes 20 working days; from Mon 20 Apr 2026 09:00, Hùng Kings day (Mon 27 Apr,
     # observed), 30/4 and 1/5 are skipped: due Thu 21 May 09:00.
@@ -59,6 +69,7 @@ def test_received_at_defaults_to_now(api):
         ({"days": -1}, "days"),
         ({"days": "ten"}, "days"),
         ({"days": 1, "unit": "weeks"}, "unit"),
+        ({"days": 121, "unit": "months"}, "days"),
         ({}, "days"),
     ],
 )

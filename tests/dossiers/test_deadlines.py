@@ -268,6 +268,36 @@ def test_a_catalogue_change_after_filing_does_not_touch_the_open_dossier(cast, c
     assert due_of(response) == at(2026, 4, 22, 9, 0)
 
 
+# --- a time limit in months ---------------------------------------------------------------------
+def test_a_limit_in_months_ends_on_the_corresponding_day_and_steps_share_its_office_time(
+    cast, clock
+):
+    """A procedure published with "3 tháng": the promise is the corresponding day of the third
+    month (Civil Code 2015 art. 148(3)), kept as months in the frozen terms, not 90 days.
+    Received Mon 2 Mar 2026 09:00 -> Tue 2 Jun 17:00 (90 days would end Mon 1 Jun)."""
+    Procedure.objects.filter(code="1.000110").update(
+        processing_time_value=3, processing_time_unit="months"
+    )
+    dossier = received(cast, clock, "1.000110", at(2026, 3, 2, 9, 0))
+    terms = dossier.terms
+    assert (float(terms["processing_time_value"]), terms["processing_time_unit"]) == (3, "months")
+    assert dossier.due_at == dossier.original_due_at == at(2026, 6, 2, 17, 0)
+    response = cast.client(cast.clerk).get(url(dossier.code))
+    assert response.json()["processing_time"]["unit"] == "months"
+
+    # A step's share of a months limit: its share of the office time the period holds from
+    # the step's start (dossiers.rules.step_due). From Mon 2 Mar 10:00 to Tue 2 Jun 17:00 there
+    # are 64 working days less 2.5 h = 63 2/3 working days; 60 % = 38.2 working days = 38 days
+    # and 1.5 h: Thu 23 Apr 10:00 + 1.5 h (27/4 and 30/4 come later).
+    clock.set(2026, 3, 2, 10, 0)
+    assigned = cast.client(cast.leader).post(
+        url(dossier.code, "assign"), {"assignee": cast.specialist.pk}, format="json"
+    )
+    assert assigned.status_code == 200, assigned.json()
+    specialist = {s["role"]: s for s in assigned.json()["steps"]}["specialist"]
+    assert datetime.fromisoformat(specialist["due_at"]) == at(2026, 4, 23, 11, 30)
+
+
 # --- the overdue and apology queues ---------------------------------------------------------
 def _queue(cast, clock, dues: dict) -> dict[str, Dossier]:
     """Dossiers in the given states with the given due dates (set directly)."""

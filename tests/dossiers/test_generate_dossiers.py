@@ -60,7 +60,8 @@ MOVES = {
 def test_timeline_matches_the_calendar_to_the_second():
     CalendarOverride.objects.create(date=date(2025, 3, 8), is_working_day=True, reason="swap")
     calendar = get_calendar()
-    timeline = WorkingTimeline(calendar, date(2024, 12, 1), date(2027, 6, 1))
+    # Up to 60 months from 2025 (TimeUnit.MONTHS) needs the table to reach 2030.
+    timeline = WorkingTimeline(calendar, date(2024, 12, 1), date(2031, 1, 1))
     rng = random.Random(3)
     start = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())
     for _ in range(1500):
@@ -84,6 +85,26 @@ def test_timeline_matches_the_calendar_to_the_second():
     saturday = int(datetime(2025, 3, 8, 2, 0, tzinfo=UTC).timestamp())  # 09:00 local
     assert timeline.is_working(saturday)
     assert timeline.snap_forward(saturday) == saturday
+
+
+@pytest.mark.django_db
+def test_timeline_step_due_matches_the_rules_for_every_unit():
+    """The generator's step due dates are `dossiers.rules.step_due`'s, months included (a
+    step's share of the office time the months period holds from the step's start)."""
+    from dossiers import rules
+
+    calendar = get_calendar()
+    timeline = WorkingTimeline(calendar, date(2025, 12, 1), date(2027, 12, 1))
+    rng = random.Random(11)
+    start = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
+    for _ in range(300):
+        t = start + rng.randrange(0, 365 * 86400)
+        unit = rng.choice(TimeUnit.ALL)
+        value, share = rng.choice([1, 3, 6, 12]), rng.choice([5, 10, 20, 60, 65])
+        terms = {"processing_time_value": value, "processing_time_unit": unit}
+        expected = rules.step_due(terms, share, datetime.fromtimestamp(t, UTC))
+        got = datetime.fromtimestamp(timeline.step_due(t, value, unit, share), UTC)
+        assert got == expected, (datetime.fromtimestamp(t, UTC), value, unit, share)
 
 
 def test_timeline_refuses_instants_outside_its_range():

@@ -23,7 +23,7 @@ needs_source = pytest.mark.skipif(not SOURCE.exists(), reason="raw source data n
 
 CODE_RE = re.compile(r"^\d\.\d{6}$")
 FIELD_CODE_RE = re.compile(r"^[A-Z0-9_]{1,64}$")
-UNITS = {"working_days", "days", "working_hours"}
+UNITS = {"working_days", "days", "working_hours", "months"}
 FEE_MODES = {"free", "fixed", "regulation", "unknown"}
 AGENCY_KINDS = {
     "provincial_department",

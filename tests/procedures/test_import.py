@@ -453,7 +453,7 @@ BAD_JSON_ROWS = [
         "bad time unit",
         [row("1.000001"), row("1.000002", processing_time_unit="weeks")],
         "row 2 (1.000002), processing_time_unit: must be one of working_days, days, "
-        "working_hours; got 'weeks'",
+        "working_hours, months; got 'weeks'",
     ),
     (
         "step shares not summing to 100",
@@ -537,7 +537,7 @@ def test_every_error_of_a_file_is_listed_in_row_order(tmp_path):
         "row 4 (1.000004), fees[0].name: is required",
         "row 4 (1.000004), field_code: unknown field 'KHONG_CO'",
         "row 4 (1.000004), processing_time_unit: must be one of working_days, days, "
-        "working_hours; got 'tuần'",
+        "working_hours, months; got 'tuần'",
         "row 5 (1.000005), level: is required",
         "row 5 (1.000005), name: is required",
         "row 6 (1.000003), code: duplicate code, first seen in row 3",

@@ -63,7 +63,14 @@ def test_truncate_and_stable_hash():
         ("01 Giờ", (1, "working_hours")),
         ("0 Giờ", (0, "working_hours")),
         ("0.5 Giờ", (0.5, "working_hours")),
-        ("12 Tháng", (360, "days")),
+        # Months stay months: "N tháng" ends on the corresponding day of the Nth month (Civil
+        # Code 2015 art. 148(3)), not after 30 x N days (core.calendar does the arithmetic).
+        ("12 Tháng", (12, "months")),
+        ("6 Tháng", (6, "months")),
+        ("03 tháng kể từ ngày nhận đủ hồ sơ hợp lệ", (3, "months")),
+        # compared with other alternatives as about 30 days a month (only to pick the longest)
+        ("3 Tháng (Trực tiếp); 60 Ngày (Trực tuyến)", (3, "months")),
+        ("1 Tháng (Trực tiếp); 45 Ngày (Trực tuyến)", (45, "days")),
         # bare numbers: working days
         ("1", (1, "working_days")),
         ("120", (120, "working_days")),
@@ -450,6 +457,8 @@ def test_typical_components_and_time():
         ("commune", 5, "working_days"),
         ("commune", 4, "working_hours"),
         ("province", 0, "working_hours"),
+        ("province", 1, "months"),
+        ("commune", 12, "months"),
     ],
 )
 def test_default_steps(level, value, unit):
@@ -460,3 +469,10 @@ def test_default_steps(level, value, unit):
     assert {s["role"] for s in steps} == {"receive", "specialist", "leader", "return"}
     assert all(isinstance(s["share"], int) and s["share"] > 0 for s in steps)
     assert steps[0]["name"] == "Tiếp nhận hồ sơ" and steps[-1]["name"] == "Trả kết quả"
+
+
+def test_a_month_is_not_a_short_procedure():
+    """1 month is a long time (about 22 working days), not a same-day procedure: it gets the
+    ordinary shares, not the bigger reception/return shares of a procedure of 1 day or less."""
+    assert default_steps("province", 1, "months") == default_steps("province", 20, "working_days")
+    assert default_steps("commune", 1, "months") == default_steps("commune", 20, "working_days")
