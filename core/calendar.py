@@ -138,6 +138,19 @@ class WorkingCalendar:
             day += timedelta(days=1)
         raise ValueError("No working day within ten years")  # pragma: no cover - guard
 
+    def previous_working_day(self, day: date) -> date:
+        """The last working day strictly before `day`."""
+        day -= timedelta(days=1)
+        for _ in range(3660):
+            if self.is_working_day(day):
+                return day
+            day -= timedelta(days=1)
+        raise ValueError("No working day within ten years")  # pragma: no cover - guard
+
+    def end_of_day(self, day: date) -> datetime:
+        """The end of office hours of `day` (17:00 by default)."""
+        return self._at(day, self.sessions[-1][1])
+
     def working_days_in(self, start: date, end: date) -> int:
         """How many working days there are from `start` to `end`, both included."""
         if end < start:

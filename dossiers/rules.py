@@ -88,6 +88,20 @@ def supplement_deadline(terms: dict, start: datetime) -> datetime:
     return get_calendar().add_working_days(start, terms.get("supplement_window_days", 15))
 
 
+def apology_deadline(due_at: datetime) -> datetime:
+    """The last moment an apology and new date (Mẫu 04) may be issued for a dossier due at
+    `due_at`: the end of office hours of the working day before the due date's day.
+
+    The agency issues it "no later than one working day before the deadline" (Decree 61/2018
+    art. 19, carried over by Decree 118/2025 and the forms of Circular 03/2025; docs/domain.md
+    §3.4). The day counts, not the hour: due Monday 10:00 -> allowed until Friday 17:00, refused
+    from Friday 17:00:01 on (Monday 08:00 included); days off in between are skipped (due Monday
+    23/02/2026 after Tết -> until Friday 13/02 17:00)."""
+    calendar = get_calendar()
+    due_day = calendar.localize(due_at).date()
+    return calendar.end_of_day(calendar.previous_working_day(due_day))
+
+
 def due_within_one_working_day(now: datetime) -> datetime:
     """The horizon of the "apology needed" list: one working day from now."""
     return get_calendar().add_working_days(now, 1)

@@ -127,6 +127,23 @@ def not_yet_due(dossier) -> bool:
 
 
 @refuses(
+    "apology_too_late",
+    _(
+        "Đã quá thời điểm xin lỗi và hẹn lại: phiếu xin lỗi và hẹn lại ngày trả kết quả "
+        "phải gửi chậm nhất 01 ngày làm việc trước ngày hết hạn."
+    ),
+)
+def apology_in_time(dossier) -> bool:
+    """The apology and new date (Mẫu 04) go out no later than one working day before the due
+    date (Decree 61/2018 art. 19, carried over by Decree 118/2025; docs/domain.md §3.4): until
+    the end of office hours of the working day before the due date's day
+    (rules.apology_deadline). No query: the calendar is cached per process."""
+    if dossier.due_at is None:
+        return False
+    return timezone.now() <= rules.apology_deadline(dossier.due_at)
+
+
+@refuses(
     "supplement_already_requested",
     _("Đã yêu cầu bổ sung ở bước này: yêu cầu bổ sung phải nêu một lần, đầy đủ các giấy tờ."),
 )
@@ -466,8 +483,9 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=status_values(RUNNING),
         target=None,
-        conditions=[never_rescheduled, not_yet_due],
+        conditions=[never_rescheduled, not_yet_due, apology_in_time],
         permission=perm.can_reschedule,
     )
     def reschedule(self):
-        """Xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04), at most once, before the due date."""
+        """Xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04), at most once, no later than one
+        working day before the due date."""

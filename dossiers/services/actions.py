@@ -317,7 +317,8 @@ def stop(*, dossier: DossierRef, actor, reason: str) -> Dossier:
 
 
 def reschedule(*, dossier: DossierRef, actor, reason: str, new_due_at: datetime) -> Dossier:
-    """Apologise and promise a new date (Mẫu 04): before the due date, at most once."""
+    """Apologise and promise a new date (Mẫu 04): at most once, no later than one working day
+    before the due date (the `apology_in_time` condition)."""
     reason = _require(reason, "reason")
     # The new appointment falls in office hours.
     new_due = get_calendar().in_office_time(new_due_at)

@@ -672,6 +672,93 @@ def test_no_reschedule_after_the_due_date(cast, clock):
     assert (dossier.due_at, dossier.reschedule_count) == (at(2026, 3, 3, 9, 0), 0)
 
 
+# The apology and new date (Mẫu 04) go out "no later than one working day before the due date"
+# (Decree 61/2018/NĐ-CP art. 19, carried over by Decree 118/2025/NĐ-CP and the forms of Circular
+# 03/2025/TT-VPCP; docs/domain.md §3.4). onecua reads it by days: allowed until the end of office
+# hours (17:00) of the working day before the due date's day, whatever the due hour.
+APOLOGY_CASES = [
+    # Due Mon 9/3 10:00: the working day before is Fri 6/3.
+    (at(2026, 3, 9, 10, 0), at(2026, 3, 6, 9, 0), True),
+    (at(2026, 3, 9, 10, 0), at(2026, 3, 6, 17, 0), True),
+    (at(2026, 3, 9, 10, 0), at(2026, 3, 6, 17, 0, 1), False),
+    (at(2026, 3, 9, 10, 0), at(2026, 3, 7, 10, 0), False),  # the weekend in between
+    (at(2026, 3, 9, 10, 0), at(2026, 3, 9, 8, 0), False),  # the due day, before the hour
+    # Due at the end of a day, Tue 10/3 17:00: all of Monday, not Tuesday morning.
+    (at(2026, 3, 10, 17, 0), at(2026, 3, 9, 16, 59), True),
+    (at(2026, 3, 10, 17, 0), at(2026, 3, 10, 7, 30), False),
+    # Due Mon 23/2 10:00, the first day after Tết (16-20/2 off): until Fri 13/2 17:00.
+    (at(2026, 2, 23, 10, 0), at(2026, 2, 13, 16, 59), True),
+    (at(2026, 2, 23, 10, 0), at(2026, 2, 16, 9, 0), False),
+    # Due Mon 12/1: the working day before is the worked Saturday 10/1 (decreed swap).
+    (at(2026, 1, 12, 10, 0), at(2026, 1, 10, 16, 0), True),
+    (at(2026, 1, 12, 10, 0), at(2026, 1, 11, 10, 0), False),
+    # Due on that worked Saturday: Friday 9/1 is the day before.
+    (at(2026, 1, 10, 10, 0), at(2026, 1, 9, 17, 0), True),
+    (at(2026, 1, 10, 10, 0), at(2026, 1, 10, 8, 0), False),
+    # Due Thu 3/9 after the National day break (31/8, 1/9 and 2/9 off): until Fri 28/8 17:00.
+    (at(2026, 9, 3, 10, 0), at(2026, 8, 28, 17, 0), True),
+    (at(2026, 9, 3, 10, 0), at(2026, 8, 31, 9, 0), False),
+]
+
+
+@pytest.mark.parametrize(("due", "now", "allowed"), APOLOGY_CASES)
+def test_the_apology_goes_out_no_later_than_one_working_day_before_the_due_date(
+    cast, clock, due, now, allowed
+):
+    from core.calendar import get_calendar
+
+    clock.set(2025, 12, 1, 9, 0)
+    dossier = make(cast, "processing")
+    with bulk_writes():  # test set-up past the one door
+        Dossier.objects.filter(pk=dossier.pk).update(due_at=due)
+    clock.now = now
+    # What the dossier offers (no query: an FSM condition on the row and the cached calendar).
+    offered = cast.client(cast.leader).get(f"/api/v1/dossiers/{dossier.code}/").json()
+    assert ("reschedule" in offered["available_actions"]) is allowed
+    new_due = get_calendar().add_working_days(due, 5)
+    response = post(
+        cast,
+        cast.leader,
+        dossier.code,
+        "reschedule",
+        {"reason": "Cần xác minh thêm", "new_due_at": new_due.isoformat()},
+    )
+    dossier.refresh_from_db()
+    if allowed:
+        assert response.status_code == 200, response.json()
+        assert (dossier.due_at, dossier.reschedule_count) == (new_due, 1)
+        return
+    assert response.status_code == 409, response.json()
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["code"] == "apology_too_late"
+    assert "chậm nhất 01 ngày làm việc trước ngày hết hạn" in body["detail"]
+    assert "reschedule" not in body["allowed_actions"]
+    assert (dossier.due_at, dossier.reschedule_count) == (due, 0)
+    assert not Event.objects.filter(dossier=dossier, action="reschedule").exists()
+
+
+def test_apology_too_late_on_the_due_day_and_past_due_after_it(cast, clock):
+    """On the due day before the due hour the apology is too late (apology_too_late); once the
+    due date has passed the dossier is overdue (past_due, as before)."""
+    dossier = make(cast, "processing")  # due Tue 3/3 09:00
+    body = {"reason": "Xin lỗi", "new_due_at": "2026-03-06T09:00:00+07:00"}
+    clock.set(2026, 3, 3, 8, 59)
+    response = post(cast, cast.leader, dossier.code, "reschedule", body)
+    assert (response.status_code, response.json()["code"]) == (409, "apology_too_late")
+    response = cast.client(cast.leader).post(
+        url(dossier.code, "reschedule"), body, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "one working day before" in response.json()["detail"]
+    clock.set(2026, 3, 3, 9, 1)
+    response = post(cast, cast.leader, dossier.code, "reschedule", body)
+    assert (response.status_code, response.json()["code"]) == (409, "past_due")
+    # The day before (Mon 2/3) it was in time, up to 17:00.
+    clock.set(2026, 3, 2, 17, 0)
+    response = post(cast, cast.leader, dossier.code, "reschedule", body)
+    assert response.status_code == 200, response.json()
+
+
 @pytest.mark.parametrize(
     "new_due_at", ["2026-03-03T09:00:00+07:00", "2026-03-03T08:00:00+07:00", "2026-02-27T09:00:00"]
 )
