@@ -103,13 +103,21 @@ def validate_record(data: dict) -> Errors:
     elif not is_int(phien_ban) or phien_ban < 1:
         errors.add("PhienBan", "Phải là số nguyên ≥ 1.")
 
-    # NgayTiepNhan: required, "" only while the dossier is still status 1 (not yet received).
+    # NgayTiepNhan: required, "" only while the dossier is status 1 (new, awaiting the check at
+    # receipt). Every other status follows a check at receipt (or a withdrawal before it), so
+    # it has a date: for a dossier never received (3, and 5/7/8 before receipt), that of the
+    # check or withdrawal (README.md, "NgayTiepNhan").
     received = data.get("NgayTiepNhan")
     if received is None:
         errors.add("NgayTiepNhan", REQUIRED)
     elif received == "":
         if data.get("TrangThaiHoSo") != 1:
-            errors.add("NgayTiepNhan", "Chỉ được để trống khi TrangThaiHoSo = 1.")
+            errors.add(
+                "NgayTiepNhan",
+                "Chỉ được để trống khi TrangThaiHoSo = 1 (chờ tiếp nhận); hồ sơ đã kiểm tra "
+                "tiếp nhận (kể cả từ chối, yêu cầu bổ sung, rút hoặc dừng trước khi tiếp "
+                "nhận) phải có ngày.",
+            )
     elif not valid_date(received):
         errors.add(
             "NgayTiepNhan", "Ngày giờ phải có dạng yyyyMMddHHmmss (14 chữ số, ngày có thật)."

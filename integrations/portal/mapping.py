@@ -103,7 +103,7 @@ def dossier_record(dossier: Dossier, event: Event) -> dict:
         "SoGiayToChuHoSo": applicant.personal_id or applicant.tax_code,
         "DinhDanhCHS": applicant.personal_id,
         "TrichYeuHoSo": dossier.summary,
-        "NgayTiepNhan": portal_date(_as_of(dossier.received_at, event)),
+        "NgayTiepNhan": portal_date(_receipt_date_as_of(dossier, event)),
         "NgayHenTra": portal_date(_due_as_of(dossier, event)),
         "TrangThaiHoSo": PORTAL_STATUS[event.to_status],
         "NgayTra": portal_date(_as_of(dossier.returned_at, event)),
@@ -130,6 +130,29 @@ def dossier_record(dossier: Dossier, event: Event) -> dict:
         "DuocThanhToanTrucTuyen": int(dossier.paid_online),
         "PhienBan": version_of(dossier, event),
     }
+
+
+def _receipt_date_as_of(dossier: Dossier, event: Event) -> datetime | None:
+    """NgayTiepNhan as of `event` (docs/portal-sync.md, "The receipt date").
+
+    The portal requires it for every status but 1 (new, awaiting the check at receipt). A
+    received dossier gives its receipt time. A dossier that left the waiting queue without
+    being received (refused at receipt: 3; asked to supplement at receipt: 5; withdrawn, or
+    stopped after an unanswered request, before receipt: 7, 8) gives the time it left it: the
+    check at receipt (Mẫu 03 refusal or Mẫu 02 request for supplement) or the applicant's
+    withdrawal before any check, i.e. the last event up to this one that moved it out of
+    "new". Back in "new" after a supplement, the dossier waits again: "" (status 1)."""
+    received = _as_of(dossier.received_at, event)
+    if received is not None:
+        return received
+    if event.to_status == S.NEW:
+        return None
+    return (
+        dossier.events.filter(id__lte=event.id, from_status=S.NEW)
+        .order_by("-id")
+        .values_list("at", flat=True)
+        .first()
+    )
 
 
 def _due_as_of(dossier: Dossier, event: Event) -> datetime | None:

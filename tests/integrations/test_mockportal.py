@@ -238,6 +238,19 @@ def test_received_date_may_be_empty_only_for_status_1(authed):
     assert authed.post("hoso/create", ["not", "an", "object"]).json()["error_code"] == "1"
 
 
+@pytest.mark.parametrize("status", [3, 5, 7, 8])
+def test_a_dossier_out_of_the_waiting_queue_needs_its_check_date(authed, status):
+    """README "NgayTiepNhan": refused at receipt (3), asked to supplement (5), withdrawn (7) or
+    stopped (8) before receipt, the record still needs a date: that of the check at receipt
+    (or of the withdrawal) — which onecua sends; "" is kept for status 1 only."""
+    assert authed.post("hoso/create", record(status=1, NgayTiepNhan="")).status_code == 200
+    refused = authed.post("hoso/update", record(phien_ban=2, status=status, NgayTiepNhan=""))
+    assert refused.status_code == 400
+    assert "TrangThaiHoSo = 1" in refused.json()["errors"]["NgayTiepNhan"][0]
+    dated = record(phien_ban=2, status=status, NgayTiepNhan="20250102091500", NgayHenTra="")
+    assert authed.post("hoso/update", dated).status_code == 200
+
+
 def test_optional_fields_may_be_absent_or_empty(authed):
     data = record(SoGiayToChuHoSo="", DinhDanhCHS=None, NgayHenTra="")
     for field in ("MaLinhVuc", "TaiLieuNop", "DanhSachLePhi", "HoSoCoThanhPhanSoHoa"):

@@ -148,6 +148,69 @@ def test_the_closing_statuses(cast, steps, status):
     assert records(d)[-1]["TrangThaiHoSo"] == status
 
 
+def test_a_dossier_never_received_carries_the_time_of_its_check_as_ngaytiepnhan(cast, clock):
+    """The portal requires NgayTiepNhan for every status but 1 (the mock refused "" and the
+    message went dead). A dossier checked at receipt and refused (3) or asked to supplement (5),
+    then withdrawn (7) or stopped (8) before receipt, carries the time of that check; back in
+    "new" after the supplement it waits again (""), and a later receipt gives the receipt time
+    (docs/portal-sync.md, "The receipt date")."""
+    refused = file_online(cast)
+    clock.now = at(2026, 3, 2, 10, 15)
+    services.refuse_receipt(dossier=refused.code, actor=cast.clerk, reason="Sai thẩm quyền")
+    assert [(r["TrangThaiHoSo"], r["NgayTiepNhan"]) for r in records(refused)] == [
+        (1, ""),
+        (3, "20260302101500"),
+    ]
+
+    clock.now = at(2026, 3, 2, 9, 0)
+    withdrawn = file_online(cast)
+    clock.now = at(2026, 3, 2, 11, 0)
+    services.withdraw(dossier=withdrawn.code, actor=cast.citizen)
+    assert [(r["TrangThaiHoSo"], r["NgayTiepNhan"]) for r in records(withdrawn)] == [
+        (1, ""),
+        (7, "20260302110000"),
+    ]
+
+    clock.now = at(2026, 3, 2, 9, 0)
+    asked = file_online(cast)
+    clock.now = at(2026, 3, 2, 9, 30)
+    services.request_supplement(dossier=asked.code, actor=cast.clerk, items=["Tờ khai"])
+    clock.now = at(2026, 3, 4, 14, 0)
+    services.withdraw(dossier=asked.code, actor=cast.citizen)
+    assert [(r["TrangThaiHoSo"], r["NgayTiepNhan"]) for r in records(asked)] == [
+        (1, ""),
+        (5, "20260302093000"),
+        (7, "20260302093000"),  # the check at receipt, not the withdrawal
+    ]
+
+    clock.now = at(2026, 3, 2, 9, 0)
+    stopped = file_online(cast)
+    clock.now = at(2026, 3, 2, 9, 45)
+    services.request_supplement(dossier=stopped.code, actor=cast.clerk, items=["Tờ khai"])
+    clock.now = at(2026, 3, 30, 9, 0)
+    services.stop(dossier=stopped.code, actor=cast.leader, reason="Hết hạn bổ sung")
+    assert [(r["TrangThaiHoSo"], r["NgayTiepNhan"]) for r in records(stopped)] == [
+        (1, ""),
+        (5, "20260302094500"),
+        (8, "20260302094500"),
+    ]
+
+    clock.now = at(2026, 3, 2, 9, 0)
+    again = file_online(cast)
+    clock.now = at(2026, 3, 2, 9, 30)
+    services.request_supplement(dossier=again.code, actor=cast.clerk, items=["Tờ khai"])
+    clock.now = at(2026, 3, 3, 8, 0)
+    services.supplement(dossier=again.code, actor=cast.citizen)
+    clock.now = at(2026, 3, 3, 10, 0)
+    services.receive(dossier=again.code, actor=cast.clerk)
+    assert [(r["TrangThaiHoSo"], r["NgayTiepNhan"]) for r in records(again)] == [
+        (1, ""),
+        (5, "20260302093000"),
+        (1, ""),
+        (2, "20260303100000"),
+    ]
+
+
 def test_counter_intake_is_channel_1_received_and_digitised_once_scanned(cast):
     d = services.counter_intake(
         actor=cast.clerk,

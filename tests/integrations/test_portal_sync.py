@@ -3,6 +3,7 @@ portal is down for a while or fails a third of the calls (the embedded default: 
 the mock portal in-process)."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -19,6 +20,7 @@ from outbox.models import OutboxMessage, OutboxStatus
 from tests.dossiers.conftest import applicant_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.outbox]
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @pytest.fixture(autouse=True)
@@ -99,6 +101,119 @@ def test_every_action_reaches_the_portal_in_order(cast, act):
     messages = OutboxMessage.objects.filter(key=key_for(Dossier.objects.get(code=code).pk))
     assert messages.count() == 6
     assert set(messages.values_list("status", flat=True)) == {OutboxStatus.SENT}
+
+
+# Every path through the state diagram (docs/state-diagram.md) reaches the portal with each
+# state's TrangThaiHoSo, in order, whatever came before. A dossier that leaves "new" without
+# being received (3, 5, and 7 or 8 after a request at receipt) carries the time of that check as
+# NgayTiepNhan, which the portal requires for every status but 1 (docs/portal-sync.md).
+CLERK, LEADER, SPECIALIST, CITIZEN = "clerk", "leader", "specialist", "citizen"
+PATHS = {
+    "refused at receipt": ([("refuse_receipt", CLERK, {"reason": "Sai thẩm quyền"})], [1, 3]),
+    "withdrawn before receipt": ([("withdraw", CITIZEN, {})], [1, 7]),
+    "supplement at receipt, supplied, received": (
+        [
+            ("request_supplement", CLERK, {"items": ["Giấy chứng sinh"]}),
+            ("supplement", CITIZEN, {}),
+            ("receive", CLERK, {}),
+        ],
+        [1, 5, 1, 2],
+    ),
+    "supplement at receipt, supplied, refused": (
+        [
+            ("request_supplement", CLERK, {"items": ["Giấy chứng sinh"]}),
+            ("supplement", CITIZEN, {}),
+            ("refuse_receipt", CLERK, {"reason": "Giấy tờ không hợp lệ"}),
+        ],
+        [1, 5, 1, 3],
+    ),
+    "supplement at receipt, withdrawn": (
+        [("request_supplement", CLERK, {"items": ["Tờ khai"]}), ("withdraw", CITIZEN, {})],
+        [1, 5, 7],
+    ),
+    "supplement at receipt, never supplied, stopped": (
+        [
+            ("request_supplement", CLERK, {"items": ["Tờ khai"]}),
+            ("stop", LEADER, {"reason": "Hết hạn bổ sung"}),
+        ],
+        [1, 5, 8],
+    ),
+    "received, supplement, withdrawn": (
+        [
+            ("receive", CLERK, {}),
+            ("request_supplement", LEADER, {"items": ["Bản sao CCCD"]}),
+            ("withdraw", CITIZEN, {}),
+        ],
+        [1, 2, 5, 7],
+    ),
+    "received, stopped": (
+        [("receive", CLERK, {}), ("stop", LEADER, {"reason": "Theo đề nghị"})],
+        [1, 2, 8],
+    ),
+    "processing, withdrawn": (
+        [
+            ("receive", CLERK, {}),
+            ("assign", LEADER, {"assignee": SPECIALIST}),
+            ("withdraw", CITIZEN, {}),
+        ],
+        [1, 2, 4, 7],
+    ),
+    "processing, payment, stopped": (
+        [
+            ("receive", CLERK, {}),
+            ("assign", LEADER, {"assignee": SPECIALIST}),
+            ("request_payment", SPECIALIST, {"amount": 50000}),
+            ("stop", LEADER, {"reason": "Không nộp phí"}),
+        ],
+        [1, 2, 4, 6, 8],
+    ),
+    "processing, supplement, payment, refused, returned": (
+        [
+            ("receive", CLERK, {}),
+            ("assign", LEADER, {"assignee": SPECIALIST}),
+            ("request_supplement", LEADER, {"items": ["Bản sao CCCD"]}),
+            ("supplement", CITIZEN, {}),
+            ("request_payment", SPECIALIST, {"amount": 50000}),
+            ("confirm_payment", CLERK, {"paid_online": True}),
+            ("refuse", LEADER, {"reason": "Không đủ điều kiện"}),
+            ("return_result", CLERK, {"method": "post"}),
+        ],
+        [1, 2, 4, 5, 4, 6, 4, 9, 10],
+    ),
+}
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_every_path_of_the_diagram_reaches_the_portal_in_order(cast, act, path):
+    steps, expected = PATHS[path]
+    code = act(
+        "submit_online",
+        actor=cast.citizen,
+        procedure_code="1.001193",
+        applicant=applicant_data(cast),
+        summary="Đăng ký khai sinh",
+        components=[{"order": 1}],
+    ).code
+    for action, who, kwargs in steps:
+        if kwargs.get("assignee") == SPECIALIST:
+            kwargs = {**kwargs, "assignee": cast.specialist.pk}
+        act(action, dossier=code, actor=getattr(cast, who), **kwargs)
+    dossier = Dossier.objects.get(code=code)
+    messages = OutboxMessage.objects.filter(key=key_for(dossier.pk))
+    assert set(messages.values_list("status", flat=True)) == {OutboxStatus.SENT}, [
+        (m.status, m.last_error) for m in messages
+    ]
+    view = portal_view(code)
+    assert [h["TrangThaiHoSo"] for h in view["history"]] == expected
+    assert [h["PhienBan"] for h in view["history"]] == list(range(1, len(expected) + 1))
+    assert all(h["applied"] for h in view["history"])
+    assert view["data"]["TrangThaiHoSo"] == PORTAL_STATUS[dossier.status] == expected[-1]
+    assert len(view["progress"]) == len(expected)
+    assert [p["TrangThai"] for p in view["progress"]] == expected
+    # The portal's receipt date: the receipt, or the check that closed or paused it before.
+    first_out = dossier.events.exclude(from_status="").order_by("id").first()
+    when = dossier.received_at or first_out.at
+    assert view["data"]["NgayTiepNhan"] == when.astimezone(TZ).strftime("%Y%m%d%H%M%S")
 
 
 def test_the_portal_down_for_a_run_of_actions_then_up(cast, act):
