@@ -7,6 +7,15 @@
   oldest unsent message may go; a failure schedules a retry with exponential backoff and jitter
   and stops the key until then; after `OUTBOX_MAX_ATTEMPTS` the message is dead and the key is
   blocked until an administrator requeues it (admin action or `manage.py outbox_requeue`).
+- A message may declare that it `supersedes` older ones: its handler sends the receiver the
+  whole current state, not a change. When the head of a key is dead and a newer pending
+  message of the same key and topic supersedes, the dead messages older than it are marked
+  `superseded` (kept for audit, `superseded_by` that message) and delivery goes on, so the
+  receiver converges on the current state instead of waiting forever. The superseding message's
+  handler finds what it replaced in `message.superseded` (e.g. to resend the progress steps
+  the dead ones carried). Without such a message a dead head still blocks its key.
+- `dead_letters_summary()` counts the dead messages with their latest reasons, for the admin
+  index and the leaders' dashboard: a dead message must be loud.
 - Handlers are registered per topic by the app that knows the receiver (integrations), so the
   writer (dossiers) never imports it. A handler raises `TransientError` to retry, `PermanentError`
   to give up at once; it must be idempotent (the receiver deduplicates by idempotency key):
@@ -55,8 +64,12 @@ def handler_for(topic: str) -> Handler | None:
     return _HANDLERS.get(topic)
 
 
-def enqueue(*, topic: str, key: str, reference: dict, idempotency_key: str) -> OutboxMessage:
-    """Record a message in the current transaction; delivery is asked for after commit."""
+def enqueue(
+    *, topic: str, key: str, reference: dict, idempotency_key: str, supersedes: bool = False
+) -> OutboxMessage:
+    """Record a message in the current transaction; delivery is asked for after commit.
+    `supersedes`: the handler sends the whole current state, so this message makes any dead
+    older message of the same key and topic obsolete."""
     now = timezone.now()
     message = OutboxMessage.objects.create(
         topic=topic,
@@ -65,6 +78,7 @@ def enqueue(*, topic: str, key: str, reference: dict, idempotency_key: str) -> O
         idempotency_key=idempotency_key,
         created_at=now,
         next_attempt_at=now,
+        supersedes=supersedes,
     )
     message_enqueued.send(sender=OutboxMessage, message=message)
     transaction.on_commit(lambda: schedule(key))
@@ -97,19 +111,58 @@ def backoff(attempts: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
+# Done with: nothing more will be sent for these.
+DONE = (OutboxStatus.SENT, OutboxStatus.SUPERSEDED)
+
+
 def _head(key: str) -> OutboxMessage | None:
     """Lock the oldest unsent message of `key` (None if another worker holds it)."""
-    queryset = OutboxMessage.objects.filter(key=key).exclude(status=OutboxStatus.SENT)
+    queryset = OutboxMessage.objects.filter(key=key).exclude(status__in=DONE)
     if connection.features.has_select_for_update_skip_locked:
         queryset = queryset.select_for_update(skip_locked=True)
     head = queryset.order_by("id").first()
     if head is None:
         return None
     # skip_locked may have skipped a locked older message: never overtake it.
-    older = OutboxMessage.objects.filter(key=key, id__lt=head.id).exclude(status=OutboxStatus.SENT)
+    older = OutboxMessage.objects.filter(key=key, id__lt=head.id).exclude(status__in=DONE)
     if older.exists():
         return None
     return head
+
+
+def _supersede(dead: OutboxMessage) -> bool:
+    """Unblock a key whose head is dead when a newer pending message of the same key and topic
+    supersedes it: every dead message of that key and topic older than the first such message
+    becomes `superseded` by it (as do those they had superseded). Returns whether it did."""
+    newer = (
+        OutboxMessage.objects.filter(
+            key=dead.key,
+            topic=dead.topic,
+            supersedes=True,
+            status=OutboxStatus.PENDING,
+            id__gt=dead.id,
+        )
+        .order_by("id")
+        .first()
+    )
+    if newer is None:
+        return False
+    stale = list(
+        OutboxMessage.objects.filter(
+            key=dead.key, topic=dead.topic, status=OutboxStatus.DEAD, id__lt=newer.id
+        ).values_list("id", flat=True)
+    )
+    OutboxMessage.objects.filter(superseded_by_id__in=stale).update(superseded_by=newer)
+    OutboxMessage.objects.filter(id__in=stale).update(
+        status=OutboxStatus.SUPERSEDED, superseded_by=newer
+    )
+    logger.warning(
+        "Outbox messages %s of %s are superseded by #%s (it carries the whole current state)",
+        stale,
+        dead.key,
+        newer.pk,
+    )
+    return True
 
 
 def deliver_key(key: str, *, limit: int = 200) -> int:
@@ -118,7 +171,11 @@ def deliver_key(key: str, *, limit: int = 200) -> int:
     for _ in range(limit):
         with transaction.atomic():
             message = _head(key)
-            if message is None or message.status == OutboxStatus.DEAD:
+            if message is None:
+                return sent
+            if message.status == OutboxStatus.DEAD:
+                if _supersede(message):
+                    continue  # the newer message is now the head
                 return sent
             now = timezone.now()
             if message.next_attempt_at > now:
@@ -184,6 +241,14 @@ def sweep(*, grace_seconds: float = 30, limit: int = 1000) -> int:
     for key in keys:
         schedule(key)
     return len(keys)
+
+
+def dead_letters_summary(*, latest: int = 5) -> dict:
+    """How many messages are dead (delivery stopped, their keys blocked), and the latest ones
+    with their reasons: for the admin index and the leaders' dashboard. Two small queries."""
+    dead = OutboxMessage.objects.filter(status=OutboxStatus.DEAD)
+    rows = dead.order_by("-id").values("id", "topic", "key", "attempts", "last_error", "created_at")
+    return {"count": dead.count(), "latest": list(rows[:latest])}
 
 
 def requeue(queryset=None) -> int:

@@ -10,6 +10,9 @@ class OutboxStatus(models.TextChoices):
     PENDING = "pending", _("Chờ gửi")
     SENT = "sent", _("Đã gửi")
     DEAD = "dead", _("Gửi thất bại")
+    # A dead message whose content a newer message of the same key and topic carries in full:
+    # kept for audit, no longer blocking its key (outbox.delivery.deliver_key).
+    SUPERSEDED = "superseded", _("Đã được thay bằng thông điệp mới hơn")
 
 
 class OutboxMessage(models.Model):
@@ -29,6 +32,19 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(_("lỗi gần nhất"), blank=True)
     created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
     sent_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
+    # The handler sends the receiver the whole current state (not a delta): once this message
+    # goes, any dead older message of its key and topic is obsolete.
+    # (A database default too: bulk loaders that COPY rows without this column keep working.)
+    supersedes = models.BooleanField(_("thay thế thông điệp cũ"), default=False, db_default=False)
+    superseded_by = models.ForeignKey(
+        "self",
+        verbose_name=_("được thay bằng"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="superseded",
+        db_index=False,  # the partial index below: almost every row has none
+    )
 
     class Meta:
         verbose_name = _("thông điệp gửi đi")
@@ -42,6 +58,13 @@ class OutboxMessage(models.Model):
                 condition=models.Q(status="pending"),
             ),
             models.Index(fields=["topic", "status"], name="outbox_topic_status"),
+            # The dead letters counted on the admin index and the dashboard.
+            models.Index(fields=["id"], name="outbox_dead", condition=models.Q(status="dead")),
+            models.Index(
+                fields=["superseded_by"],
+                name="outbox_superseded_by",
+                condition=models.Q(superseded_by__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

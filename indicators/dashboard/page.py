@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from core.calendar import LOCAL_TZ
+from outbox.delivery import dead_letters_summary
 
 from .. import figures, index766, lists, scope
 from ..api.params import Query
@@ -297,4 +298,7 @@ def dashboard(query: Query, user) -> dict:
         "due_today": due_today,
         "list_limit": LIST_LIMIT,
         "now": timezone.localtime(now, LOCAL_TZ),
+        # Outbox messages (portal sync) that failed for good: the whole province's, since a
+        # dead message stops its dossier's sync (docs/portal-sync.md).
+        "dead_letters": dead_letters_summary(latest=1),
     }

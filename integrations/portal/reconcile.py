@@ -44,10 +44,10 @@ def reconcile(*, hours: int = 24, limit: int = 5000) -> list[str]:
     for dossier in dossiers:
         if (
             OutboxMessage.objects.filter(key=key_for(dossier.pk))
-            .exclude(status=OutboxStatus.SENT)
+            .exclude(status__in=(OutboxStatus.SENT, OutboxStatus.SUPERSEDED))
             .exists()
         ):
-            continue  # still on its way: not drift
+            continue  # still on its way (or dead, and loud): not drift
         remote = client.lookup(dossier.code)
         data = (remote or {}).get("data") or {}
         if data.get("TrangThaiHoSo") == PORTAL_STATUS[dossier.status]:
@@ -60,6 +60,7 @@ def reconcile(*, hours: int = 24, limit: int = 5000) -> list[str]:
             key=key_for(dossier.pk),
             reference={"dossier": dossier.pk, "event": event.pk, "action": "repair"},
             idempotency_key=f"{TOPIC}:repair:{event.pk}:{timezone.now().timestamp():.0f}",
+            supersedes=True,
         )
         repaired.append(dossier.code)
     return repaired

@@ -84,3 +84,43 @@ def test_vietnamese_dates_are_read_day_first():
         assert field.clean("2026-03-07") == date(2026, 3, 7)
         with pytest.raises(forms.ValidationError):
             field.clean("03/31/2026")  # American month/day is refused, not misread
+
+
+def test_dead_outbox_messages_are_loud_in_the_admin(admin_client_vi):
+    """A dead message stops its key: the admin index warns with the count and the reasons, and
+    the message list says it again; superseded ones are listed for audit."""
+    from outbox.models import OutboxMessage, OutboxStatus
+
+    index = admin_client_vi.get(reverse("admin:index")).content.decode()
+    assert 'id="dead-letters"' not in index
+    newer = OutboxMessage.objects.create(
+        topic="dvcqg.dossier", key="dossier:1", idempotency_key="k2", status=OutboxStatus.SENT
+    )
+    OutboxMessage.objects.create(
+        topic="dvcqg.dossier",
+        key="dossier:1",
+        idempotency_key="k1",
+        status=OutboxStatus.SUPERSEDED,
+        superseded_by=newer,
+        last_error="PermanentError: portal refused: 400 cũ",
+    )
+    OutboxMessage.objects.create(
+        topic="dvcqg.dossier",
+        key="dossier:2",
+        idempotency_key="k3",
+        status=OutboxStatus.DEAD,
+        last_error="PermanentError: portal refused: 400 NgayTiepNhan",
+    )
+    index = admin_client_vi.get(reverse("admin:index")).content.decode()
+    assert 'id="dead-letters" data-count="1"' in index
+    assert "1 thông điệp gửi đi bị lỗi" in index
+    assert "dossier:2: PermanentError: portal refused: 400 NgayTiepNhan" in index
+    assert "?status__exact=dead" in index
+
+    changelist = reverse("admin:outbox_outboxmessage_changelist")
+    page = admin_client_vi.get(changelist).content.decode()
+    assert "1 thông điệp gửi thất bại" in page
+    assert "portal refused: 400 NgayTiepNhan" in page
+    superseded = admin_client_vi.get(changelist, {"status__exact": "superseded"})
+    assert "Đã được thay bằng thông điệp mới hơn" in superseded.content.decode()
+    assert "400 cũ" in superseded.content.decode()

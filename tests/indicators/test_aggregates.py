@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -27,8 +28,9 @@ from indicators.models import (
     Span,
     StatCell,
 )
+from integrations.portal.sync import key_for
 from outbox import delivery
-from outbox.models import OutboxMessage
+from outbox.models import OutboxMessage, OutboxStatus
 from tests.indicators.conftest import at_counter, file_online
 from tests.support.files import pdf_bytes, upload
 
@@ -186,6 +188,41 @@ def test_postgres_set_based_recount_equals_the_python_one(cast, clock, monkeypat
     python_extras = recount.recount_extras_python()
     assert recount.stored_extras() == python_extras
     assert python_extras["counts"] and python_extras["running"]
+
+
+def test_a_superseded_portal_message_is_a_sync_event_never_on_time(cast, clock, monkeypatch):
+    """docs/portal-sync.md items 7-8: a message the portal refused for good, then superseded by
+    the dossier's next message, never reached the portal. Its change still counts as a sync
+    event, never as synced on time (it is never delivered, so `message_delivered` is never sent
+    for it); the recount (and on PostgreSQL the set-based one) agrees."""
+    refusals = iter([True])  # the portal refuses the first record it is sent, then takes all
+
+    def portal(message):
+        if next(refusals, False):
+            raise delivery.PermanentError("portal refused: 400")
+
+    monkeypatch.setitem(delivery._HANDLERS, "dvcqg.dossier", portal)
+    d = file_online(cast)
+    key = key_for(d.pk)
+    clock.now += timedelta(seconds=5)
+    delivery.deliver_key(key)
+    assert OutboxMessage.objects.get(key=key).status == OutboxStatus.DEAD
+    services.receive(dossier=d.code, actor=cast.clerk)
+    clock.now += timedelta(seconds=5)
+    assert delivery.deliver_key(key) == 1
+    dead, later = OutboxMessage.objects.filter(key=key).order_by("id")
+    assert (dead.status, dead.superseded_by_id, later.status) == (
+        OutboxStatus.SUPERSEDED,
+        later.pk,
+        OutboxStatus.SENT,
+    )
+    totals = StatCell.objects.filter(grain=Grain.AGENCY_MONTH).aggregate(
+        events=Sum("sync_events"), on_time=Sum("sync_on_time")
+    )
+    assert totals == {"events": 2, "on_time": 1}
+    assert_agrees()
+    if connection.vendor == "postgresql":
+        assert_agrees(method="sql")
 
 
 def test_counters_survive_a_rolled_back_change(cast, clock):

@@ -311,3 +311,24 @@ def test_chart_text_is_escaped():
     assert "A &amp; B" in ranked
     assert charts.nice_ceiling(58) == 100 and charts.nice_ceiling(3) == 5
     assert charts.nice_ceiling(0.9) == 1
+
+
+def test_dead_portal_messages_are_counted_on_the_page(world, clock):
+    """A message the portal refused for good stops its dossier's sync (docs/portal-sync.md): the
+    page counts them ("Thông điệp gửi lỗi"), with the latest reason as a tooltip."""
+    from outbox.models import OutboxMessage, OutboxStatus
+
+    html = browser(world.leader).get(URL, MARCH).content.decode()
+    assert re.search(r'data-key="dead_letters">0<', html)
+    assert "Thông điệp gửi lỗi" in html
+    first, second = OutboxMessage.objects.order_by("id")[:2]
+    for message, reason in ((first, "portal refused: 400 A"), (second, "portal refused: 400 B")):
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            status=OutboxStatus.DEAD, last_error=reason
+        )
+    response = browser(world.leader).get(URL, MARCH)
+    assert response.context["dead_letters"]["count"] == 2
+    html = response.content.decode()
+    assert re.search(r'data-key="dead_letters">2<', html)
+    card = re.search(r'<div class="stat alert" id="dead-letters"[^>]*>', html)
+    assert card and "portal refused: 400 B" in card.group(0)

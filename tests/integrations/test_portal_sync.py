@@ -210,9 +210,10 @@ def test_every_path_of_the_diagram_reaches_the_portal_in_order(cast, act, path):
     assert view["data"]["TrangThaiHoSo"] == PORTAL_STATUS[dossier.status] == expected[-1]
     assert len(view["progress"]) == len(expected)
     assert [p["TrangThai"] for p in view["progress"]] == expected
-    # The portal's receipt date: the receipt, or the check that closed or paused it before.
-    first_out = dossier.events.exclude(from_status="").order_by("id").first()
-    when = dossier.received_at or first_out.at
+    # The portal's receipt date: the receipt, or the last check (or withdrawal) that took the
+    # dossier out of "new" without receiving it.
+    last_out_of_new = dossier.events.filter(from_status="new").order_by("-id").first()
+    when = dossier.received_at or last_out_of_new.at
     assert view["data"]["NgayTiepNhan"] == when.astimezone(TZ).strftime("%Y%m%d%H%M%S")
 
 
@@ -287,6 +288,88 @@ def test_a_record_the_portal_refuses_is_dead_and_visible(cast, act, monkeypatch)
     message = OutboxMessage.objects.get()
     assert message.status == OutboxStatus.DEAD
     assert "400" in message.last_error
+
+
+def refuse_status(monkeypatch, status):
+    """The mock portal refuses every record with this TrangThaiHoSo (a rule we break)."""
+    from integrations.mockportal import views
+
+    original = views.validate_record
+
+    def strict(data):
+        errors = original(data)
+        if data.get("TrangThaiHoSo") == status:
+            errors.add("TrangThaiHoSo", "Trạng thái bị từ chối (kiểm thử).")
+        return errors
+
+    monkeypatch.setattr(views, "validate_record", strict)
+
+
+def test_a_later_event_supersedes_a_dead_message_and_the_portal_converges(cast, act, monkeypatch):
+    """A refused record is dead and counted; the dossier's next event sends the whole record
+    again, so the portal shows the current status; the dead message stays visible as
+    superseded, and the progress step it carried is resent with the later one."""
+    code = act(
+        "submit_online",
+        actor=cast.citizen,
+        procedure_code="1.001193",
+        applicant=applicant_data(cast),
+        summary="Hồ sơ",
+        components=[{"order": 1}],
+    ).code
+    refuse_status(monkeypatch, 2)
+    act("receive", dossier=code, actor=cast.clerk)
+    dead = OutboxMessage.objects.get(reference__action="receive")
+    assert dead.status == OutboxStatus.DEAD
+    assert "400" in dead.last_error and "TrangThaiHoSo" in dead.last_error
+    assert delivery.dead_letters_summary()["count"] == 1
+    assert portal_view(code)["data"]["TrangThaiHoSo"] == 1  # the portal is behind
+
+    monkeypatch.undo()
+    act("assign", dossier=code, actor=cast.leader, assignee=cast.specialist.pk)
+    view = portal_view(code)
+    assert (
+        view["data"]["TrangThaiHoSo"] == 4 == PORTAL_STATUS[Dossier.objects.get(code=code).status]
+    )
+    assert [(h["PhienBan"], h["TrangThaiHoSo"]) for h in view["history"]] == [(1, 1), (3, 4)]
+    # The receipt step reached the portal with the assignment, before it.
+    assert [p["TrangThai"] for p in view["progress"]] == [1, 2, 4]
+    dead.refresh_from_db()
+    later = OutboxMessage.objects.get(reference__action="assign")
+    assert (dead.status, dead.superseded_by, later.status) == (
+        OutboxStatus.SUPERSEDED,
+        later,
+        OutboxStatus.SENT,
+    )
+    assert delivery.dead_letters_summary()["count"] == 0
+    # And the following events go as usual.
+    act("approve", dossier=code, actor=cast.leader, e_result=True)
+    assert portal_view(code)["data"]["TrangThaiHoSo"] == 9
+
+
+def test_a_dead_first_message_is_superseded_by_a_create(cast, act, monkeypatch):
+    """The portal never got the dossier (its first record refused): the next message's update
+    finds nothing and becomes a create."""
+    refuse_status(monkeypatch, 1)
+    code = act(
+        "submit_online",
+        actor=cast.citizen,
+        procedure_code="1.001193",
+        applicant=applicant_data(cast),
+        summary="Hồ sơ",
+        components=[{"order": 1}],
+    ).code
+    assert portal_view(code) is None
+    assert OutboxMessage.objects.get().status == OutboxStatus.DEAD
+    monkeypatch.undo()
+    act("refuse_receipt", dossier=code, actor=cast.clerk, reason="Sai thẩm quyền")
+    view = portal_view(code)
+    assert view["data"]["TrangThaiHoSo"] == 3
+    assert [p["TrangThai"] for p in view["progress"]] == [1, 3]
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {
+        OutboxStatus.SUPERSEDED,
+        OutboxStatus.SENT,
+    }
 
 
 def test_reconciliation_resends_what_drifted(cast, act, django_capture_on_commit_callbacks):

@@ -169,3 +169,83 @@ def test_a_broker_that_is_down_at_commit_loses_nothing(
     OutboxMessage.objects.update(created_at=timezone.now() - timedelta(minutes=5))
     delivery.sweep()
     assert receiver.got == [("dossier:8", 1)]
+
+
+# --- a dead message is loud, and a newer full-state message supersedes it ----------------------
+def put_full(key: str, n: int, topic: str = "test.topic") -> OutboxMessage:
+    """A message whose handler sends the whole current state (it supersedes older ones)."""
+    return delivery.enqueue(
+        topic=topic, key=key, reference={"n": n}, idempotency_key=f"{key}:{n}", supersedes=True
+    )
+
+
+def test_a_newer_full_state_message_supersedes_a_dead_one_and_delivery_goes_on(receiver):
+    put_full("dossier:4", 1)
+    receiver.fail_next = [delivery.PermanentError("invalid record")]
+    delivery.deliver_key("dossier:4")
+    dead = OutboxMessage.objects.get(reference__n=1)
+    assert dead.status == OutboxStatus.DEAD
+    # A message that is only a change (not the whole state) cannot stand in for it: still held.
+    put("dossier:4", 2)
+    assert delivery.deliver_key("dossier:4") == 0
+    assert receiver.got == []
+    # A later full-state message: the dead one is superseded (kept, visible), the change that
+    # was waiting goes first, then the full state.
+    newer = put_full("dossier:4", 3)
+    assert delivery.deliver_key("dossier:4") == 2
+    assert receiver.got == [("dossier:4", 2), ("dossier:4", 3)]
+    dead.refresh_from_db()
+    assert dead.status == OutboxStatus.SUPERSEDED
+    assert dead.superseded_by == newer
+    assert "invalid record" in dead.last_error
+    assert list(newer.superseded.all()) == [dead]
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {
+        OutboxStatus.SENT,
+        OutboxStatus.SUPERSEDED,
+    }
+    # Superseded is not dead: nothing to requeue, nothing counted as a dead letter.
+    assert delivery.requeue() == 0
+    assert delivery.dead_letters_summary()["count"] == 0
+
+
+def test_superseding_follows_a_chain_of_dead_messages(receiver):
+    put_full("dossier:6", 1)
+    receiver.fail_next = [delivery.PermanentError("refused 1")]
+    delivery.deliver_key("dossier:6")
+    second = put_full("dossier:6", 2)
+    receiver.fail_next = [delivery.PermanentError("refused 2")]
+    delivery.deliver_key("dossier:6")  # 1 superseded by 2, which dies in its turn
+    assert OutboxMessage.objects.get(reference__n=1).superseded_by == second
+    assert OutboxMessage.objects.get(reference__n=2).status == OutboxStatus.DEAD
+    third = put_full("dossier:6", 3)
+    delivery.deliver_key("dossier:6")
+    assert receiver.got == [("dossier:6", 3)]
+    # The third carries everything the two dead ones carried.
+    assert sorted(m.reference["n"] for m in third.superseded.all()) == [1, 2]
+
+
+def test_only_the_same_topic_supersedes(receiver, monkeypatch):
+    monkeypatch.setitem(delivery._HANDLERS, "other.topic", receiver)
+    put_full("dossier:2", 1)
+    receiver.fail_next = [delivery.PermanentError("invalid")]
+    delivery.deliver_key("dossier:2")
+    put_full("dossier:2", 2, topic="other.topic")  # another receiver's full state
+    assert delivery.deliver_key("dossier:2") == 0
+    assert OutboxMessage.objects.get(reference__n=1).status == OutboxStatus.DEAD
+    assert receiver.got == []
+
+
+def test_dead_letters_are_counted_with_their_latest_reasons(receiver):
+    assert delivery.dead_letters_summary() == {"count": 0, "latest": []}
+    for key, reason in (("dossier:21", "refused A"), ("dossier:22", "refused B")):
+        put(key, 1)
+        receiver.fail_next = [delivery.PermanentError(reason)]
+        delivery.deliver_key(key)
+    put("dossier:23", 1)
+    delivery.deliver_key("dossier:23")
+    summary = delivery.dead_letters_summary()
+    assert summary["count"] == 2
+    assert [(d["key"], d["last_error"]) for d in summary["latest"]] == [
+        ("dossier:22", "PermanentError: refused B"),
+        ("dossier:21", "PermanentError: refused A"),
+    ]
