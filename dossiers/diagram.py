@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils import translation
 from django_fsm import ANY_STATE
 
 from .models import CLOSED, Dossier, DossierStatus
@@ -58,6 +59,12 @@ def mermaid() -> str:
 
 
 def markdown() -> str:
+    """The page, with the states' Vietnamese labels (whatever language is active)."""
+    with translation.override("vi"):
+        return _markdown()
+
+
+def _markdown() -> str:
     table = [
         "| action | from | to | conditions | who (permission) |",
         "| --- | --- | --- | --- | --- |",

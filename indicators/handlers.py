@@ -75,8 +75,19 @@ def synced_on_time(status: str, created_at, sent_at) -> bool:
     )
 
 
+# A message the portal reconciliation writes to repair a drifted record: it carries no status
+# change of its own, so it is neither a sync event nor synced on time.
+REPAIR = "repair"
+
+
+def is_status_change(reference: dict | None) -> bool:
+    """Whether a portal message tells a dossier's change (not a repair) — what the index counts."""
+    reference = reference or {}
+    return reference.get("dossier") is not None and reference.get("action") != REPAIR
+
+
 def on_message_delivered(sender, message, **kwargs) -> None:
-    if message.topic != sync_topic():
+    if message.topic != sync_topic() or not is_status_change(message.reference):
         return
     if not synced_on_time(message.status, message.created_at, message.sent_at):
         return

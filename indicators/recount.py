@@ -65,8 +65,10 @@ def recount_python_base(agency_ids: Iterable[int] | None = None, batch: int = 20
         .order_by("pk")
     )
     for message in messages.iterator(chunk_size=batch):
-        # None: no dossier named, a dossier gone, or one outside `agency_ids`.
-        dims = dims_of.get((message["reference"] or {}).get("dossier"))
+        if not handlers.is_status_change(message["reference"]):
+            continue
+        # None: a dossier gone, or one outside `agency_ids`.
+        dims = dims_of.get(message["reference"]["dossier"])
         if dims is None:
             continue
         on_time = handlers.synced_on_time(

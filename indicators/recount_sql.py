@@ -174,7 +174,8 @@ def _sync_sql(agency_filter: str, limit_seconds: float, topic_param: str = "%s")
         + " FROM outbox_outboxmessage m "
         "JOIN dossiers_dossier d ON d.id = (m.reference->>'dossier')::bigint "
         "JOIN procedures_procedure p ON p.id = d.procedure_id "
-        f"WHERE m.topic = {topic_param} AND m.reference ? 'dossier'{agency_filter}"
+        f"WHERE m.topic = {topic_param} AND m.reference ? 'dossier' "
+        f"AND m.reference->>'action' IS DISTINCT FROM '{handlers.REPAIR}'{agency_filter}"
     )
 
 

@@ -1,7 +1,7 @@
 """Working-time arithmetic on integer epoch seconds, fast enough for millions of dossiers.
 
 `WorkingTimeline` precomputes, for every local day of a range, whether it is a working day and
-how much office time lies before it, from the project's calendar (`onecua.calendar`, holidays
+how much office time lies before it, from the project's calendar (`core.calendar`, holidays
 and `CalendarOverride` rows included). It then answers what `WorkingCalendar` answers
 (`counting_start`, `add_working_seconds`, `due_at`, …) in O(log n) without datetimes, and gives
 the same instants (to the second): tests compare the two.

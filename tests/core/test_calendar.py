@@ -1,6 +1,6 @@
 """The working-day calendar: holidays, decreed swaps, office hours and due dates.
 
-Every expected value below was worked out by hand from the rules in `onecua/calendar.py`
+Every expected value below was worked out by hand from the rules in `core/calendar.py`
 (07:30-11:30 and 13:30-17:00, 7.5 h a working day, receipts from 15:00 count from the next
 working morning) and the 2026 calendar decreed for civil servants.
 """
