@@ -27,6 +27,7 @@ from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from core.calendar import LOCAL_TZ
+from dossiers.models import Channel
 
 from . import scope
 from .models import (
@@ -44,7 +45,8 @@ from .tally import LEVELS, ONLINE
 PERIODS = ("day", "month", "quarter", "year")
 STEPS = ("day", "month")
 GROUPS = ("agency", "commune")
-CHANNELS = {1: "in_person", 2: "online", 3: "post"}
+# The channels by the names the API uses for them (KenhThucHien 1, 2, 3).
+CHANNELS = {Channel.IN_PERSON: "in_person", Channel.ONLINE: "online", Channel.POST: "post"}
 
 
 # --- what and when ------------------------------------------------------------------------------
@@ -372,7 +374,7 @@ def _procedure_counts(out, f: Filters, period: Period, group, tree) -> None:
         "sum(CASE WHEN x.with_fee > 0 THEN 1 ELSE 0 END), "
         "sum(CASE WHEN x.paid > 0 THEN 1 ELSE 0 END) "
         f"FROM (SELECT {gcol} AS g, c.procedure_id, sum(c.received) AS received, "
-        f"sum(CASE WHEN c.channel = {ONLINE} THEN c.received ELSE 0 END) AS online, "
+        f"sum(CASE WHEN c.channel = {int(ONLINE)} THEN c.received ELSE 0 END) AS online, "
         "sum(c.with_fee) AS with_fee, sum(c.paid_online) AS paid "
         f"FROM {table} c{join} WHERE {' AND '.join(where)} "
         f"GROUP BY {'' if group is None else gcol + ', '}c.procedure_id "

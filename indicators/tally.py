@@ -27,6 +27,7 @@ from dossiers.models import (
     PAUSED,
     RESOLVED,
     RUNNING,
+    Channel,
     Dossier,
     DossierStatus,
 )
@@ -395,7 +396,7 @@ def uses_of(base: Base, units: dict | None = None) -> Uses:
     return {k: v for k, v in out.items() if any(v)}
 
 
-ONLINE = 2
+ONLINE = Channel.ONLINE
 
 
 def flags(values, full: bool) -> tuple[int, ...]:

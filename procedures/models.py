@@ -8,6 +8,8 @@ from django.utils.translation import pgettext_lazy
 from core.calendar import TimeUnit
 from organisations.models import AgencyKind
 
+from .vocabulary import StepRole
+
 
 class Field(models.Model):
     """A field (lĩnh vực) of procedures."""
@@ -179,13 +181,6 @@ class ProcedureComponent(models.Model):
 
     def __str__(self) -> str:
         return self.name[:80]
-
-
-class StepRole(models.TextChoices):
-    RECEIVE = "receive", _("Tiếp nhận")
-    SPECIALIST = "specialist", _("Chuyên viên xử lý")
-    LEADER = "leader", _("Lãnh đạo phê duyệt")
-    RETURN = "return", _("Trả kết quả")
 
 
 class ProcessStep(models.Model):

@@ -801,6 +801,8 @@ def typical_time(times: Iterable[tuple[int | float, str]]) -> tuple[int | float,
 # Steps (quy trình nội bộ)
 # --------------------------------------------------------------------------------------
 
+# The values of procedures.vocabulary.StepRole (this module imports only the standard library;
+# tests/procedures/test_build_catalogue.py checks that the two agree).
 ROLES = ("receive", "specialist", "leader", "return")
 
 

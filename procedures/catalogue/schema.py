@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from procedures.vocabulary import StepRole
+
 CODE_RE = re.compile(r"^\d\.\d{6}$")
 FIELD_CODE_RE = re.compile(r"^[A-Z0-9_]{1,64}$")
 
@@ -26,7 +28,7 @@ AGENCY_KINDS = (
 TIME_UNITS = ("working_days", "days", "working_hours", "months")
 FEE_MODES = ("free", "fixed", "regulation", "unknown")
 FEE_KINDS = ("phi", "le_phi")
-STEP_ROLES = ("receive", "specialist", "leader", "return")
+STEP_ROLES = tuple(StepRole.values)
 SUPPLEMENT_RULES = ("restart", "shift")
 STATUSES = ("draft", "published")
 

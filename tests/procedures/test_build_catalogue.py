@@ -204,6 +204,14 @@ def test_normalize_module_is_stdlib_only():
     assert (REPO / "procedures" / "catalogue" / "__init__.py").read_text().strip() == ""
 
 
+def test_the_builders_step_roles_are_the_models():
+    """One vocabulary: the stdlib-only builder spells the roles the model declares."""
+    from procedures.catalogue import normalize
+    from procedures.models import StepRole
+
+    assert tuple(StepRole.values) == normalize.ROLES
+
+
 # ---------------------------------------------------------------- rebuild from the raw data
 
 
