@@ -3,9 +3,12 @@ seeds of docs/domain.md §6 are reproduced)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Count, F, Q
 
-from ..models import Dossier, Event
+from dossiers.models import Dossier, Event
+from outbox.models import OutboxMessage
 
 TARGET_RATES = {
     "online": 87.4,
@@ -51,10 +54,6 @@ def rates(first_id: int, last_id: int, period_end=None, outbox_ids=None) -> dict
         overdue = rows.filter(status__in=["received", "processing"], due_at__lt=period_end).count()
     synced = {}
     if outbox_ids and outbox_ids[1] >= outbox_ids[0]:
-        from datetime import timedelta
-
-        from outbox.models import OutboxMessage
-
         messages = OutboxMessage.objects.filter(id__gte=outbox_ids[0], id__lte=outbox_ids[1])
         synced = messages.aggregate(
             n=Count("id"),

@@ -19,7 +19,8 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..rules import SUPPLEMENT_REQUEST_DAYS
+from dossiers.rules import SUPPLEMENT_REQUEST_DAYS
+
 from .timeline import DAY, WorkingTimeline
 from .world import ProcedureInfo
 

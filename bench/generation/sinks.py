@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db import connection
 
-from ..models import bulk_writes
+from dossiers.models import Applicant, Dossier, Event, Pause, StepRun, bulk_writes
+from outbox.models import OutboxMessage
+
 from .lifecycle import TOPIC
 
 # Column orders of the tuples in a Batch (the COPY column lists too).
@@ -66,10 +69,6 @@ class Batch:
 
 
 def tables():
-    from outbox.models import OutboxMessage
-
-    from ..models import Applicant, Dossier, Event, Pause, StepRun
-
     return {
         "applicants": (Applicant, APPLICANT_COLUMNS),
         "dossiers": (Dossier, DOSSIER_COLUMNS),
@@ -335,8 +334,6 @@ class PostgresSink:
         self.queue.put(batch)
 
     def finish(self) -> dict:
-        import time
-
         self.queue.put(None)
         self.thread.join()
         if self.error is not None:

@@ -8,10 +8,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from django.core.management.base import CommandError
-
+from dossiers import routing
+from dossiers.services.intake import snapshot_terms
 from organisations.models import AdministrativeUnit, Agency, AgencyKind
 from procedures.models import FeeMode, Level, Procedure, ProcedureStatus, ServiceLevel
+
+
+class NotSeeded(ValueError):
+    """The database lacks the agencies or the catalogue the generator draws from."""
 
 
 def stable_order(text: str) -> str:
@@ -51,16 +55,13 @@ class World:
 
 
 def load_world() -> World:
-    from dossiers import routing
-    from dossiers.services.intake import snapshot_terms
-
     centres = list(
         Agency.objects.filter(kind=AgencyKind.PROVINCIAL_SERVICE_CENTRE, is_active=True).order_by(
             "parent_id", "code"
         )
     )
     if not centres:
-        raise CommandError("Không có Trung tâm Phục vụ hành chính công: hãy chạy seed_all trước.")
+        raise NotSeeded("No provincial service centre: run seed_all --no-demo first.")
     main_centre = centres[0]
     committees = {
         a.unit_id: a.id
@@ -75,7 +76,7 @@ def load_world() -> World:
         key=lambda c: stable_order(c[3]),
     )
     if not commune_centres:
-        raise CommandError("Không có trung tâm cấp xã: hãy chạy seed_all trước.")
+        raise NotSeeded("No commune service centre: run seed_all --no-demo first.")
     procedures = (
         Procedure.objects.filter(status=ProcedureStatus.PUBLISHED)
         .select_related("field")
@@ -107,8 +108,9 @@ def load_world() -> World:
         )
         (commune if info.commune else province).append(info)
     if not commune or not province:
-        raise CommandError(
-            "Danh mục cần thủ tục cấp xã và cấp tỉnh đang áp dụng: hãy chạy seed_all trước."
+        raise NotSeeded(
+            "The catalogue needs published commune and province procedures: "
+            "run seed_all --no-demo first."
         )
     commune.sort(key=lambda p: stable_order(p.code))
     province.sort(key=lambda p: stable_order(p.code))

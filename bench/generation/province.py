@@ -19,11 +19,13 @@ from datetime import date, datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from tqdm import tqdm
 
 from core.calendar import LOCAL_TZ, get_calendar
+from dossiers.models import Applicant, Dossier, DossierSequence, Event, Pause, StepRun
+from dossiers.models.dossier import OPEN_STATES
+from outbox.models import OutboxMessage
 
-from ..models import Applicant, Dossier, DossierSequence, Event, Pause, StepRun
-from ..models.dossier import OPEN_STATES
 from .lifecycle import ONLINE_HOURS, TARGETS, Simulator, Targets, outbox_lag
 from .sinks import Batch, OrmSink, PostgresSink, outbox_row
 from .timeline import DAY, WorkingTimeline
@@ -197,8 +199,6 @@ class Generator:
 
     # --- the run ---------------------------------------------------------------------------
     def run(self, sink, *, progress: bool = False, rebuild_indexes: bool | None = None) -> Result:
-        from tqdm import tqdm
-
         timings: dict = {}
         started = time.perf_counter()
         world = load_world()
@@ -207,8 +207,6 @@ class Generator:
             model: model.objects.aggregate(m=Max("id"))["m"] or 0
             for model in (Applicant, Dossier, Event, Pause, StepRun)
         }
-        from outbox.models import OutboxMessage
-
         bases[OutboxMessage] = OutboxMessage.objects.aggregate(m=Max("id"))["m"] or 0
         sequences = {
             (agency, day): last
