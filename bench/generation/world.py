@@ -1,6 +1,8 @@
 """What a generated province-year is made of: the published catalogue and the agencies, read
 once into plain tuples (procedures with their frozen terms and handling agencies, centres with
-their People's Committees, administrative units)."""
+their People's Committees, administrative units). The terms are frozen by the services' own
+`snapshot_terms`, the handling agency is `routing`'s, and what the lifecycle needs of the terms
+is read from them the way the rules and services read it."""
 
 from __future__ import annotations
 
@@ -8,10 +10,17 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from dossiers import routing
+from dossiers import routing, rules
 from dossiers.services.intake import snapshot_terms
 from organisations.models import AdministrativeUnit, Agency, AgencyKind
-from procedures.models import FeeMode, Level, Procedure, ProcedureStatus, ServiceLevel
+from procedures.models import (
+    FeeMode,
+    Level,
+    Procedure,
+    ProcedureStatus,
+    ServiceLevel,
+    SupplementRule,
+)
 
 
 class NotSeeded(ValueError):
@@ -29,13 +38,13 @@ class ProcedureInfo:
     code: str
     commune: bool
     online: bool  # offered online (toàn trình or một phần)
-    value: float
+    value: float  # the processing time, as rules.terms_time reads it from the terms
     unit: str
-    steps: tuple  # ((order, name, role, share), ...)
+    steps: tuple  # ((order, name, role, share), ...) of the terms
     has_fee: bool
     fee_amount: int
-    supplement_shift: bool
-    supplement_window: int
+    supplement_shift: bool  # the terms' supplement rule is "shift" (else restart)
+    supplement_window: int  # the terms' supplement_window_days
     terms_json: str  # the frozen terms, as the services store them
     terms: dict
     summary: str
@@ -87,18 +96,19 @@ def load_world() -> World:
     for procedure in procedures:
         terms = snapshot_terms(procedure)
         fees = terms["fees"]
+        value, unit = rules.terms_time(terms)
         info = ProcedureInfo(
             id=procedure.id,
             code=procedure.code,
             commune=procedure.level == Level.COMMUNE,
             online=procedure.service_level != ServiceLevel.OFFLINE,
-            value=float(procedure.processing_time_value),
-            unit=procedure.processing_time_unit,
+            value=value,
+            unit=unit,
             steps=tuple((s["order"], s["name"], s["role"], s["share"]) for s in terms["steps"]),
-            has_fee=bool(fees) or procedure.fee_mode in (FeeMode.FIXED, FeeMode.REGULATION),
+            has_fee=bool(fees) or terms["fee_mode"] in (FeeMode.FIXED, FeeMode.REGULATION),
             fee_amount=sum(int(f["amount"] or 0) for f in fees) or 50_000,
-            supplement_shift=procedure.supplement_rule == "shift",
-            supplement_window=procedure.supplement_window_days,
+            supplement_shift=terms["supplement_rule"] == SupplementRule.SHIFT,
+            supplement_window=terms["supplement_window_days"],
             terms_json=json.dumps(terms, ensure_ascii=False),
             terms=terms,
             summary=f"Hồ sơ {procedure.name}"[:1000],

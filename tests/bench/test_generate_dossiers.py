@@ -2,7 +2,6 @@
 with its events and outbox messages, reproducing the seeded rates; deterministic; usable by the
 services."""
 
-import random
 import re
 import subprocess
 import sys
@@ -20,17 +19,15 @@ from accounts.roles import Role
 from bench.generation.province import generate, period_for
 from bench.generation.rates import rates
 from bench.generation.report import generate_and_report
-from bench.generation.timeline import WorkingTimeline
 from bench.generation.world import NotSeeded
-from core.calendar import LOCAL_TZ, TimeUnit, WorkingCalendar, get_calendar
-from core.models import CalendarOverride
-from dossiers import rules, services
+from core.calendar import LOCAL_TZ
+from dossiers import services
 from dossiers.codes import next_sequence
 from dossiers.models import Dossier, DossierSequence, Event, Pause, StepRun
 from dossiers.models.dossier import OPEN_STATES
 from organisations.models import Agency, AgencyKind
 from outbox.models import OutboxMessage
-from procedures.models import Procedure, ProcedureStatus
+from procedures.models import Procedure, ProcedureStatus, StepRole
 
 ENTRY_POINT = Path(__file__).resolve().parents[2] / "bench" / "generate_dossiers.py"
 COUNT = 3000
@@ -62,62 +59,7 @@ MOVES = {
 }
 
 
-# --- the working-time table gives the calendar's instants ------------------------------------
-@pytest.mark.django_db
-def test_timeline_matches_the_calendar_to_the_second():
-    CalendarOverride.objects.create(date=date(2025, 3, 8), is_working_day=True, reason="swap")
-    calendar = get_calendar()
-    # Up to 60 months from 2025 (TimeUnit.MONTHS) needs the table to reach 2030.
-    timeline = WorkingTimeline(calendar, date(2024, 12, 1), date(2031, 1, 1))
-    rng = random.Random(3)
-    start = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())
-    for _ in range(1500):
-        t = start + rng.randrange(0, 365 * 86400)
-        moment = datetime.fromtimestamp(t, UTC)
-        assert timeline.counting_start(t) == int(calendar.counting_start(moment).timestamp())
-        assert timeline.snap_forward(t) == int(calendar.snap_forward(moment).timestamp())
-        unit = rng.choice(TimeUnit.ALL)
-        value = rng.choice([0.5, 1, 2, 3, 5, 7, 10, 15, 20, 30, 45, 60])
-        expected = calendar.due_at(moment, value, unit)
-        assert datetime.fromtimestamp(timeline.due_at(t, value, unit), UTC) == expected, (
-            moment,
-            value,
-            unit,
-        )
-        other = t + rng.randrange(0, 40 * 86400)
-        assert timeline.between(t, other) == pytest.approx(
-            calendar.working_seconds_between(moment, datetime.fromtimestamp(other, UTC))
-        )
-    # The override made a Saturday a working day.
-    saturday = int(datetime(2025, 3, 8, 2, 0, tzinfo=UTC).timestamp())  # 09:00 local
-    assert timeline.is_working(saturday)
-    assert timeline.snap_forward(saturday) == saturday
-
-
-@pytest.mark.django_db
-def test_timeline_step_due_matches_the_rules_for_every_unit():
-    """The generator's step due dates are `dossiers.rules.step_due`'s, months included (a
-    step's share of the office time the months period holds from the step's start)."""
-    calendar = get_calendar()
-    timeline = WorkingTimeline(calendar, date(2025, 12, 1), date(2027, 12, 1))
-    rng = random.Random(11)
-    start = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
-    for _ in range(300):
-        t = start + rng.randrange(0, 365 * 86400)
-        unit = rng.choice(TimeUnit.ALL)
-        value, share = rng.choice([1, 3, 6, 12]), rng.choice([5, 10, 20, 60, 65])
-        terms = {"processing_time_value": value, "processing_time_unit": unit}
-        expected = rules.step_due(terms, share, datetime.fromtimestamp(t, UTC))
-        got = datetime.fromtimestamp(timeline.step_due(t, value, unit, share), UTC)
-        assert got == expected, (datetime.fromtimestamp(t, UTC), value, unit, share)
-
-
-def test_timeline_refuses_instants_outside_its_range():
-    timeline = WorkingTimeline(WorkingCalendar(), date(2025, 1, 1), date(2025, 2, 1))
-    with pytest.raises(ValueError):
-        timeline.add_working_days(int(datetime(2025, 1, 20, tzinfo=UTC).timestamp()), 60)
-
-
+# --- the period ------------------------------------------------------------------------------
 def test_period_of_a_year_and_of_the_last_365_days():
     year = period_for(2025, today=date(2026, 11, 23))
     assert (year.first_day, year.end_day, year.days) == (date(2025, 1, 1), date(2026, 1, 1), 365)
@@ -408,6 +350,7 @@ def test_each_event_has_its_delivered_outbox_message(year_db):
         }
         assert m["idempotency_key"] == f"dvcqg.dossier:event:{event['id']}"
         assert m["status"] == "sent"
+        assert m["supersedes"] is True  # a whole record, as the portal sync enqueues it
         assert m["created_at"] == event["at"]
         assert m["sent_at"] > m["created_at"]
         lags.append((m["sent_at"] - m["created_at"]).total_seconds())
@@ -452,6 +395,22 @@ def test_the_services_carry_on_with_generated_open_dossiers(year_db):
         "processing",
         "result_ready",
     )
+    if any(s["role"] == StepRole.RETURN for s in dossier.terms["steps"]):
+        # The generated next step (next_step_order) leads the services to the return step.
+        assert dossier.step_runs.filter(role=StepRole.RETURN, finished_at=None).exists()
+    # A generated dossier with an internal step left is handed over to it.
+    waiting = processing.exclude(next_step_role__in=["", StepRole.RETURN]).first()
+    assert waiting is not None
+    step = next(s for s in waiting.terms["steps"] if s["order"] == waiting.next_step_order)
+    assert step["role"] == waiting.next_step_role
+    role = Role.LEADER if step["role"] == StepRole.LEADER else Role.PROCESSING_OFFICER
+    agency = waiting.handling_agency
+    head = User.objects.create(username="gen-head", role=Role.LEADER, agency=agency)
+    handler = User.objects.create(username="gen-handler", role=role, agency=agency)
+    handed = services.hand_over(dossier=waiting, actor=head, assignee=handler.pk)
+    assert handed.status == "processing"
+    opened = handed.step_runs.get(finished_at=None)
+    assert (opened.order, opened.role) == (step["order"], step["role"])
     new = Dossier.objects.filter(status="new").select_related("receiving_agency").first()
     if new is not None:
         clerk = User.objects.create(
