@@ -4,8 +4,8 @@ p95 <= 50 ms), over HTTP (gunicorn + PostgreSQL).
 Run it with `.venv/bin/python bench/bench_queue.py` (`--help` for the options).
 
 It creates a throw-away database, fills it with `--count` dossiers (bench/generate_dossiers.py:
-migrate, seed_all --no-demo, then INSERT … SELECT generate_series) and the demo accounts, and
-picks the users whose queues are the longest:
+migrate, seed_all --no-demo, then a province-year of dossiers without events, by COPY) and the
+demo accounts, and picks the users whose queues are the longest:
 
 * `tiepnhan` — the demo receiving officer at the provincial centre (the busiest receiving
   agency: it receives every province-level dossier), token from POST /api/v1/auth/login/;
@@ -41,6 +41,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import generate_dossiers
 from _common import (
     ROOT,
     bootstrap_django,
@@ -386,17 +387,16 @@ def main(argv=None) -> int:
     try:
         bootstrap_django(args.database_url)
         if not args.reuse:
-            import generate_dossiers
-
             gen_args = generate_dossiers.parse_args(
-                ["--database-url", args.database_url, "--count", str(args.count), "--no-events"]
+                [
+                    *("--database-url", args.database_url, "--count", str(args.count)),
+                    *("--no-events", "--no-stats"),  # the queue reads neither
+                ]
             )
             start = time.perf_counter()
-            results["generation"] = generate_dossiers.run(args.database_url, gen_args)
+            results["generation"] = generate_dossiers.run(gen_args)
             results["generation"]["total_s"] = time.perf_counter() - start
             print(f"Generated {args.count} dossiers in {results['generation']['total_s']:.0f} s")
-        import generate_dossiers
-
         results["data"] = generate_dossiers.summary(args.database_url)
         accounts = users()
         results["users"] = accounts

@@ -3,15 +3,15 @@
     .venv/bin/python bench/bench_stats.py \\
         --database-url postgresql://postgres@127.0.0.1:5432/onecua_bench_stats_c --rebuild
 
-The database must already hold dossiers (e.g. `bench/generate_dossiers.py` or
-`manage.py generate_dossiers`) and be migrated (the `indicators` table exists); its name must
-contain "bench". `--rebuild` first runs `rebuild_stats` (set-based) and times it; `--verify`
-times `verify_stats`. Then, for one agency-month (the busiest handling agency, the latest full
-month) and for the whole province-year, each selector runs `--runs` times (50 by default) after
-2 warm-up runs: p50 / p95 / max in ms. The endpoints are timed in process through the test
-client (authentication forced, no network), the same number of times. Target: p95 < 100 ms;
-each row says PASS or MISS. `--handler` also times what the indicator handlers add to one
-dossier save (a receipt and a finish, each in a transaction rolled back: the data is unchanged).
+The database must already hold dossiers (e.g. from `bench/generate_dossiers.py`) and be
+migrated (the `indicators` table exists); its name must contain "bench". `--rebuild` first runs
+`rebuild_stats` (set-based) and times it; `--verify` times `verify_stats`. Then, for one
+agency-month (the busiest handling agency, the latest full month) and for the whole
+province-year, each selector runs `--runs` times (50 by default) after 2 warm-up runs: p50 /
+p95 / max in ms. The endpoints are timed in process through the test client (authentication
+forced, no network), the same number of times. Target: p95 < 100 ms; each row says PASS or MISS.
+`--handler` also times what the indicator handlers add to one dossier save (a receipt and a
+finish, each in a transaction rolled back: the data is unchanged).
 """
 
 from __future__ import annotations

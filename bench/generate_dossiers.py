@@ -1,17 +1,19 @@
-"""Generate N realistic dossiers in a benchmark database: a thin wrapper around
-`manage.py generate_dossiers` (dossiers/generation/) that first creates, migrates and seeds the
-database.
+"""Generate a realistic province-year of dossiers in a benchmark database (bench/generation/).
 
     .venv/bin/python bench/generate_dossiers.py \\
-        --database-url postgresql://postgres@127.0.0.1:5432/onecua_bench_queue --count 1000000
+        --database-url postgresql://postgres@127.0.0.1:5432/onecua_bench_stats_1m \\
+        --count 1000000 --seed 2025 [--year 2025] [--no-events] [--batch 20000] [--recreate]
 
-The database's name must contain "bench". By default it is migrated and seeded first
-(`migrate`, `seed_all --no-demo`: units, agencies, the real catalogue; both idempotent);
-`--recreate` drops and recreates it before that. The distribution (a province-year over the
-2,135 procedures and the 148 commune centres plus the provincial centre, ~87 % online, the seeded
-digitisation, reuse and e-result rates, ~99.6 % on time, a small share still open at the end of
-the period) is described in dossiers/generation/lifecycle.py; `--no-events` leaves out the events
-and outbox messages (the work-queue benchmark does not read them).
+The database's name must contain "bench": the generator writes past the one door
+(`dossiers.models.bulk_writes()`), so it never runs on a real database. By default the database
+is migrated and seeded first (`migrate`, `seed_all --no-demo`: units, agencies, the real
+catalogue; both idempotent; `--no-prepare` skips them); `--recreate` drops and recreates it
+before that. Then, in one transaction, `--count` dossiers with their events and portal-sync
+outbox messages (`--no-events`: dossiers only) are written by COPY, then VACUUM (ANALYZE),
+`rebuild_stats` (`--no-stats` skips it) and the rates counted back. The distribution (a
+province-year over the 2,135 procedures and the 148 commune centres plus the provincial centre,
+~87 % online, the seeded digitisation, reuse and e-result rates, ~99.6 % on time, a small share
+still open at the end of the period) is described in bench/generation/lifecycle.py.
 """
 
 from __future__ import annotations
@@ -23,44 +25,74 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg
+from django.core.management import call_command
+from django.db import connections
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import bootstrap_django, db_name, recreate_database
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/onecua_bench_queue"
+MAX_COUNT = 50_000_000
+FIRST_YEAR = 2000
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Generate N dossiers in a benchmark database.")
+    parser = argparse.ArgumentParser(
+        description="Generate a realistic province-year of dossiers (with their events and "
+        "portal-sync outbox messages) in a benchmark database."
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_QUEUE_DATABASE_URL", DEFAULT_URL),
         help=f"target database; its name must contain 'bench' (default: {DEFAULT_URL})",
     )
-    parser.add_argument("--count", type=int, default=1_000_000, help="dossiers (default 1M)")
+    parser.add_argument("--count", type=int, required=True, help="how many dossiers")
     parser.add_argument("--seed", type=int, default=2025, help="random seed (default 2025)")
     parser.add_argument(
-        "--year", type=int, default=None, help="a calendar year (default: the last 365 days)"
+        "--year",
+        type=int,
+        default=None,
+        help="calendar year of the submissions (default: the 365 days before today)",
     )
-    parser.add_argument("--no-events", action="store_true", help="no events, no outbox messages")
-    parser.add_argument("--batch", type=int, default=20_000, help="dossiers per COPY batch")
+    parser.add_argument(
+        "--no-events", action="store_true", help="dossiers only: no events, no outbox messages"
+    )
+    parser.add_argument(
+        "--batch", type=int, default=20_000, help="dossiers per COPY batch (default 20,000)"
+    )
+    parser.add_argument(
+        "--rebuild-indexes",
+        choices=["auto", "yes", "no"],
+        default="auto",
+        help="drop and rebuild secondary indexes (auto: from 100,000 dossiers)",
+    )
     parser.add_argument(
         "--recreate", action="store_true", help="drop and recreate the database first"
     )
     parser.add_argument(
         "--no-prepare", action="store_true", help="skip migrate + seed_all --no-demo"
     )
+    parser.add_argument(
+        "--no-stats", action="store_true", help="do not run rebuild_stats afterwards"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    if not 1 <= args.count <= 50_000_000:
-        parser.error("--count must be between 1 and 50,000,000")
+    if not 1 <= args.count <= MAX_COUNT:
+        parser.error(f"--count must be between 1 and {MAX_COUNT:,} (got {args.count})")
+    if args.batch < 1:
+        parser.error("--batch must be a positive integer")
+    this_year = time.localtime().tm_year
+    if args.year is not None and not FIRST_YEAR <= args.year <= this_year:
+        parser.error(f"--year must be in the range {FIRST_YEAR}–{this_year}")
     db_name(args.database_url)  # refuses a name without "bench"
     return args
 
 
 def prepare() -> dict:
-    from django.core.management import call_command
-
+    """Migrate and seed (units, agencies, the real catalogue; no demo accounts)."""
     start = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
     with open(os.devnull, "w") as sink:
@@ -69,8 +101,6 @@ def prepare() -> dict:
 
 
 def summary(database_url: str) -> dict:
-    import psycopg
-
     with psycopg.connect(database_url) as conn:
         statuses = dict(
             conn.execute(
@@ -116,29 +146,33 @@ def summary(database_url: str) -> dict:
     }
 
 
-def run(database_url: str, args) -> dict:
+def run(args: argparse.Namespace, out=sys.stdout) -> dict:
     """Prepare (unless --no-prepare) and generate; Django must be set up (bootstrap_django)."""
-    from django.core.management import call_command
+    # Not at the top: the generator imports the models, which need django.setup() first, and
+    # the settings are known only once the arguments are parsed (bootstrap_django).
+    from bench.generation.report import generate_and_report
 
-    out: dict = {}
+    timings: dict = {}
     if not args.no_prepare:
-        out.update(prepare())
+        timings.update(prepare())
     start = time.perf_counter()
-    call_command(
-        "generate_dossiers",
-        count=args.count,
-        seed=args.seed,
-        year=args.year,
-        no_events=args.no_events,
-        batch=args.batch,
-        no_progress=not sys.stderr.isatty(),
-        no_stats=True,
-    )
-    out["generate_s"] = time.perf_counter() - start
-    from django.db import connections
-
+    try:
+        generate_and_report(
+            count=args.count,
+            seed=args.seed,
+            year=args.year,
+            events=not args.no_events,
+            batch_size=args.batch,
+            progress=not args.no_progress and sys.stderr.isatty(),
+            rebuild_indexes={"auto": None, "yes": True, "no": False}[args.rebuild_indexes],
+            stats=not args.no_stats,
+            out=out,
+        )
+    except ValueError as exc:  # not seeded, or a period that has not started
+        raise SystemExit(f"generate_dossiers: {exc}") from exc
+    timings["generate_s"] = time.perf_counter() - start
     connections.close_all()
-    return out
+    return timings
 
 
 def main(argv=None) -> int:
@@ -147,7 +181,7 @@ def main(argv=None) -> int:
         recreate_database(args.database_url)
     bootstrap_django(args.database_url)
     start = time.perf_counter()
-    result = run(args.database_url, args)
+    result = run(args)
     result["total_s"] = time.perf_counter() - start
     result["summary"] = summary(args.database_url)
     print(json.dumps(result, indent=2, ensure_ascii=False, default=str))

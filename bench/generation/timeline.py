@@ -1,10 +1,13 @@
 """Working-time arithmetic on integer epoch seconds, fast enough for millions of dossiers.
 
 `WorkingTimeline` precomputes, for every local day of a range, whether it is a working day and
-how much office time lies before it, from the project's calendar (`core.calendar`, holidays
-and `CalendarOverride` rows included). It then answers what `WorkingCalendar` answers
-(`counting_start`, `add_working_seconds`, `due_at`, …) in O(log n) without datetimes, and gives
-the same instants (to the second): tests compare the two.
+how much office time lies before it, from the project's calendar (`core.calendar`: its
+`is_working_day`, holidays and `CalendarOverride` rows included, its sessions and its receipt
+cut-off). It then answers what `WorkingCalendar` answers (each method has the name of the
+calendar's method it stands for: `counting_start`, `add_working_seconds`, `due_at`, …) in
+O(log n) without datetimes, and gives the same instants to the second:
+tests/bench/test_generation_rules.py compares the two on sampled inputs. `fastrules.py` builds
+`dossiers.rules` on it.
 """
 
 from __future__ import annotations
@@ -51,13 +54,20 @@ class WorkingTimeline:
             total += self.day_seconds if works else 0
         self.work_index = [i for i, works in enumerate(self.working) if works]
         self.work_cum = [self.cum[i] for i in self.work_index]
-        # The first working day strictly after each day (None past the range).
+        # The first working day strictly after each day (None past the range), and the last
+        # one strictly before it (None before the range).
         self.next_work: list[int | None] = [None] * self.days
         following = None
         for i in range(self.days - 1, -1, -1):
             self.next_work[i] = following
             if self.working[i]:
                 following = i
+        self.previous_work: list[int | None] = [None] * self.days
+        preceding = None
+        for i in range(self.days):
+            self.previous_work[i] = preceding
+            if self.working[i]:
+                preceding = i
 
     # --- conversions ---------------------------------------------------------------------
     def day_of(self, t: int) -> int:
@@ -85,6 +95,17 @@ class WorkingTimeline:
         return self.at(following, self.opening)
 
     # --- the calendar's operations ---------------------------------------------------------
+    def previous_working_day(self, d: int) -> int:
+        """`WorkingCalendar.previous_working_day`, on day indexes."""
+        preceding = self.previous_work[d]
+        if preceding is None:
+            raise ValueError("no working day before it in the working-time table")
+        return preceding
+
+    def end_of_day(self, d: int) -> int:
+        """`WorkingCalendar.end_of_day`: the end of office hours of day `d`."""
+        return self.at(d, self.closing)
+
     def snap_forward(self, t: int) -> int:
         d = self.day_of(t)
         if self.working[d]:
@@ -95,6 +116,15 @@ class WorkingTimeline:
                 if second < end:
                     return t
         return self._next_opening(d)
+
+    def in_office_time(self, t: int) -> int:
+        """`t` if it falls in a session (its end included), else the next opening."""
+        d = self.day_of(t)
+        if self.working[d]:
+            second = t - self.base - d * DAY
+            if any(start <= second <= end for start, end in self.sessions):
+                return t
+        return self.snap_forward(t)
 
     def counting_start(self, t: int) -> int:
         d = self.day_of(t)
@@ -119,6 +149,8 @@ class WorkingTimeline:
         return self.office_seconds(b) - self.office_seconds(a)
 
     def add_working_seconds(self, t: int, seconds: float) -> int:
+        if seconds < 0:
+            raise ValueError("Cannot add a negative working time")
         start = self.snap_forward(t)
         seconds = math.ceil(seconds)
         if seconds <= 0:
@@ -175,14 +207,6 @@ class WorkingTimeline:
         raise ValueError(f"Unknown time unit {unit!r}")
 
     def due_at(self, received: int, value: float, unit: str) -> int:
+        if value < 0:
+            raise ValueError("A processing time cannot be negative")
         return self.add(self.counting_start(received), value, unit)
-
-    def step_due(self, start: int, value: float, unit: str, share: int) -> int:
-        """`dossiers.rules.step_due`: a step's share of the processing time."""
-        portion = value * share / 100
-        if unit == TimeUnit.DAYS:
-            return self.add_working_days(start, portion)
-        if unit == TimeUnit.MONTHS:
-            whole = self.between(start, self.add_calendar_months(start, value))
-            return self.add_working_seconds(start, math.ceil(whole * share / 100))
-        return self.add(start, portion, unit)

@@ -1,118 +1,42 @@
-"""manage.py generate_dossiers: a province-year over the shipped catalogue, with its events and
-outbox messages, reproducing the seeded rates; deterministic; usable by the services."""
+"""bench/generate_dossiers.py (bench/generation/): a province-year over the shipped catalogue,
+with its events and outbox messages, reproducing the seeded rates; deterministic; usable by the
+services."""
 
-import random
 import re
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from accounts.models import User
 from accounts.roles import Role
-from core.calendar import TimeUnit, WorkingCalendar, get_calendar
-from core.models import CalendarOverride
+from bench.generation.province import generate, period_for
+from bench.generation.rates import rates
+from bench.generation.report import generate_and_report
+from bench.generation.world import NotSeeded
+from core.calendar import LOCAL_TZ
 from dossiers import services
-from dossiers.generation.province import generate, period_for
-from dossiers.generation.rates import rates
-from dossiers.generation.timeline import WorkingTimeline
+from dossiers.codes import next_sequence
 from dossiers.models import Dossier, DossierSequence, Event, Pause, StepRun
 from dossiers.models.dossier import OPEN_STATES
 from organisations.models import Agency, AgencyKind
 from outbox.models import OutboxMessage
-from procedures.models import Procedure, ProcedureStatus
+from procedures.models import Procedure, ProcedureStatus, StepRole
 
+ENTRY_POINT = Path(__file__).resolve().parents[2] / "bench" / "generate_dossiers.py"
 COUNT = 3000
 SEED = 7
 YEAR = 2025
 CODE = re.compile(r"^(?P<agency>[\w.]+)-(?P<day>\d{6})-(?P<n>\d{4,})$")
-# What each action does to the status (the state machine, dossiers/models/dossier.py).
-MOVES = {
-    "submit": {("", "new")},
-    "intake": {("", "received")},
-    "receive": {("new", "received")},
-    "refuse_receipt": {("new", "not_received")},
-    "request_supplement": {
-        ("new", "supplement_requested"),
-        ("processing", "supplement_requested"),
-    },
-    "supplement": {("supplement_requested", "new"), ("supplement_requested", "processing")},
-    "assign": {("received", "processing")},
-    "hand_over": {("processing", "processing")},
-    "request_payment": {("processing", "awaiting_payment")},
-    "confirm_payment": {("awaiting_payment", "processing")},
-    "reschedule": {("processing", "processing"), ("received", "received")},
-    "approve": {("processing", "result_ready")},
-    "refuse": {("processing", "result_ready")},
-    "return_result": {("result_ready", "returned")},
-    "withdraw": {(s, "withdrawn") for s in ("new", "received", "processing")}
-    | {("supplement_requested", "withdrawn"), ("awaiting_payment", "withdrawn")},
-    "stop": {("supplement_requested", "stopped"), ("processing", "stopped")},
-}
 
 
-# --- the working-time table gives the calendar's instants ------------------------------------
-@pytest.mark.django_db
-def test_timeline_matches_the_calendar_to_the_second():
-    CalendarOverride.objects.create(date=date(2025, 3, 8), is_working_day=True, reason="swap")
-    calendar = get_calendar()
-    # Up to 60 months from 2025 (TimeUnit.MONTHS) needs the table to reach 2030.
-    timeline = WorkingTimeline(calendar, date(2024, 12, 1), date(2031, 1, 1))
-    rng = random.Random(3)
-    start = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())
-    for _ in range(1500):
-        t = start + rng.randrange(0, 365 * 86400)
-        moment = datetime.fromtimestamp(t, UTC)
-        assert timeline.counting_start(t) == int(calendar.counting_start(moment).timestamp())
-        assert timeline.snap_forward(t) == int(calendar.snap_forward(moment).timestamp())
-        unit = rng.choice(TimeUnit.ALL)
-        value = rng.choice([0.5, 1, 2, 3, 5, 7, 10, 15, 20, 30, 45, 60])
-        expected = calendar.due_at(moment, value, unit)
-        assert datetime.fromtimestamp(timeline.due_at(t, value, unit), UTC) == expected, (
-            moment,
-            value,
-            unit,
-        )
-        other = t + rng.randrange(0, 40 * 86400)
-        assert timeline.between(t, other) == pytest.approx(
-            calendar.working_seconds_between(moment, datetime.fromtimestamp(other, UTC))
-        )
-    # The override made a Saturday a working day.
-    saturday = int(datetime(2025, 3, 8, 2, 0, tzinfo=UTC).timestamp())  # 09:00 local
-    assert timeline.is_working(saturday)
-    assert timeline.snap_forward(saturday) == saturday
-
-
-@pytest.mark.django_db
-def test_timeline_step_due_matches_the_rules_for_every_unit():
-    """The generator's step due dates are `dossiers.rules.step_due`'s, months included (a
-    step's share of the office time the months period holds from the step's start)."""
-    from dossiers import rules
-
-    calendar = get_calendar()
-    timeline = WorkingTimeline(calendar, date(2025, 12, 1), date(2027, 12, 1))
-    rng = random.Random(11)
-    start = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
-    for _ in range(300):
-        t = start + rng.randrange(0, 365 * 86400)
-        unit = rng.choice(TimeUnit.ALL)
-        value, share = rng.choice([1, 3, 6, 12]), rng.choice([5, 10, 20, 60, 65])
-        terms = {"processing_time_value": value, "processing_time_unit": unit}
-        expected = rules.step_due(terms, share, datetime.fromtimestamp(t, UTC))
-        got = datetime.fromtimestamp(timeline.step_due(t, value, unit, share), UTC)
-        assert got == expected, (datetime.fromtimestamp(t, UTC), value, unit, share)
-
-
-def test_timeline_refuses_instants_outside_its_range():
-    timeline = WorkingTimeline(WorkingCalendar(), date(2025, 1, 1), date(2025, 2, 1))
-    with pytest.raises(ValueError):
-        timeline.add_working_days(int(datetime(2025, 1, 20, tzinfo=UTC).timestamp()), 60)
-
-
+# --- the period ------------------------------------------------------------------------------
 def test_period_of_a_year_and_of_the_last_365_days():
     year = period_for(2025, today=date(2026, 11, 23))
     assert (year.first_day, year.end_day, year.days) == (date(2025, 1, 1), date(2026, 1, 1), 365)
@@ -124,42 +48,62 @@ def test_period_of_a_year_and_of_the_last_365_days():
     assert datetime.fromtimestamp(year.start, UTC) == datetime(2024, 12, 31, 17, tzinfo=UTC)
 
 
-# --- arguments ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("count", ["0", "-5"])
-@pytest.mark.django_db
-def test_a_count_below_one_is_refused(count):
-    with pytest.raises(CommandError, match="--count"):
-        call_command("generate_dossiers", "--count", count, "--seed", "1", stdout=StringIO())
+# --- the entry point's arguments (refused before any database is touched) ----------------------
+def entry_point(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, str(ENTRY_POINT), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
-@pytest.mark.django_db
-def test_a_future_year_and_a_bad_batch_are_refused():
-    with pytest.raises(CommandError, match="--year"):
-        call_command("generate_dossiers", count=10, year=2999, stdout=StringIO())
-    with pytest.raises(CommandError, match="--batch"):
-        call_command("generate_dossiers", count=10, batch=0, stdout=StringIO())
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--count", "0"], "--count"),
+        (["--count", "-5"], "--count"),
+        (["--count", "60000000"], "--count"),
+        (["--count", "10", "--year", "2999"], "--year"),
+        (["--count", "10", "--batch", "0"], "--batch"),
+        (["--seed", "1"], "--count"),  # required
+    ],
+)
+def test_bad_arguments_are_refused(args, message):
+    done = entry_point("--database-url", "postgresql://x@127.0.0.1:1/onecua_bench_t", *args)
+    assert done.returncode == 2
+    assert message in done.stderr
+
+
+def test_only_a_bench_database_is_written():
+    done = entry_point("--database-url", "postgresql://x@127.0.0.1:1/onecua", "--count", "10")
+    assert done.returncode != 0
+    assert "must contain 'bench'" in done.stderr
+
+
+def test_the_entry_point_has_the_options_of_the_former_command():
+    done = entry_point("--help")
+    assert done.returncode == 0
+    for option in (
+        "--count", "--seed", "--year", "--no-events", "--batch", "--rebuild-indexes",
+        "--database-url", "--recreate", "--no-prepare", "--no-stats", "--no-progress",
+    ):  # fmt: skip
+        assert option in done.stdout, option
 
 
 @pytest.mark.django_db
 def test_without_the_catalogue_it_says_what_to_run():
-    with pytest.raises(CommandError, match="seed_all"):
-        call_command("generate_dossiers", count=10, no_progress=True, stdout=StringIO())
+    with pytest.raises(NotSeeded, match="seed_all"):
+        generate(count=10, seed=1)
 
 
 # --- the PostgreSQL fast path (COPY, indexes dropped and rebuilt) -----------------------------
 @pytest.mark.django_db
 def test_postgresql_fast_path(on_postgres):
     call_command("seed_all", no_demo=True, stdout=StringIO())
-    out = StringIO()
-    call_command(
-        "generate_dossiers",
-        count=2000,
-        seed=11,
-        year=YEAR,
-        batch=300,
-        rebuild_indexes="yes",
-        no_progress=True,
-        stdout=out,
+    generate_and_report(
+        count=2000, seed=11, year=YEAR, batch_size=300, rebuild_indexes=True, out=StringIO()
     )
     assert Dossier.objects.count() == 2000
     figures = rates(*Dossier.objects.order_by("id").values_list("id", flat=True)[::1999])
@@ -203,14 +147,7 @@ def province_year(django_db_setup, django_db_blocker):
         try:
             call_command("seed_all", no_demo=True, stdout=StringIO())
             out = StringIO()
-            call_command(
-                "generate_dossiers",
-                count=COUNT,
-                seed=SEED,
-                year=YEAR,
-                no_progress=True,
-                stdout=out,
-            )
+            generate_and_report(count=COUNT, seed=SEED, year=YEAR, out=out)
             snapshot = {
                 "output": out.getvalue(),
                 "dossiers": list(Dossier.objects.order_by("id").values()),
@@ -262,15 +199,9 @@ def test_it_generates_the_count_over_the_catalogue_and_the_centres(year_db):
                 AgencyKind.PROVINCIAL_COMMITTEE,
             )
     # The submissions cover the year, in local time.
-    days = {d["submitted_at"].astimezone(period_tz()).date() for d in dossiers}
+    days = {d["submitted_at"].astimezone(LOCAL_TZ).date() for d in dossiers}
     assert min(days) < date(YEAR, 1, 15) and max(days) > date(YEAR, 12, 15)
     assert all(day.year == YEAR for day in days)
-
-
-def period_tz():
-    from core.calendar import LOCAL_TZ
-
-    return LOCAL_TZ
 
 
 def test_rates_reproduce_the_seeds(year_db):
@@ -336,7 +267,7 @@ def test_codes_are_unique_well_formed_and_the_sequences_raised(year_db):
         match = CODE.match(d["code"])
         assert match, d["code"]
         assert match["agency"] == agency_codes[d["receiving_agency_id"]]
-        local_day = d["submitted_at"].astimezone(period_tz()).date()
+        local_day = d["submitted_at"].astimezone(LOCAL_TZ).date()
         assert match["day"] == local_day.strftime("%y%m%d")
         numbers[(d["receiving_agency_id"], local_day)].append((d["submitted_at"], int(match["n"])))
     for (agency, day), items in numbers.items():
@@ -359,7 +290,7 @@ def test_events_tell_each_dossier_s_story(year_db):
         at = d["submitted_at"]
         for e in events:
             actions[e["action"]] += 1
-            assert (e["from_status"], e["to_status"]) in MOVES[e["action"]], e
+            # (That each event is a transition of the state machine: test_generated_paths.py.)
             assert e["from_status"] == status
             assert e["at"] >= at
             status, at = e["to_status"], e["at"]
@@ -396,6 +327,7 @@ def test_each_event_has_its_delivered_outbox_message(year_db):
         }
         assert m["idempotency_key"] == f"dvcqg.dossier:event:{event['id']}"
         assert m["status"] == "sent"
+        assert m["supersedes"] is True  # a whole record, as the portal sync enqueues it
         assert m["created_at"] == event["at"]
         assert m["sent_at"] > m["created_at"]
         lags.append((m["sent_at"] - m["created_at"]).total_seconds())
@@ -440,6 +372,22 @@ def test_the_services_carry_on_with_generated_open_dossiers(year_db):
         "processing",
         "result_ready",
     )
+    if any(s["role"] == StepRole.RETURN for s in dossier.terms["steps"]):
+        # The generated next step (next_step_order) leads the services to the return step.
+        assert dossier.step_runs.filter(role=StepRole.RETURN, finished_at=None).exists()
+    # A generated dossier with an internal step left is handed over to it.
+    waiting = processing.exclude(next_step_role__in=["", StepRole.RETURN]).first()
+    assert waiting is not None
+    step = next(s for s in waiting.terms["steps"] if s["order"] == waiting.next_step_order)
+    assert step["role"] == waiting.next_step_role
+    role = Role.LEADER if step["role"] == StepRole.LEADER else Role.PROCESSING_OFFICER
+    agency = waiting.handling_agency
+    head = User.objects.create(username="gen-head", role=Role.LEADER, agency=agency)
+    handler = User.objects.create(username="gen-handler", role=role, agency=agency)
+    handed = services.hand_over(dossier=waiting, actor=head, assignee=handler.pk)
+    assert handed.status == "processing"
+    opened = handed.step_runs.get(finished_at=None)
+    assert (opened.order, opened.role) == (step["order"], step["role"])
     new = Dossier.objects.filter(status="new").select_related("receiving_agency").first()
     if new is not None:
         clerk = User.objects.create(
@@ -449,9 +397,7 @@ def test_the_services_carry_on_with_generated_open_dossiers(year_db):
         assert received.status == "received"
     # A new dossier at a generated centre continues its day's numbering.
     centre = Agency.objects.get(code=Dossier.objects.order_by("-id").first().code.split("-")[0])
-    from dossiers.codes import next_sequence
-
-    last_day = Dossier.objects.order_by("-id").first().submitted_at.astimezone(period_tz()).date()
+    last_day = Dossier.objects.order_by("-id").first().submitted_at.astimezone(LOCAL_TZ).date()
     before = DossierSequence.objects.get(agency=centre, day=last_day).last
     assert next_sequence(centre.id, last_day) == before + 1
 

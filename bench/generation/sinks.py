@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db import connection
 
-from ..models import bulk_writes
-from .lifecycle import TOPIC
+from dossiers.models import Applicant, Dossier, Event, Pause, StepRun, bulk_writes
+from integrations.portal.sync import TOPIC, key_for
+from outbox.models import OutboxMessage, OutboxStatus
 
 # Column orders of the tuples in a Batch (the COPY column lists too).
 APPLICANT_COLUMNS = (
@@ -28,13 +30,13 @@ DOSSIER_COLUMNS = (
     "handling_agency_id", "summary", "status", "submitted_at", "received_at", "due_at",
     "original_due_at", "finished_at", "returned_at", "return_method", "outcome",
     "outcome_reason", "reschedule_count", "supplement_asked_at_receipt",
-    "supplement_asked_in_processing", "supplement_deadline", "next_step_role", "is_digitised",
-    "is_reused", "has_e_result", "paid_online", "vneid_verified", "updated_at",
+    "supplement_asked_in_processing", "supplement_deadline", "next_step_role", "next_step_order",
+    "is_digitised", "is_reused", "has_e_result", "paid_online", "vneid_verified", "updated_at",
 )  # fmt: skip
 EVENT_COLUMNS = ("id", "dossier_id", "action", "from_status", "to_status", "at", "note", "payload")
 OUTBOX_COLUMNS = (
     "id", "topic", "key", "reference", "idempotency_key", "status", "attempts",
-    "next_attempt_at", "last_error", "created_at", "sent_at",
+    "next_attempt_at", "last_error", "created_at", "sent_at", "supersedes",
 )  # fmt: skip
 PAUSE_COLUMNS = (
     "id", "dossier_id", "kind", "reason", "resume_to", "opened_at", "respond_by",
@@ -66,10 +68,6 @@ class Batch:
 
 
 def tables():
-    from outbox.models import OutboxMessage
-
-    from ..models import Applicant, Dossier, Event, Pause, StepRun
-
     return {
         "applicants": (Applicant, APPLICANT_COLUMNS),
         "dossiers": (Dossier, DOSSIER_COLUMNS),
@@ -81,21 +79,29 @@ def tables():
 
 
 def outbox_row(message_id: int, event_id: int, dossier_id: int, action: str, at: int, lag, tries):
-    """The message `integrations.portal.sync.on_dossier_changed` writes, already delivered."""
+    """The message `integrations.portal.sync.on_dossier_changed` writes (its topic, key,
+    reference, idempotency key; a whole record, so it supersedes), already delivered."""
     sent = at + lag
     return (
         message_id,
         TOPIC,
-        f"dossier:{dossier_id}",
+        key_for(dossier_id),
         {"dossier": dossier_id, "event": event_id, "action": action},
         f"{TOPIC}:event:{event_id}",
-        "sent",
+        OutboxStatus.SENT,
         tries,
         sent if tries > 1 else at,
         "",
         at,
         sent,
+        True,
     )
+
+
+def pending(row: tuple) -> tuple:
+    """`row` not delivered yet (its event happened less than its lag ago)."""
+    at = row[9]
+    return (*row[:5], OutboxStatus.PENDING, 0, at, "", at, None, row[11])
 
 
 # --- the ORM ------------------------------------------------------------------------------------
@@ -213,8 +219,8 @@ def lines_dossiers(rows) -> str:
             f"{r[0]}\t{r[1]}\t{r[2]}\t{_terms_text(r[3])}\t{r[4]}\t{r[5]}\t{r[6]}\t{r[7]}\t"
             f"{copy_text(r[8])}\t{r[9]}\t{ts(r[10])}\t{ts(r[11])}\t{ts(r[12])}\t{ts(r[13])}\t"
             f"{ts(r[14])}\t{ts(r[15])}\t{r[16]}\t{r[17]}\t{copy_text(r[18])}\t{r[19]}\t"
-            f"{_b(r[20])}\t{_b(r[21])}\t{ts(r[22])}\t{r[23]}\t{_b(r[24])}\t{_b(r[25])}\t"
-            f"{_b(r[26])}\t{_b(r[27])}\t{_b(r[28])}\t{ts(r[29])}\n"
+            f"{_b(r[20])}\t{_b(r[21])}\t{ts(r[22])}\t{r[23]}\t{_n(r[24])}\t{_b(r[25])}\t"
+            f"{_b(r[26])}\t{_b(r[27])}\t{_b(r[28])}\t{_b(r[29])}\t{ts(r[30])}\n"
         )
     return "".join(out)
 
@@ -229,7 +235,7 @@ def lines_events(rows) -> str:
 def lines_outbox(rows) -> str:
     return "".join(
         f"{r[0]}\t{r[1]}\t{r[2]}\t{_j(r[3])}\t{r[4]}\t{r[5]}\t{r[6]}\t{ts(r[7])}\t\t"
-        f"{ts(r[9])}\t{ts(r[10])}\n"
+        f"{ts(r[9])}\t{ts(r[10])}\t{_b(r[11])}\n"
         for r in rows
     )
 
@@ -335,8 +341,6 @@ class PostgresSink:
         self.queue.put(batch)
 
     def finish(self) -> dict:
-        import time
-
         self.queue.put(None)
         self.thread.join()
         if self.error is not None:

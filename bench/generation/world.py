@@ -1,6 +1,8 @@
 """What a generated province-year is made of: the published catalogue and the agencies, read
 once into plain tuples (procedures with their frozen terms and handling agencies, centres with
-their People's Committees, administrative units)."""
+their People's Committees, administrative units). The terms are frozen by the services' own
+`snapshot_terms`, the handling agency is `routing`'s, and what the lifecycle needs of the terms
+is read from them the way the rules and services read it."""
 
 from __future__ import annotations
 
@@ -8,10 +10,21 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from django.core.management.base import CommandError
-
+from dossiers import routing, rules
+from dossiers.services.intake import snapshot_terms
 from organisations.models import AdministrativeUnit, Agency, AgencyKind
-from procedures.models import FeeMode, Level, Procedure, ProcedureStatus, ServiceLevel
+from procedures.models import (
+    FeeMode,
+    Level,
+    Procedure,
+    ProcedureStatus,
+    ServiceLevel,
+    SupplementRule,
+)
+
+
+class NotSeeded(ValueError):
+    """The database lacks the agencies or the catalogue the generator draws from."""
 
 
 def stable_order(text: str) -> str:
@@ -25,13 +38,13 @@ class ProcedureInfo:
     code: str
     commune: bool
     online: bool  # offered online (toàn trình or một phần)
-    value: float
+    value: float  # the processing time, as rules.terms_time reads it from the terms
     unit: str
-    steps: tuple  # ((order, name, role, share), ...)
+    steps: tuple  # ((order, name, role, share), ...) of the terms
     has_fee: bool
     fee_amount: int
-    supplement_shift: bool
-    supplement_window: int
+    supplement_shift: bool  # the terms' supplement rule is "shift" (else restart)
+    supplement_window: int  # the terms' supplement_window_days
     terms_json: str  # the frozen terms, as the services store them
     terms: dict
     summary: str
@@ -51,16 +64,13 @@ class World:
 
 
 def load_world() -> World:
-    from dossiers import routing
-    from dossiers.services.intake import snapshot_terms
-
     centres = list(
         Agency.objects.filter(kind=AgencyKind.PROVINCIAL_SERVICE_CENTRE, is_active=True).order_by(
             "parent_id", "code"
         )
     )
     if not centres:
-        raise CommandError("Không có Trung tâm Phục vụ hành chính công: hãy chạy seed_all trước.")
+        raise NotSeeded("No provincial service centre: run seed_all --no-demo first.")
     main_centre = centres[0]
     committees = {
         a.unit_id: a.id
@@ -75,7 +85,7 @@ def load_world() -> World:
         key=lambda c: stable_order(c[3]),
     )
     if not commune_centres:
-        raise CommandError("Không có trung tâm cấp xã: hãy chạy seed_all trước.")
+        raise NotSeeded("No commune service centre: run seed_all --no-demo first.")
     procedures = (
         Procedure.objects.filter(status=ProcedureStatus.PUBLISHED)
         .select_related("field")
@@ -86,18 +96,19 @@ def load_world() -> World:
     for procedure in procedures:
         terms = snapshot_terms(procedure)
         fees = terms["fees"]
+        value, unit = rules.terms_time(terms)
         info = ProcedureInfo(
             id=procedure.id,
             code=procedure.code,
             commune=procedure.level == Level.COMMUNE,
             online=procedure.service_level != ServiceLevel.OFFLINE,
-            value=float(procedure.processing_time_value),
-            unit=procedure.processing_time_unit,
+            value=value,
+            unit=unit,
             steps=tuple((s["order"], s["name"], s["role"], s["share"]) for s in terms["steps"]),
-            has_fee=bool(fees) or procedure.fee_mode in (FeeMode.FIXED, FeeMode.REGULATION),
+            has_fee=bool(fees) or terms["fee_mode"] in (FeeMode.FIXED, FeeMode.REGULATION),
             fee_amount=sum(int(f["amount"] or 0) for f in fees) or 50_000,
-            supplement_shift=procedure.supplement_rule == "shift",
-            supplement_window=procedure.supplement_window_days,
+            supplement_shift=terms["supplement_rule"] == SupplementRule.SHIFT,
+            supplement_window=terms["supplement_window_days"],
             terms_json=json.dumps(terms, ensure_ascii=False),
             terms=terms,
             summary=f"Hồ sơ {procedure.name}"[:1000],
@@ -107,8 +118,9 @@ def load_world() -> World:
         )
         (commune if info.commune else province).append(info)
     if not commune or not province:
-        raise CommandError(
-            "Danh mục cần thủ tục cấp xã và cấp tỉnh đang áp dụng: hãy chạy seed_all trước."
+        raise NotSeeded(
+            "The catalogue needs published commune and province procedures: "
+            "run seed_all --no-demo first."
         )
     commune.sort(key=lambda p: stable_order(p.code))
     province.sort(key=lambda p: stable_order(p.code))

@@ -19,13 +19,24 @@ from datetime import date, datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from tqdm import tqdm
 
 from core.calendar import LOCAL_TZ, get_calendar
+from dossiers.models import (
+    OPEN,
+    Applicant,
+    ApplicantKind,
+    Channel,
+    Dossier,
+    DossierSequence,
+    Event,
+    Pause,
+    StepRun,
+)
+from outbox.models import OutboxMessage
 
-from ..models import Applicant, Dossier, DossierSequence, Event, Pause, StepRun
-from ..models.dossier import OPEN_STATES
 from .lifecycle import ONLINE_HOURS, TARGETS, Simulator, Targets, outbox_lag
-from .sinks import Batch, OrmSink, PostgresSink, outbox_row
+from .sinks import Batch, OrmSink, PostgresSink, outbox_row, pending
 from .timeline import DAY, WorkingTimeline
 from .world import World, load_world
 
@@ -170,7 +181,7 @@ class Generator:
             rows.append(
                 (
                     base + j + 1,
-                    2 if company else 1,
+                    ApplicantKind.BUSINESS if company else ApplicantKind.CITIZEN,
                     name,
                     "" if company else f"0{25_000_000_000 + j:011d}"[-12:],
                     f"{2_500_000_000 + j:010d}" if company else "",
@@ -197,8 +208,6 @@ class Generator:
 
     # --- the run ---------------------------------------------------------------------------
     def run(self, sink, *, progress: bool = False, rebuild_indexes: bool | None = None) -> Result:
-        from tqdm import tqdm
-
         timings: dict = {}
         started = time.perf_counter()
         world = load_world()
@@ -207,8 +216,6 @@ class Generator:
             model: model.objects.aggregate(m=Max("id"))["m"] or 0
             for model in (Applicant, Dossier, Event, Pause, StepRun)
         }
-        from outbox.models import OutboxMessage
-
         bases[OutboxMessage] = OutboxMessage.objects.aggregate(m=Max("id"))["m"] or 0
         sequences = {
             (agency, day): last
@@ -300,7 +307,12 @@ class Generator:
                         break
                     proc = procs[int(rng.random() ** 3 * len(procs))]
             online = proc.online and (not working or rng.random() < p_online)
-            channel = 2 if online else (3 if rng.random() < t.post_share_of_paper else 1)
+            if online:
+                channel = Channel.ONLINE
+            elif rng.random() < t.post_share_of_paper:
+                channel = Channel.POST
+            else:
+                channel = Channel.IN_PERSON
             if online:
                 hour = hours.pick(rng.random())
                 at = midnight + hour * 3600 + int(rng.random() * 3600)
@@ -351,7 +363,8 @@ class Generator:
                 s["original_due_at"], s["finished_at"], s["returned_at"], s["return_method"],
                 s["outcome"], s["outcome_reason"], s["reschedule_count"],
                 s["supplement_asked_at_receipt"], s["supplement_asked_in_processing"],
-                s["supplement_deadline"], life.next_step_role(), s["is_digitised"],
+                s["supplement_deadline"], life.next_step_role(), life.next_step_order(),
+                s["is_digitised"],
                 s["is_reused"], s["has_e_result"], s["paid_online"], s["vneid_verified"],
                 s["updated_at"],
             )
@@ -366,9 +379,9 @@ class Generator:
                 lag, tries = outbox_lag(sync_rng, self.t)
                 row = outbox_row(ids["outbox"], event_id, dossier_id, action, when, lag, tries)
                 if when + lag > now:  # not delivered yet
-                    row = (*row[:5], "pending", 0, when, "", when, None)
+                    row = pending(row)
                 outbox.append(row)
-        if status in OPEN_STATES:
+        if status in OPEN:
             # What the services need to carry on: the pauses and the process-control slip.
             for kind, reason, resume, opened, respond_by, due, closed in life.pauses:
                 ids["pause"] += 1

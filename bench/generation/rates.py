@@ -3,9 +3,14 @@ seeds of docs/domain.md §6 are reproduced)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Count, F, Q
 
-from ..models import Dossier, Event
+from dossiers.models import RESOLVED, RUNNING, Channel, Dossier, Event, Outcome
+from dossiers.models.dossier import status_values
+from outbox.models import OutboxMessage
+from procedures.models import FeeMode
 
 TARGET_RATES = {
     "online": 87.4,
@@ -24,21 +29,21 @@ def rates(first_id: int, last_id: int, period_end=None, outbox_ids=None) -> dict
     """Counts and rates of the dossiers with ids in [first_id, last_id] (and of the outbox
     messages with ids in `outbox_ids`, a (first, last) pair)."""
     rows = Dossier.objects.filter(id__gte=first_id, id__lte=last_id)
-    with_result = Q(status__in=["result_ready", "returned"])
+    with_result = Q(status__in=status_values(RESOLVED))
+    with_fees = Q(terms__fee_mode__in=[FeeMode.FIXED, FeeMode.REGULATION])
     c = rows.aggregate(
         total=Count("id"),
-        online=Count("id", filter=Q(channel=2)),
-        approved=Count("id", filter=with_result & Q(outcome="approved")),
-        e_result=Count("id", filter=with_result & Q(outcome="approved", has_e_result=True)),
+        online=Count("id", filter=Q(channel=Channel.ONLINE)),
+        approved=Count("id", filter=with_result & Q(outcome=Outcome.APPROVED)),
+        e_result=Count("id", filter=with_result & Q(outcome=Outcome.APPROVED, has_e_result=True)),
         digitised=Count("id", filter=Q(is_digitised=True)),
         reused=Count("id", filter=Q(is_digitised=True, is_reused=True)),
         finished=Count("id", filter=with_result),
+        # rules.timing: late only when finished after the due instant.
         on_time=Count("id", filter=with_result & Q(finished_at__lte=F("due_at"))),
         rescheduled=Count("id", filter=Q(reschedule_count__gt=0)),
-        with_fees=Count("id", filter=Q(terms__fee_mode__in=["fixed", "regulation"])),
-        paid_online=Count(
-            "id", filter=Q(terms__fee_mode__in=["fixed", "regulation"], paid_online=True)
-        ),
+        with_fees=Count("id", filter=with_fees),
+        paid_online=Count("id", filter=with_fees & Q(paid_online=True)),
     )
     statuses = dict(
         rows.values_list("status")
@@ -48,13 +53,10 @@ def rates(first_id: int, last_id: int, period_end=None, outbox_ids=None) -> dict
     )
     overdue = None
     if period_end is not None:
-        overdue = rows.filter(status__in=["received", "processing"], due_at__lt=period_end).count()
+        running = rows.filter(status__in=status_values(RUNNING))
+        overdue = running.filter(due_at__lt=period_end).count()
     synced = {}
     if outbox_ids and outbox_ids[1] >= outbox_ids[0]:
-        from datetime import timedelta
-
-        from outbox.models import OutboxMessage
-
         messages = OutboxMessage.objects.filter(id__gte=outbox_ids[0], id__lte=outbox_ids[1])
         synced = messages.aggregate(
             n=Count("id"),

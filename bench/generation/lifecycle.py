@@ -1,12 +1,17 @@
 """One generated dossier's life, as the services would have lived it, on integer epoch seconds.
 
 `Simulator.dossier()` draws what happens (channel, receipt, supplements, payment, apology,
-decision, return), dates every action on the working-time table (the same arithmetic as
-`dossiers.rules`), and records one event per service call. The period has an end: the first
-action after it does not happen, so the dossier stays in the state reached by then (this is how
-open dossiers, and a few overdue ones, appear at the end of the period). For dossiers still open
-at the end, the pauses and process steps the services would have written are kept too, so that
-the services can carry on with them.
+decision, return) and records one event per service call, as the service would: its action
+(`DossierAction`), the status before and after (`DossierStatus`, the transition's target),
+its note and payload. Only the choices are drawn; every date the services compute (due dates,
+shifts after a pause, supplement deadlines and windows, the apology deadline and the new date's
+limit, step due dates and their timing) comes from `FastRules`, which is `dossiers.rules` on
+epoch seconds (fastrules.py). Each event is an action the state machine allows at that moment,
+its conditions included (tests/bench/test_generated_paths.py walks them through it). The
+period has an end: the first action after it does not happen, so the dossier stays in the state
+reached by then (this is how open dossiers, and a few overdue ones, appear at the end of the
+period). For dossiers still open at the end, the pauses and process steps the services would
+have written are kept too, so that the services can carry on with them.
 
 Shares (the seeds of docs/domain.md §6): see `Targets`.
 """
@@ -14,12 +19,16 @@ Shares (the seeds of docs/domain.md §6): see `Targets`.
 from __future__ import annotations
 
 import contextlib
-import json
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..rules import SUPPLEMENT_REQUEST_DAYS
+from dossiers.models import Channel, Outcome, PauseKind, ReturnMethod
+from dossiers.models import DossierAction as A
+from dossiers.models import DossierStatus as S
+from procedures.models import StepRole
+
+from .fastrules import FastRules
 from .timeline import DAY, WorkingTimeline
 from .world import ProcedureInfo
 
@@ -77,7 +86,6 @@ REFUSAL_REASONS = ("Không đủ điều kiện theo quy định", "Hồ sơ có
 WITHDRAW_REASON = "Công dân đề nghị rút hồ sơ."
 STOP_REASON = "Quá thời hạn bổ sung hồ sơ, dừng xử lý"
 RESCHEDULE_REASON = "Cần xác minh thêm thông tin"
-TOPIC = "dvcqg.dossier"  # integrations.portal.sync.TOPIC (dossiers does not import it)
 
 
 class _Cut(Exception):
@@ -85,36 +93,26 @@ class _Cut(Exception):
 
 
 def iso(t: int) -> str:
+    """An instant as the services write it in an event's payload (`datetime.isoformat()`)."""
     return datetime.fromtimestamp(t, UTC).isoformat()
-
-
-def timing_of(finished: int, due: int | None, timeline: WorkingTimeline) -> str:
-    """`dossiers.rules.timing` on epoch seconds."""
-    if due is None:
-        return "on_time"
-    if finished > due:
-        return "late"
-    if (finished + timeline.offset) // DAY < (due + timeline.offset) // DAY:
-        return "early"
-    return "on_time"
 
 
 class Life:
     """The state of one dossier while its life is simulated."""
 
-    __slots__ = ("end", "events", "pauses", "proc", "runs", "state", "status", "timeline")
+    __slots__ = ("end", "events", "pauses", "proc", "rules", "runs", "state", "status")
 
-    def __init__(self, proc: ProcedureInfo, timeline: WorkingTimeline, end: int, state: dict):
+    def __init__(self, proc: ProcedureInfo, rules: FastRules, end: int, state: dict):
         self.proc = proc
-        self.timeline = timeline
+        self.rules = rules
         self.end = end
         self.state = state
-        self.status = ""
+        self.status: S | str = ""  # before the first event, as the one door records it
         self.events: list[tuple] = []  # (at, action, from, to, note, payload)
         self.pauses: list[list] = []  # [kind, reason, resume_to, opened, respond_by, due, closed]
         self.runs: list[list] = []  # [order, name, role, agency, started, due, finished, timing]
 
-    def act(self, at: int, action: str, to: str, note: str = "", payload=None, **patch):
+    def act(self, at: int, action: A, to: S, note: str = "", payload=None, **patch):
         if at > self.end:
             raise _Cut
         self.events.append((at, action, self.status, to, note, payload or {}))
@@ -123,8 +121,9 @@ class Life:
             self.state.update(patch)
         self.state["updated_at"] = at
 
-    # --- the process-control slip (Mẫu 06), as the services keep it --------------------------
-    def next_step(self, role: str | None = None):
+    # --- the process-control slip (Mẫu 06), as dossiers/services/steps.py keeps it -----------
+    def next_step(self, role: StepRole | None = None):
+        """`steps.next_step`: the first step after the last one started (of `role`)."""
         last = max((r[0] for r in self.runs), default=0)
         for step in self.proc.steps:
             if step[0] > last and (role is None or step[2] == role):
@@ -132,39 +131,46 @@ class Life:
         return None
 
     def start_step(self, step, at: int, agency: int, finished: bool = False):
+        """`steps.start_step`: its due date is its share of the time from now."""
         proc = self.proc
-        due = self.timeline.step_due(at, proc.value, proc.unit, step[3])
+        due = self.rules.step_due(proc.value, proc.unit, step[3], at)
         run = [step[0], step[1], step[2], agency, at, due, None, ""]
         if finished:
-            run[6], run[7] = at, timing_of(at, due, self.timeline)
+            run[6], run[7] = at, self.rules.timing(at, due)
         self.runs.append(run)
 
     def close_step(self, at: int):
         for run in self.runs:
             if run[6] is None:
-                run[6], run[7] = at, timing_of(at, run[5], self.timeline)
+                run[6], run[7] = at, self.rules.timing(at, run[5])
 
     def close_pause(self, at: int) -> list | None:
+        """`actions._close_pause`: the open step gets the paused office time back."""
         for pause in self.pauses:
             if pause[6] is None:
                 pause[6] = at
-                for run in self.runs:  # the open step gets the paused office time back
+                for run in self.runs:
                     if run[6] is None and run[5] is not None:
-                        paused = self.timeline.between(pause[3], at)
-                        if paused > 0:
-                            run[5] = self.timeline.add_working_seconds(run[5], paused)
+                        run[5] = self.rules.shifted_due(run[5], pause[3], at)
                 self.state["supplement_deadline"] = None
                 return pause
         return None
 
     def next_step_role(self) -> str:
+        """`Dossier.next_step_role`: the role of the next step not yet started."""
         step = self.next_step()
         return step[2] if step else ""
+
+    def next_step_order(self) -> int | None:
+        """`Dossier.next_step_order`: its order (None when there is none)."""
+        step = self.next_step()
+        return step[0] if step else None
 
 
 class Simulator:
     def __init__(self, timeline: WorkingTimeline, end: int, targets: Targets = TARGETS):
         self.timeline = timeline
+        self.rules = FastRules(timeline)
         self.end = end
         self.t = targets
         online_mean = (targets.online_start + targets.online_end) / 2
@@ -173,10 +179,11 @@ class Simulator:
 
     # --- helpers -----------------------------------------------------------------------------
     def _wsec(self, t: int, seconds: float) -> int:
+        """`t` plus a drawn amount of office time (how long someone took: not a rule)."""
         return self.timeline.add_working_seconds(t, seconds)
 
-    def _due(self, received: int, proc: ProcedureInfo) -> int:
-        return self.timeline.due_at(received, proc.value, proc.unit)
+    def _due(self, start: int, proc: ProcedureInfo) -> int:
+        return self.rules.due_from(proc.value, proc.unit, start)
 
     def _budget(self, a: int, b: int) -> int:
         return max(self.timeline.between(a, b), 60)
@@ -188,12 +195,11 @@ class Simulator:
         proc: ProcedureInfo,
         submitted: int,
         online: bool,
-        channel: int,
+        channel: Channel,
         receiving: int,
         handling: int,
     ) -> Life:
         t = self.t
-        tl = self.timeline
         digitised = (not online) or rng.random() < self.digitised_online
         state = {
             "submitted_at": submitted,
@@ -214,52 +220,52 @@ class Simulator:
             "paid_online": False,
             "vneid_verified": online and rng.random() < t.vneid,
             "return_method": (
-                ("online" if rng.random() < 0.6 else "counter")
+                (ReturnMethod.ONLINE if rng.random() < 0.6 else ReturnMethod.COUNTER)
                 if online
-                else ("post" if channel == 3 else "counter")
+                else (ReturnMethod.POST if channel == Channel.POST else ReturnMethod.COUNTER)
             ),
             "updated_at": submitted,
         }
-        life = Life(proc, tl, self.end, state)
+        life = Life(proc, self.rules, self.end, state)
         with contextlib.suppress(_Cut):
             self._live(rng, life, online, receiving, handling)
         return life
 
     def _live(self, rng, life: Life, online: bool, receiving: int, handling: int) -> None:
-        t, tl, proc, state = self.t, self.timeline, life.proc, life.state
+        t, tl, fr, proc, state = self.t, self.timeline, self.rules, life.proc, life.state
         submitted = state["submitted_at"]
         summary = proc.summary
         # --- filing and the check at receipt ---------------------------------------------------
         if online:
-            life.act(submitted, "submit", "new", summary)
+            life.act(submitted, A.SUBMIT, S.NEW, summary)
             check = self._wsec(submitted, 600 + rng.expovariate(1 / 9000))
             u = rng.random()
             if u < t.withdraw_before_receipt:
                 at = submitted + int((check - submitted) * rng.random()) + 60
-                life.act(at, "withdraw", "withdrawn", WITHDRAW_REASON, finished_at=at,
+                life.act(at, A.WITHDRAW, S.WITHDRAWN, WITHDRAW_REASON, finished_at=at,
                          outcome_reason=WITHDRAW_REASON)  # fmt: skip
                 return
             u -= t.withdraw_before_receipt
             if u < t.not_received:
                 reason = rng.choice(REFUSE_RECEIPT_REASONS)
-                life.act(check, "refuse_receipt", "not_received", reason, finished_at=check,
+                life.act(check, A.REFUSE_RECEIPT, S.NOT_RECEIVED, reason, finished_at=check,
                          outcome_reason=reason)  # fmt: skip
                 return
             u -= t.not_received
             if u < t.supplement_at_receipt:
-                if not self._supplement(rng, life, check, "new", received=False):
+                if not self._supplement(rng, life, check, received=False):
                     return
                 check = self._wsec(state["updated_at"], 300 + rng.expovariate(1 / 7200))
             received = check
             due = self._due(received, proc)
-            life.act(received, "receive", "received", "", {"due_at": iso(due)},
+            life.act(received, A.RECEIVE, S.RECEIVED, "", {"due_at": iso(due)},
                      received_at=received, due_at=due, original_due_at=due)  # fmt: skip
         else:
             received = submitted
             due = self._due(received, proc)
-            life.act(received, "intake", "received", summary, {"due_at": iso(due)},
+            life.act(received, A.INTAKE, S.RECEIVED, summary, {"due_at": iso(due)},
                      received_at=received, due_at=due, original_due_at=due)  # fmt: skip
-        step = life.next_step("receive")
+        step = life.next_step(StepRole.RECEIVE)
         if step:
             life.start_step(step, received, receiving, finished=True)
         start = tl.counting_start(received)
@@ -269,8 +275,8 @@ class Simulator:
 
         # --- assignment ------------------------------------------------------------------------
         assign = start if instant else self._wsec(start, budget * (0.02 + 0.08 * rng.random()))
-        life.act(assign, "assign", "processing", "", {"assignee": None})
-        step = life.next_step("specialist") or life.next_step()
+        life.act(assign, A.ASSIGN, S.PROCESSING, "", {"assignee": None})
+        step = life.next_step(StepRole.SPECIALIST) or life.next_step()
         if step:
             life.start_step(step, assign, handling)
         now = assign
@@ -278,15 +284,15 @@ class Simulator:
         u = rng.random()
         if u < t.withdraw_in_processing and not instant:
             at = self._wsec(now, self._budget(now, due) * rng.random() * 0.8)
-            self._end(life, at, "withdraw", "withdrawn", WITHDRAW_REASON)
+            self._end(life, at, A.WITHDRAW, S.WITHDRAWN, WITHDRAW_REASON)
             return
 
-        # --- a request for supplement, within 3 working days of the counting start ----------
+        # --- a request for supplement, while the rule's window is open ----------------------
         if rng.random() < t.supplement_in_processing and not instant:
-            window = SUPPLEMENT_REQUEST_DAYS * tl.day_seconds - tl.between(start, now)
+            window = tl.between(now, fr.supplement_request_window_ends(received))
             if window > 1800:
                 asked = self._wsec(now, min(window - 600, 600 + rng.random() * window * 0.6))
-                if not self._supplement(rng, life, asked, "processing", received=True):
+                if not self._supplement(rng, life, asked, received=True):
                     return
                 now = state["updated_at"]
                 due = state["due_at"]
@@ -301,63 +307,66 @@ class Simulator:
             finish_work = remaining * 0.9  # placeholder; set once the new date is known
         else:
             finish_work = remaining * (0.08 + 0.88 * rng.random() ** 1.4)
-        # One hand-over per internal step after the one started at assignment.
+        # One hand-over per internal step after the one started at assignment (the state
+        # machine's `internal_step_left`: a next step that is not the return of the result).
         last = max((r[0] for r in life.runs), default=0)
         handovers = 0
         for order, _name, role, _share in proc.steps:
             if order > last:
-                if role == "return":
+                if role == StepRole.RETURN:
                     break
                 handovers += 1
         pay_point = None
         if proc.has_fee and rng.random() < t.payment_pause and not instant:
             pay_point = finish_work * (0.5 + 0.4 * rng.random())
-        marks = [(finish_work * (i + 1) / (handovers + 1), "hand_over") for i in range(handovers)]
+        marks = [(finish_work * (i + 1) / (handovers + 1), A.HAND_OVER) for i in range(handovers)]
         if pay_point is not None:
-            marks.append((pay_point, "pay"))
+            marks.append((pay_point, A.REQUEST_PAYMENT))
         marks.sort()
         done_work = 0.0
-        for mark, kind in marks:
+        for mark, action in marks:
             now = self._wsec(now, mark - done_work)
             done_work = mark
-            if kind == "hand_over":
+            if action == A.HAND_OVER:
                 step = life.next_step()
-                if step is None or step[2] == "return":
+                if step is None or step[2] == StepRole.RETURN:
                     continue
-                life.act(now, "hand_over", "processing", "", {"assignee": None})
+                life.act(now, A.HAND_OVER, life.status, "", {"assignee": None})
                 life.close_step(now)
                 life.start_step(step, now, handling)
             else:
-                amount = proc.fee_amount
-                life.act(now, "request_payment", "awaiting_payment", "", {"amount": amount})
-                life.pauses.append(["payment", "", "processing", now, None, due, None])
+                life.act(now, A.REQUEST_PAYMENT, S.AWAITING_PAYMENT, "",
+                         {"amount": proc.fee_amount})  # fmt: skip
+                life.pauses.append([PauseKind.PAYMENT, "", S.PROCESSING, now, None, due, None])
                 paid = now + 600 + int(rng.expovariate(1 / (1.5 * DAY)))
                 online_pay = online and rng.random() < t.paid_online
                 if paid > self.end:
                     raise _Cut
-                life.close_pause(paid)
-                paused = tl.between(now, paid)
-                due = tl.add_working_seconds(due, paused) if paused > 0 else due
-                life.act(paid, "confirm_payment", "processing", "",
+                pause = life.close_pause(paid)
+                due = fr.shifted_due(pause[5], pause[3], paid)
+                life.act(paid, A.CONFIRM_PAYMENT, S.PROCESSING, "",
                          {"paid_online": online_pay, "due_at": iso(due)},
-                         due_at=due, paid_online=online_pay)  # fmt: skip
+                         due_at=due, paid_online=state["paid_online"] or online_pay)  # fmt: skip
                 now = paid
         # Online payment also happens at filing for the dossiers without a payment pause.
         if proc.has_fee and online and pay_point is None and rng.random() < t.paid_online:
             state["paid_online"] = True
+        finish = None
         if rescheduled:
-            left = tl.between(now, due)
-            if left > tl.day_seconds * 1.2:
-                apology = self._wsec(now, left - tl.day_seconds * 1.1)
-                new_due = self._wsec(due, tl.day_seconds * (3 + 12 * rng.random()))
-                life.act(apology, "reschedule", life.status, RESCHEDULE_REASON,
+            # The apology and new date (Mẫu 04), no later than the rule's deadline.
+            latest = fr.apology_deadline(due)
+            left = tl.between(now, latest)
+            if left > tl.day_seconds * 0.2:
+                apology = self._wsec(now, left - tl.day_seconds * 0.1)
+                wanted = self._wsec(due, tl.day_seconds * (3 + 12 * rng.random()))
+                limit = fr.reschedule_limit(due, proc.value, proc.unit)
+                new_due = min(tl.in_office_time(wanted), limit)
+                life.act(apology, A.RESCHEDULE, life.status, RESCHEDULE_REASON,
                          {"due_at": iso(new_due)}, due_at=new_due,
-                         reschedule_count=1)  # fmt: skip
+                         reschedule_count=state["reschedule_count"] + 1)  # fmt: skip
                 finish = self._wsec(due, tl.between(due, new_due) * (0.1 + 0.85 * rng.random()))
                 due = new_due
-            else:
-                finish = self._wsec(now, max(0.0, finish_work - done_work))
-        else:
+        if finish is None:
             finish = self._wsec(now, max(0.0, finish_work - done_work))
         if not late:
             finish = min(finish, due)  # (an instant at a session's end snaps to the next one)
@@ -365,60 +374,63 @@ class Simulator:
         # --- the decision -------------------------------------------------------------------------
         if rng.random() < t.refused:
             reason = rng.choice(REFUSAL_REASONS)
-            life.act(finish, "refuse", "result_ready", reason, {}, outcome="refused",
+            life.act(finish, A.REFUSE, S.RESULT_READY, reason, {}, outcome=Outcome.REFUSED,
                      outcome_reason=reason, finished_at=finish)  # fmt: skip
         else:
             e_result = rng.random() < t.e_result
-            life.act(finish, "approve", "result_ready", "", {"e_result": e_result},
-                     outcome="approved", finished_at=finish, has_e_result=e_result)  # fmt: skip
+            life.act(finish, A.APPROVE, S.RESULT_READY, "", {"e_result": e_result},
+                     outcome=Outcome.APPROVED, finished_at=finish,
+                     has_e_result=e_result)  # fmt: skip
         life.close_step(finish)
-        step = life.next_step("return")
+        step = life.next_step(StepRole.RETURN)
         if step:
             life.start_step(step, finish, receiving)
         # --- the return -----------------------------------------------------------------------
         method = state["return_method"]
-        if method == "online":
+        if method == ReturnMethod.ONLINE:
             returned = finish + 60 + int(rng.expovariate(1 / 7200))
         elif rng.random() < 0.02:
             returned = finish + int(DAY * (5 + 35 * rng.random()))
         else:
             returned = self._wsec(finish, 300 + rng.expovariate(1 / (0.8 * tl.day_seconds)))
-        life.act(returned, "return_result", "returned", "", {"method": method},
-                 returned_at=returned)  # fmt: skip
+        life.act(returned, A.RETURN_RESULT, S.RETURNED, "",
+                 {"method": method}, returned_at=returned)  # fmt: skip
         life.close_step(returned)
 
-    def _supplement(self, rng, life: Life, asked: int, resume: str, *, received: bool) -> bool:
-        """Ask once for the missing papers; the applicant answers (True) or the dossier is
-        stopped when the window has run out (False)."""
-        tl, proc, state = self.timeline, life.proc, life.state
+    def _supplement(self, rng, life: Life, asked: int, *, received: bool) -> bool:
+        """Ask once for every missing paper (`actions.request_supplement`); the applicant
+        answers within the window (True) or the dossier is stopped once it has run out
+        (False)."""
+        tl, fr, proc, state = self.timeline, self.rules, life.proc, life.state
+        resume = life.status  # the request goes back to where it came from
         items = rng.sample(SUPPLEMENT_ITEMS, 1 + int(rng.random() * 2))
-        deadline = tl.add_working_days(asked, proc.supplement_window)
+        deadline = fr.supplement_deadline(proc.supplement_window, asked)
         flag = "supplement_asked_in_processing" if received else "supplement_asked_at_receipt"
-        life.act(asked, "request_supplement", "supplement_requested", "", {"items": items},
+        life.act(asked, A.REQUEST_SUPPLEMENT, S.SUPPLEMENT_REQUESTED, "", {"items": items},
                  supplement_deadline=deadline, **{flag: True})  # fmt: skip
-        life.pauses.append(["supplement", "\n".join(items), resume, asked, deadline,
+        life.pauses.append([PauseKind.SUPPLEMENT, "\n".join(items), resume, asked, deadline,
                             state["due_at"], None])  # fmt: skip
         if rng.random() < self.t.supplement_unanswered:
             at = tl.add_working_seconds(deadline, tl.day_seconds * (0.2 + 2 * rng.random()))
-            self._end(life, at, "stop", "stopped", STOP_REASON)
+            self._end(life, at, A.STOP, S.STOPPED, STOP_REASON)
             return False
         answered = asked + int((deadline - asked) * (0.05 + 0.9 * rng.random() ** 2))
         if answered > self.end:
             raise _Cut
         pause = life.close_pause(answered)
         due = state["due_at"]
-        if received:
+        if received:  # `actions.supplement`: the procedure's rule
             if proc.supplement_shift:
-                paused = tl.between(pause[3], answered)
-                due = tl.add_working_seconds(pause[5], paused) if paused > 0 else pause[5]
+                due = fr.shifted_due(pause[5], pause[3], answered)
             else:
                 due = self._due(answered, proc)
-        rule = "shift" if proc.supplement_shift else "restart"
-        life.act(answered, "supplement", resume, "", {"rule": rule,
+        rule = proc.terms["supplement_rule"]
+        life.act(answered, A.SUPPLEMENT, resume, "", {"rule": rule,
                  "due_at": iso(due) if due else None}, due_at=due)  # fmt: skip
         return True
 
-    def _end(self, life: Life, at: int, action: str, to: str, reason: str) -> None:
+    def _end(self, life: Life, at: int, action: A, to: S, reason: str) -> None:
+        """`actions._end` (withdraw, stop): the open pause and step are closed."""
         if at > self.end:
             raise _Cut
         life.close_pause(at)
@@ -434,7 +446,3 @@ def outbox_lag(rng: random.Random, targets: Targets = TARGETS) -> tuple[float, i
     if u < targets.sync_late + targets.sync_slow:
         return 30 + rng.random() * 870, 1 + int(rng.random() * 3)
     return 0.2 + min(rng.expovariate(1 / 1.2), 25.0), 1
-
-
-def payload_json(payload: dict) -> str:
-    return json.dumps(payload, ensure_ascii=False)
