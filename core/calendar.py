@@ -39,7 +39,11 @@ from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.db import transaction
 from holidays.countries.vietnam import Vietnam
+
+from .models import CalendarOverride
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -323,7 +327,6 @@ def invalidate_calendar() -> None:
 def invalidate_calendar_on_commit(**_kwargs) -> None:
     """Signal receiver: forget the cached calendar once the override change is committed (and
     right away too, so that this transaction's own reads see it)."""
-    from django.db import transaction
 
     invalidate_calendar()
     transaction.on_commit(invalidate_calendar)
@@ -334,10 +337,6 @@ def get_calendar() -> WorkingCalendar:
     global _cached, _cached_at
     with _cache_lock:
         if _cached is None or _time.monotonic() - _cached_at > CACHE_SECONDS:
-            from django.conf import settings
-
-            from .models import CalendarOverride
-
             _cached = WorkingCalendar(
                 overrides=dict(CalendarOverride.objects.values_list("date", "is_working_day")),
                 sessions=parse_sessions(settings.ONECUA_OFFICE_HOURS),
