@@ -16,8 +16,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from documents import signing
 from documents.signing import SigningUnavailable, make_local_ca, sign_pdf, verify_pdf
+from documents.signing import ca as signing_ca
 
 FONT = django_settings.BASE_DIR / "documents" / "fonts" / "DejaVuSans.ttf"
 
@@ -169,10 +169,10 @@ def test_expired_signing_certificate_is_reported(settings, tmp_path, signing_ca_
         (signing_ca_dir / "ca.key.pem").read_bytes(), password=None
     )
     ca_cert = x509.load_pem_x509_certificate((signing_ca_dir / "ca.pem").read_bytes())
-    key = signing._new_key()
+    key = signing_ca._new_key()
     long_ago = datetime.now(UTC) - timedelta(days=4 * 365)
-    cert = signing._signer_certificate(key, ca_key, ca_cert, "onecua", "Hết hạn", long_ago)
-    (tmp_path / "signer.key.pem").write_bytes(signing._key_pem(key))
+    cert = signing_ca._signer_certificate(key, ca_key, ca_cert, "onecua", "Hết hạn", long_ago)
+    (tmp_path / "signer.key.pem").write_bytes(signing_ca._key_pem(key))
     (tmp_path / "signer.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     (tmp_path / "ca.pem").write_bytes((signing_ca_dir / "ca.pem").read_bytes())
     use_signer(settings, tmp_path)
