@@ -21,7 +21,7 @@ from rest_framework import serializers
 from . import forms, services
 from .api import serializers as s
 from .models import Dossier, DossierAction
-from .models.dossier import refusal_of
+from .models.conditions import refusal_of
 
 A = DossierAction
 

@@ -6,7 +6,7 @@ from django.utils import translation
 from django_fsm import ANY_STATE
 
 from .models import CLOSED, Dossier, DossierStatus
-from .models.dossier import status_values
+from .models.status import status_values
 
 HEADER = """# The dossier state machine
 

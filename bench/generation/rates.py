@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.db.models import Count, F, Q
 
 from dossiers.models import RESOLVED, RUNNING, Channel, Dossier, Event, Outcome
-from dossiers.models.dossier import status_values
+from dossiers.models.status import status_values
 from outbox.models import OutboxMessage
 from procedures.models import FeeMode
 

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from .. import selectors
 from ..models import Channel, Dossier, DossierStatus
-from ..models.dossier import OPEN_STATES
+from ..models.status import OPEN_STATES
 
 BOOLEAN_CHOICES = [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
 

@@ -3,7 +3,18 @@
 from .actions import DossierAction, action_label
 from .applicant import Applicant, ApplicantKind
 from .attachments import ComponentFile, EResult, FileSource
-from .dossier import (
+from .dossier import Dossier
+from .guard import bulk_writes
+from .records import (
+    DossierComponent,
+    DossierSequence,
+    Event,
+    Pause,
+    PauseKind,
+    StepRun,
+    StepTiming,
+)
+from .status import (
     AWAITING_RECEIPT,
     CLOSED,
     FINISHED,
@@ -13,20 +24,9 @@ from .dossier import (
     RESOLVED,
     RUNNING,
     Channel,
-    Dossier,
     DossierStatus,
     Outcome,
     ReturnMethod,
-    bulk_writes,
-)
-from .records import (
-    DossierComponent,
-    DossierSequence,
-    Event,
-    Pause,
-    PauseKind,
-    StepRun,
-    StepTiming,
 )
 
 __all__ = [

@@ -1,10 +1,5 @@
 """The dossier and its state machine (docs/domain.md §3, DVCQG TrangThaiHoSo codes)."""
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -14,214 +9,29 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
-from procedures.models import StepRole
-
 from .. import permissions as perm
-from .. import rules
 from .applicant import Applicant
-
-
-class DossierStatus(models.TextChoices):
-    NEW = "new", _("Mới nộp, chờ tiếp nhận")
-    RECEIVED = "received", _("Đã tiếp nhận")
-    NOT_RECEIVED = "not_received", _("Từ chối tiếp nhận")
-    PROCESSING = "processing", _("Đang xử lý")
-    SUPPLEMENT_REQUESTED = "supplement_requested", _("Yêu cầu bổ sung")
-    AWAITING_PAYMENT = "awaiting_payment", _("Chờ thực hiện nghĩa vụ tài chính")
-    WITHDRAWN = "withdrawn", _("Đã rút hồ sơ")
-    STOPPED = "stopped", _("Dừng xử lý")
-    RESULT_READY = "result_ready", _("Đã có kết quả")
-    RETURNED = "returned", _("Đã trả kết quả")
-
-
-S = DossierStatus
-
-# --- status groups, declared once (indicators and integrations import them) --------------------
-# The statutory clock runs in these states.
-RUNNING = frozenset({S.RECEIVED, S.PROCESSING})
-# The clock is stopped: waiting for the applicant's supplement or payment (the index's 5/6).
-PAUSED = frozenset({S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT})
-# Received and not finished: the index's "in process".
-IN_PROCESS = RUNNING | PAUSED
-# The index counts 7/9/10 as finished (docs/domain.md §3); 3 and 8 are closed without a result.
-FINISHED = frozenset({S.WITHDRAWN, S.RESULT_READY, S.RETURNED})
-# A result exists (approved or a reasoned refusal).
-RESOLVED = frozenset({S.RESULT_READY, S.RETURNED})
-# Nothing more will happen to the dossier.
-CLOSED = frozenset({S.NOT_RECEIVED, S.STOPPED, S.WITHDRAWN, S.RETURNED})
-# Someone in the province still has work to do (the default work queue).
-OPEN = IN_PROCESS | {S.NEW, S.RESULT_READY}
-# Not received yet, waiting at the counter (new, or asked to supplement before receipt).
-AWAITING_RECEIPT = frozenset({S.NEW, S.SUPPLEMENT_REQUESTED})
-# The applicant may withdraw while no result exists; the agency may stop what it received.
-WITHDRAWABLE = IN_PROCESS | {S.NEW}
-STOPPABLE = IN_PROCESS
-
-
-def status_values(group: frozenset) -> list[str]:
-    """A group's values in the order of the status enum (stable in index definitions)."""
-    return [status.value for status in DossierStatus if status in group]
-
-
-# Kept for the index definitions and callers that want a list.
-CLOCK_RUNNING = tuple(status_values(RUNNING))
-OPEN_STATES = status_values(OPEN)
-
-
-class Channel(models.IntegerChoices):
-    """KenhThucHien of the national portal."""
-
-    IN_PERSON = 1, _("Trực tiếp")
-    ONLINE = 2, _("Trực tuyến")
-    POST = 3, _("Qua dịch vụ bưu chính công ích")
-
-
-class ReturnMethod(models.TextChoices):
-    COUNTER = "counter", _("Nhận tại bộ phận một cửa")
-    POST = "post", _("Qua dịch vụ bưu chính công ích")
-    ONLINE = "online", _("Trực tuyến")
-
-
-class Outcome(models.TextChoices):
-    APPROVED = "approved", _("Chấp thuận")
-    REFUSED = "refused", _("Từ chối giải quyết")
-
-
-# --- conditions of the transitions ------------------------------------------------------------
-@dataclass(frozen=True)
-class Refusal:
-    """Why a condition stops an action: the problem+json code and the message."""
-
-    code: str
-    message: str
-
-
-def refuses(code: str, message) -> Callable:
-    """Give an FSM condition the code and message of the 409 answered when it fails."""
-
-    def mark(condition: Callable) -> Callable:
-        condition.refusal = Refusal(code, message)
-        return condition
-
-    return mark
-
-
-def refusal_of(condition: Callable) -> Refusal:
-    return getattr(
-        condition, "refusal", Refusal("condition_failed", _("Chưa đủ điều kiện thực hiện."))
-    )
-
-
-@refuses(
-    "already_rescheduled",
-    _("Hồ sơ đã được hẹn lại một lần; ngày hẹn chỉ được điều chỉnh một lần."),
+from .conditions import (
+    apology_in_time,
+    internal_step_left,
+    never_rescheduled,
+    not_yet_due,
+    supplement_in_time,
+    supplement_not_yet_requested,
+    supplement_request_in_time,
 )
-def never_rescheduled(dossier) -> bool:
-    """The promised date may be reset only once (Mẫu 04)."""
-    return dossier.reschedule_count == 0
-
-
-@refuses("past_due", _("Đã quá hạn giải quyết: phải xin lỗi và hẹn lại trước hạn."))
-def not_yet_due(dossier) -> bool:
-    return dossier.due_at is not None and timezone.now() < dossier.due_at
-
-
-@refuses(
-    "apology_too_late",
-    _(
-        "Đã quá thời điểm xin lỗi và hẹn lại: phiếu xin lỗi và hẹn lại ngày trả kết quả "
-        "phải gửi chậm nhất 01 ngày làm việc trước ngày hết hạn."
-    ),
+from .guard import DossierQuerySet
+from .status import (
+    OPEN_STATES,
+    RUNNING,
+    STOPPABLE,
+    WITHDRAWABLE,
+    Channel,
+    Outcome,
+    ReturnMethod,
+    S,
+    status_values,
 )
-def apology_in_time(dossier) -> bool:
-    """The apology and new date (Mẫu 04) go out no later than one working day before the due
-    date (Decree 61/2018 art. 19, carried over by Decree 118/2025; docs/domain.md §3.4): until
-    the end of office hours of the working day before the due date's day
-    (rules.apology_deadline). No query: the calendar is cached per process."""
-    if dossier.due_at is None:
-        return False
-    return timezone.now() <= rules.apology_deadline(dossier.due_at)
-
-
-@refuses(
-    "supplement_already_requested",
-    _("Đã yêu cầu bổ sung ở bước này: yêu cầu bổ sung phải nêu một lần, đầy đủ các giấy tờ."),
-)
-def supplement_not_yet_requested(dossier) -> bool:
-    """Told once and completely (docs/domain.md §3): one request at receipt, one in processing."""
-    if dossier.status == S.NEW:
-        return not dossier.supplement_asked_at_receipt
-    return not dossier.supplement_asked_in_processing
-
-
-@refuses(
-    "supplement_window_closed",
-    _("Đã quá 3 ngày làm việc kể từ ngày tiếp nhận: không thể yêu cầu bổ sung."),
-)
-def supplement_request_in_time(dossier) -> bool:
-    """At receipt any time; after receipt within 3 working days of the counting start."""
-    if dossier.status == S.NEW:
-        return True
-    if dossier.received_at is None:
-        return False
-    return timezone.now() <= rules.supplement_request_window_ends(dossier.received_at)
-
-
-@refuses("no_next_step", _("Không còn bước xử lý nội bộ nào: hãy phê duyệt hoặc từ chối."))
-def internal_step_left(dossier) -> bool:
-    """hand_over needs a next internal step (not the return of the result)."""
-    return dossier.next_step_role not in ("", StepRole.RETURN)
-
-
-@refuses(
-    "supplement_deadline_passed",
-    _("Đã hết thời hạn bổ sung hồ sơ; cơ quan sẽ dừng xử lý hồ sơ."),
-)
-def supplement_in_time(dossier) -> bool:
-    """The applicant supplements within the window they were given; after it, the agency
-    stops the dossier."""
-    return dossier.supplement_deadline is None or timezone.now() <= dossier.supplement_deadline
-
-
-# --- the one door's guard on bulk writes --------------------------------------------------------
-_bulk_writes: ContextVar[bool] = ContextVar("dossier_bulk_writes", default=False)
-
-
-@contextmanager
-def bulk_writes() -> Iterator[None]:
-    """The one way past `dossier_action()` for writes of many rows at once: `rebuild_stats`
-    and the generator of benchmark data. Nothing listens to these writes: recount after them."""
-    token = _bulk_writes.set(True)
-    try:
-        yield
-    finally:
-        _bulk_writes.reset(token)
-
-
-def _outside_the_door() -> None:
-    if not _bulk_writes.get():
-        raise PermissionError(
-            "Dossier rows change through dossiers.services.dossier_action() "
-            "(or inside dossiers.models.bulk_writes())"
-        )
-
-
-class DossierQuerySet(models.QuerySet):
-    """Refuses the writes that would skip the one door: every change of a dossier goes through
-    `dossiers.services.dossier_action`, which records it and tells the listeners (outbox,
-    counters). `bulk_writes()` lifts the refusal."""
-
-    def update(self, **kwargs):
-        _outside_the_door()
-        return super().update(**kwargs)
-
-    def bulk_create(self, *args, **kwargs):
-        _outside_the_door()
-        return super().bulk_create(*args, **kwargs)
-
-    def bulk_update(self, *args, **kwargs):
-        _outside_the_door()
-        return super().bulk_update(*args, **kwargs)
 
 
 class Dossier(ConcurrentTransitionMixin, models.Model):

@@ -7,7 +7,8 @@ from django.utils.translation import pgettext_lazy
 
 from ..rules import Timing
 from .actions import DossierAction
-from .dossier import Dossier, DossierStatus
+from .dossier import Dossier
+from .status import DossierStatus
 
 
 class DossierComponent(models.Model):

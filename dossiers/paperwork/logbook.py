@@ -23,7 +23,7 @@ from documents import pdf
 from organisations.models import Agency
 
 from ..models import Dossier, DossierStatus
-from ..models.dossier import CLOCK_RUNNING
+from ..models.status import CLOCK_RUNNING
 from . import common as c
 from .titles import LOGBOOK_TITLE
 

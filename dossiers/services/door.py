@@ -35,7 +35,7 @@ from core.errors import Conflict, Forbidden, NotFound
 
 from .. import selectors
 from ..models import Dossier, DossierAction, Event
-from ..models.dossier import refusal_of
+from ..models.conditions import refusal_of
 from ..signals import dossier_changed
 
 # A dossier, or its code.

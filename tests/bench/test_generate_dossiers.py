@@ -24,7 +24,7 @@ from core.calendar import LOCAL_TZ
 from dossiers import services
 from dossiers.codes import next_sequence
 from dossiers.models import Dossier, DossierSequence, Event, Pause, StepRun
-from dossiers.models.dossier import OPEN_STATES
+from dossiers.models.status import OPEN_STATES
 from organisations.models import Agency, AgencyKind
 from outbox.models import OutboxMessage
 from procedures.models import Procedure, ProcedureStatus, StepRole

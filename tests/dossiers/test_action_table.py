@@ -12,7 +12,7 @@ from drf_spectacular.generators import SchemaGenerator
 from dossiers import forms
 from dossiers.action_table import ACTION_TABLE, COMMON_ERRORS
 from dossiers.models import Dossier, DossierAction, Event
-from dossiers.models.dossier import refusal_of
+from dossiers.models.conditions import refusal_of
 
 
 def transitions() -> dict[str, object]:

@@ -1,0 +1,109 @@
+"""The conditions of the state machine's transitions, each with the code and message of the 409
+answered when it fails (`@refuses`)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from procedures.models import StepRole
+
+from .. import rules
+from .status import S
+
+
+# --- conditions of the transitions ------------------------------------------------------------
+@dataclass(frozen=True)
+class Refusal:
+    """Why a condition stops an action: the problem+json code and the message."""
+
+    code: str
+    message: str
+
+
+def refuses(code: str, message) -> Callable:
+    """Give an FSM condition the code and message of the 409 answered when it fails."""
+
+    def mark(condition: Callable) -> Callable:
+        condition.refusal = Refusal(code, message)
+        return condition
+
+    return mark
+
+
+def refusal_of(condition: Callable) -> Refusal:
+    return getattr(
+        condition, "refusal", Refusal("condition_failed", _("Chưa đủ điều kiện thực hiện."))
+    )
+
+
+@refuses(
+    "already_rescheduled",
+    _("Hồ sơ đã được hẹn lại một lần; ngày hẹn chỉ được điều chỉnh một lần."),
+)
+def never_rescheduled(dossier) -> bool:
+    """The promised date may be reset only once (Mẫu 04)."""
+    return dossier.reschedule_count == 0
+
+
+@refuses("past_due", _("Đã quá hạn giải quyết: phải xin lỗi và hẹn lại trước hạn."))
+def not_yet_due(dossier) -> bool:
+    return dossier.due_at is not None and timezone.now() < dossier.due_at
+
+
+@refuses(
+    "apology_too_late",
+    _(
+        "Đã quá thời điểm xin lỗi và hẹn lại: phiếu xin lỗi và hẹn lại ngày trả kết quả "
+        "phải gửi chậm nhất 01 ngày làm việc trước ngày hết hạn."
+    ),
+)
+def apology_in_time(dossier) -> bool:
+    """The apology and new date (Mẫu 04) go out no later than one working day before the due
+    date (Decree 61/2018 art. 19, carried over by Decree 118/2025; docs/domain.md §3.4): until
+    the end of office hours of the working day before the due date's day
+    (rules.apology_deadline). No query: the calendar is cached per process."""
+    if dossier.due_at is None:
+        return False
+    return timezone.now() <= rules.apology_deadline(dossier.due_at)
+
+
+@refuses(
+    "supplement_already_requested",
+    _("Đã yêu cầu bổ sung ở bước này: yêu cầu bổ sung phải nêu một lần, đầy đủ các giấy tờ."),
+)
+def supplement_not_yet_requested(dossier) -> bool:
+    """Told once and completely (docs/domain.md §3): one request at receipt, one in processing."""
+    if dossier.status == S.NEW:
+        return not dossier.supplement_asked_at_receipt
+    return not dossier.supplement_asked_in_processing
+
+
+@refuses(
+    "supplement_window_closed",
+    _("Đã quá 3 ngày làm việc kể từ ngày tiếp nhận: không thể yêu cầu bổ sung."),
+)
+def supplement_request_in_time(dossier) -> bool:
+    """At receipt any time; after receipt within 3 working days of the counting start."""
+    if dossier.status == S.NEW:
+        return True
+    if dossier.received_at is None:
+        return False
+    return timezone.now() <= rules.supplement_request_window_ends(dossier.received_at)
+
+
+@refuses("no_next_step", _("Không còn bước xử lý nội bộ nào: hãy phê duyệt hoặc từ chối."))
+def internal_step_left(dossier) -> bool:
+    """hand_over needs a next internal step (not the return of the result)."""
+    return dossier.next_step_role not in ("", StepRole.RETURN)
+
+
+@refuses(
+    "supplement_deadline_passed",
+    _("Đã hết thời hạn bổ sung hồ sơ; cơ quan sẽ dừng xử lý hồ sơ."),
+)
+def supplement_in_time(dossier) -> bool:
+    """The applicant supplements within the window they were given; after it, the agency
+    stops the dossier."""
+    return dossier.supplement_deadline is None or timezone.now() <= dossier.supplement_deadline
