@@ -5,7 +5,7 @@ import pytest
 from documents.models import StoreDocument
 from dossiers import services
 from dossiers.models import EResult
-from tests.dossiers.conftest import applicant_data
+from tests.support.cast import applicant_data
 
 pytestmark = pytest.mark.django_db
 

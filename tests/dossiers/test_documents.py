@@ -10,7 +10,7 @@ from django.core.files.storage import storages
 from documents.models import StoreDocument, StoreDocumentKind
 from dossiers import services
 from dossiers.models import ComponentFile, Dossier
-from tests.dossiers.conftest import applicant_data
+from tests.support.cast import applicant_data
 from tests.support.files import image_bytes, pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db

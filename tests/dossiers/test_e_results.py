@@ -14,7 +14,7 @@ from documents.models import StoreDocument
 from documents.signing import make_local_ca, verify_pdf
 from dossiers import services
 from dossiers.models import Dossier, EResult
-from tests.dossiers.conftest import applicant_data
+from tests.support.cast import applicant_data
 
 pytestmark = pytest.mark.django_db
 

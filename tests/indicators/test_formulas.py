@@ -14,10 +14,17 @@ from indicators.figures import indicators
 from indicators.index766 import index766, scores
 from indicators.lists import due_today_dossiers, overdue_dossiers
 from indicators.measures import Filters, Period
-from tests.indicators.conftest import at, at_counter, file_online
+from tests.support.cast import at_counter, file_online
+from tests.support.clock import at
 from tests.support.files import pdf_bytes, upload
 
-pytestmark = pytest.mark.django_db
+# One province per module (each test in its own savepoint), on the clock from Monday 2 March
+# 2026, 08:00.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("module_cast"),
+    pytest.mark.clock(2026, 3, 2, 8, 0),
+]
 
 MARCH = Period.of("month", date(2026, 3, 2))
 

@@ -49,7 +49,7 @@ from integrations.portal import mapping
 from integrations.portal.mapping import PORTAL_STATUS
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxStatus
-from tests.dossiers.conftest import applicant_data, build_cast
+from tests.support.cast import applicant_data, build_cast
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER_DB = 13  # a Redis database only these tests use (the test cache uses REDIS_URL's)
