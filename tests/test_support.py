@@ -7,12 +7,15 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.storage import storages
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from documents.signing import verify_pdf
 from dossiers.models import Dossier, DossierStatus, Event
-from organisations.models import Agency
+from organisations.models import AdministrativeUnit, Agency
+from tests.support.cast import build_cast, build_small_cast
+from tests.support.catalogue import seed_province
 from tests.support.clock import TZ, at
 from tests.support.dossiers import DossierFactory, small_world
 
@@ -99,16 +102,42 @@ def test_the_small_world_is_made_once_and_reused(db):
     assert User.objects.filter(username="clerk").count() == 1
 
 
-def test_dossier_factory_fixture_works_in_the_tests_cast(cast, dossier_factory):
+def test_a_test_has_a_small_world_of_its_own(cast, dossier_factory):
     dossier = dossier_factory(status="processing")
     assert dossier.receiving_agency == cast.centre
     assert dossier.assignee == cast.specialist
-    assert Agency.objects.count() > 300  # the seeded province
-
-
-def test_dossier_factory_fixture_defaults_to_the_small_world(dossier_factory):
-    assert dossier_factory(status="received").receiving_agency.code == "000.01.148.H43"
     assert Agency.objects.count() == 6
+
+
+def test_the_province_cast_is_the_seeded_province(db):
+    cast = build_cast()
+    assert Agency.objects.count() == 319
+    dossier = DossierFactory(cast=cast, status="received")
+    assert dossier.receiving_agency == cast.centre
+    assert dossier.handling_agency == cast.committee
+
+
+def _places() -> dict:
+    units = {
+        u.code: (u.name, u.unit_type, u.codename, u.parent and u.parent.code)
+        for u in AdministrativeUnit.objects.select_related("parent")
+    }
+    agencies = {
+        a.code: (a.name, a.kind, a.unit.code, a.parent and a.parent.code)
+        for a in Agency.objects.select_related("unit", "parent")
+    }
+    return {"units": units, "agencies": agencies}
+
+
+def test_the_small_world_has_the_seeds_codes_and_names(db):
+    saved = transaction.savepoint()
+    build_small_cast()
+    small = _places()
+    transaction.savepoint_rollback(saved)
+    seed_province()
+    seeded = _places()
+    assert small["units"] == {code: seeded["units"][code] for code in small["units"]}
+    assert small["agencies"] == {code: seeded["agencies"][code] for code in small["agencies"]}
 
 
 @pytest.mark.clock()

@@ -12,7 +12,7 @@ from dossiers.models import Applicant, Dossier, DossierSequence, bulk_writes
 from tests.support.cast import applicant_data
 from tests.support.clock import at
 
-# One province per module (each test in its own savepoint), on the clock: Monday 2 March 2026,
+# One cast per module (each test in its own savepoint), on the clock: Monday 2 March 2026,
 # 09:00 (the throttles' cache starts empty: tests/conftest.py).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_cast"), pytest.mark.clock()]
 

@@ -13,7 +13,7 @@ from procedures.models import Procedure, ProcessStep
 from tests.support.cast import applicant_data, file_online
 from tests.support.clock import at
 
-# One province per module (each test in its own savepoint), on the clock from Monday 2 March
+# One cast per module (each test in its own savepoint), on the clock from Monday 2 March
 # 2026, 08:00.
 pytestmark = [
     pytest.mark.django_db,

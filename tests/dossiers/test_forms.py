@@ -17,7 +17,7 @@ from tests.support.cast import CITIZEN_ID
 from tests.support.clock import at
 from tests.support.pdf import pdf_text, pdf_title
 
-# One province per module (each test in its own savepoint), on the clock: Monday 2 March 2026,
+# One cast per module (each test in its own savepoint), on the clock: Monday 2 March 2026,
 # 09:00 in Việt Trì, until the test moves it.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_cast"), pytest.mark.clock()]
 

@@ -8,7 +8,7 @@ from dossiers.models import Dossier, Event, bulk_writes
 from tests.support.cast import applicant_data, file_online
 from tests.support.dossiers import DossierFactory
 
-# One province per module (each test in its own savepoint), on the clock: Monday 2 March 2026,
+# One cast per module (each test in its own savepoint), on the clock: Monday 2 March 2026,
 # 09:00.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_cast"), pytest.mark.clock()]
 

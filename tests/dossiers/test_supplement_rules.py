@@ -11,7 +11,7 @@ from dossiers.models import Dossier, StepRun
 from tests.support.cast import applicant_data, file_online
 from tests.support.clock import TZ, at
 
-# One province per module (each test in its own savepoint), on the clock from Monday 2 March
+# One cast per module (each test in its own savepoint), on the clock from Monday 2 March
 # 2026, 08:00.
 pytestmark = [
     pytest.mark.django_db,

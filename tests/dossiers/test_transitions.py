@@ -12,7 +12,7 @@ from tests.support.cast import applicant_data
 from tests.support.clock import at
 from tests.support.dossiers import DossierFactory
 
-# One province per module (each test in its own savepoint). Every test runs on Monday 2 March
+# One cast per module (each test in its own savepoint). Every test runs on Monday 2 March
 # 2026, 09:00 local time, unless it moves the clock.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_cast"), pytest.mark.clock()]
 

@@ -34,11 +34,11 @@ from outbox.models import OutboxMessage, OutboxStatus
 from tests.support.cast import at_counter, file_online
 from tests.support.files import pdf_bytes, upload
 
-# One province per module (each test in its own savepoint), on the clock from Monday 2 March
-# 2026, 08:00.
+# The seeded province once per module (each test in its own savepoint), on the clock from Monday
+# 2 March 2026, 08:00.
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.usefixtures("module_cast"),
+    pytest.mark.usefixtures("province_cast"),
     pytest.mark.clock(2026, 3, 2, 8, 0),
 ]
 

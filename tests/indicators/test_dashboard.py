@@ -19,11 +19,11 @@ from indicators.dashboard import charts
 from indicators.measures import Filters, Period
 from tests.support.cast import PASSWORD, file_online
 
-# One province per module (each test in its own savepoint), on the clock from Monday 2 March
-# 2026, 08:00.
+# The seeded province once per module (each test in its own savepoint), on the clock from Monday
+# 2 March 2026, 08:00.
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.usefixtures("module_cast"),
+    pytest.mark.usefixtures("province_cast"),
     pytest.mark.clock(2026, 3, 2, 8, 0),
 ]
 

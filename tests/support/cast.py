@@ -3,15 +3,18 @@
 A `Cast` is Phường Việt Trì's centre and People's Committee, the provincial centre, Sở Tư pháp,
 and the people who work there or file there, with the small catalogue (tests/support/catalogue.py)
 imported. Two worlds hold it:
-- `build_cast()`: the whole seeded province (every unit and agency of the real seed);
-- `build_small_cast()`: only the units and agencies the cast names (and the Office of the
-  provincial People's Committee, which handles province-level procedures), with the seed's codes
-  and names: for tests that need dossiers, not the province.
+- `build_small_cast()`: only the two units and six agencies the cast needs (with the Office of
+  the provincial People's Committee, which handles province-level procedures), with the seed's
+  codes and names. The default: most tests need dossiers, not the province.
+- `build_cast()`: the whole seeded province (149 units and 319 agencies of the real seed), for
+  tests about the province (scopes over its agency tree, rankings of its communes).
 
-Fixtures: `cast` (the province, per test); `module_cast` (the province once per module: with
-`pytestmark = pytest.mark.usefixtures("module_cast")` a module's `cast` is that one, and each
-test still runs in its own savepoint); `small_cast` (the small world, per test); `submit` (files
-an online dossier through the API as the citizen; returns the response body).
+Fixtures: `cast` is the test's: its own small world, or the module's when the module says
+`pytestmark = pytest.mark.usefixtures("module_cast")` (the small world built once per module)
+or `usefixtures("province_cast")` (the province built once per module); each test still runs
+in its own savepoint. Say it for the whole module: once a test has used a module-scoped cast,
+it stays until the module's last test. `submit` files an online dossier through the API as the
+citizen and returns the response body.
 
 Helpers: `applicant_data(cast, **extra)`, `file_online(cast, ...)` and `at_counter(cast, ...)`
 (a dossier through the intake services), `make_user(...)`, `PASSWORD`, `CITIZEN_ID`.
@@ -172,28 +175,25 @@ def build_small_cast() -> Cast:
 
 @pytest.fixture
 def cast(request, db) -> Cast:
-    if "module_cast" in request.fixturenames:
-        return request.getfixturevalue("module_cast")
-    return build_cast()
-
-
-@pytest.fixture
-def small_cast(db) -> Cast:
+    """The test's cast: the module's when it uses `module_cast` or `province_cast`, else a small
+    world of its own."""
+    for shared in ("province_cast", "module_cast"):
+        if shared in request.fixturenames:
+            return request.getfixturevalue(shared)
     return build_small_cast()
 
 
-@pytest.fixture(scope="module")
-def module_cast(django_db_setup, django_db_blocker):
-    """The province's cast built once per test module, inside a transaction rolled back when the
-    module is done; each test still runs in its own savepoint. Its users are saved, and rolled
-    back, but their Python objects are shared by the module's tests."""
+def _built_once(build, django_db_blocker):
+    """`build()` once for the module, inside a transaction rolled back when the module is done;
+    each test still runs in its own savepoint. The rows go back with it, not the Python objects:
+    a test that changes a user's attributes saves them (and the savepoint undoes the save)."""
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
             # Module scope runs before the per-test fast hasher (tests/conftest.py).
             with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-                world = build_cast()
+                world = build()
         except BaseException:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -202,6 +202,18 @@ def module_cast(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
         outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def module_cast(django_db_setup, django_db_blocker):
+    """The small world's cast, once per module (`usefixtures("module_cast")`)."""
+    yield from _built_once(build_small_cast, django_db_blocker)
+
+
+@pytest.fixture(scope="module")
+def province_cast(django_db_setup, django_db_blocker):
+    """The seeded province's cast, once per module (`usefixtures("province_cast")`)."""
+    yield from _built_once(build_cast, django_db_blocker)
 
 
 def applicant_data(cast: Cast, **extra) -> dict:

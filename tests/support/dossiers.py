@@ -3,9 +3,9 @@
 `DossierFactory(status="processing")` files a dossier (online by default, `channel="counter"`
 at the ward centre's counter) and drives it with the services, as the cast's people would, to
 the status asked for; it returns the dossier fresh from the database. It works in a cast's
-world (`cast=`), by default in the small world of tests/support/cast.py (made on first use,
-reused after). The `dossier_factory` fixture is DossierFactory in the test's world: its `cast`
-when the test has one, else `small_cast`.
+world (`cast=`), by default in the small world of tests/support/cast.py (the one in the
+database, else a new one). The `dossier_factory` fixture is DossierFactory in the test's world
+(its `cast`).
 
     DossierFactory(status="result_ready", cast=cast, e_result=True)
     DossierFactory.create_batch(3, status="received", procedure="1.000110")
@@ -151,7 +151,6 @@ class DossierFactory(factory.Factory):
 
 
 @pytest.fixture
-def dossier_factory(request, db):
-    """DossierFactory in the test's world: its `cast` when it has one, else `small_cast`."""
-    world = request.getfixturevalue("cast" if "cast" in request.fixturenames else "small_cast")
-    return functools.partial(DossierFactory, cast=world)
+def dossier_factory(cast):
+    """DossierFactory in the test's world (its `cast`)."""
+    return functools.partial(DossierFactory, cast=cast)
