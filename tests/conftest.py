@@ -69,9 +69,18 @@ def _fresh_agency_tree():
     scope.invalidate()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _hypothesis_in_tmp(tmp_path_factory):
+    # Hypothesis (under schemathesis) keeps its caches in ./.hypothesis/: the run's folder instead.
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
+
+
 @pytest.fixture(autouse=True)
 def _documents_in_tmp(settings, tmp_path):
-    # Uploaded files and e-results go to a per-test folder, never to var/.
+    # Uploaded files, e-results and media go to a per-test folder, never to var/.
+    settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,
         "documents": {

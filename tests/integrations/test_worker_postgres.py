@@ -190,6 +190,8 @@ class Stack:
         env.update(
             DJANGO_SETTINGS_MODULE="config.settings",
             DATABASE_URL=self.db_url,
+            # Whatever the processes keep goes to the test's folder, never the repository's var/.
+            ONECUA_VAR_DIR=str(self.tmp / "var"),
             PYTHONUNBUFFERED="1",
             LOG_LEVEL="INFO",
             **extra,
