@@ -40,7 +40,7 @@ CELERY = str(Path(sys.executable).with_name("celery"))
 
 
 def build_people():
-    from tests.dossiers.conftest import build_cast
+    from tests.support.cast import build_cast
 
     return build_cast()
 
@@ -48,7 +48,7 @@ def build_people():
 def backlog(cast, count: int) -> list[str]:
     """`count` dossiers taken through the whole lifecycle: 6 outbox messages each."""
     from dossiers import services
-    from tests.dossiers.conftest import applicant_data
+    from tests.support.cast import applicant_data
 
     codes = []
     for _ in range(count):

@@ -55,20 +55,19 @@ def test_admin_requires_login(client, db):
 
 
 def test_calendar_override_edit_takes_effect(admin_client_vi):
-    from datetime import date, datetime
-    from zoneinfo import ZoneInfo
+    from datetime import date
 
     from core.calendar import due_at
+    from tests.support.clock import at
 
-    tz = ZoneInfo("Asia/Ho_Chi_Minh")
-    before = due_at(datetime(2026, 3, 6, 9, 0, tzinfo=tz), 1)
+    before = due_at(at(2026, 3, 6, 9, 0), 1)
     assert before.date() == date(2026, 3, 9)  # Friday + 1 working day = Monday
     response = admin_client_vi.post(
         reverse("admin:core_calendaroverride_add"),
         {"date": "07/03/2026", "is_working_day": "on", "reason": "Làm bù (thử nghiệm)"},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    after = due_at(datetime(2026, 3, 6, 9, 0, tzinfo=tz), 1)
+    after = due_at(at(2026, 3, 6, 9, 0), 1)
     assert after.date() == date(2026, 3, 7)  # the Saturday now counts
 
 

@@ -8,7 +8,7 @@ from django.test import Client
 
 from core.parsers import TooDeeplyNested, check_depth, loads
 from dossiers import services
-from tests.dossiers.conftest import applicant_data
+from tests.support.cast import applicant_data
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from documents import services as documents
 from documents.models import StoreDocumentKind
 from dossiers import services
-from tests.dossiers.conftest import CITIZEN_ID, applicant_data
+from tests.support.cast import CITIZEN_ID, applicant_data
 from tests.support.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db

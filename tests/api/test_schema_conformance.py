@@ -62,7 +62,7 @@ from organisations.seed import seed_agencies, seed_units
 from procedures.catalogue.files import CatalogueFile
 from procedures.catalogue.importer import import_catalogue
 from procedures.models import Field
-from tests.conftest import FIELDS, MINI
+from tests.support.catalogue import FIELDS, MINI
 from tests.support.files import pdf_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.schema]

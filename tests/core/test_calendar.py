@@ -7,7 +7,6 @@ working morning) and the 2026 calendar decreed for civil servants.
 
 from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -25,16 +24,10 @@ from core.calendar import (
     working_days_between,
 )
 from core.models import CalendarOverride
-
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
+from tests.support.clock import TZ, at
 
 # The 2026 decreed swaps, as the migration seeds them, for tests that need no database.
 SWAPS_2026 = {date(2026, 1, 2): False, date(2026, 1, 10): True, date(2026, 8, 22): True}
-
-
-def at(year, month, day, hour=0, minute=0, second=0):
-    """An aware local (Asia/Ho_Chi_Minh) datetime."""
-    return datetime(year, month, day, hour, minute, second, tzinfo=VN)
 
 
 def assert_local(moment, expected):
@@ -512,7 +505,7 @@ class TestPureCalendar:
     def test_default_office_hours(self, plain):
         assert plain.day_seconds == 7.5 * 3600
         assert plain.cutoff == time(15)
-        assert plain.tz == VN
+        assert plain.tz == TZ
 
     def test_next_working_day(self, plain):
         assert plain.next_working_day(date(2026, 2, 13)) == date(2026, 2, 23)

@@ -12,8 +12,7 @@ from core.calendar import get_calendar
 from dossiers import services
 from dossiers.action_table import ACTION_TABLE
 from dossiers.models import Applicant, Dossier, Event, bulk_writes
-
-CITIZEN_ID = "025090001234"  # the applicant_data of tests/dossiers/conftest.py
+from tests.support.cast import CITIZEN_ID
 
 pytestmark = pytest.mark.django_db
 

@@ -3,26 +3,16 @@
 import pytest
 
 from documents.models import StoreDocument
-from dossiers import services
 from dossiers.models import EResult
-from tests.dossiers.conftest import applicant_data
+from tests.support.dossiers import DossierFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def e_result(cast):
-    d = services.submit_online(
-        actor=cast.citizen,
-        procedure_code="1.001193",
-        applicant=applicant_data(cast),
-        summary="Đăng ký khai sinh cho con",
-        components=[{"order": 1}],
-    )
-    services.receive(dossier=d.code, actor=cast.clerk)
-    services.assign(dossier=d.code, actor=cast.leader, assignee=cast.specialist.pk)
-    services.approve(dossier=d.code, actor=cast.leader, e_result=True)
-    return EResult.objects.get(dossier=d)
+    dossier = DossierFactory(cast=cast, status="result_ready", e_result=True)
+    return EResult.objects.get(dossier=dossier)
 
 
 def test_an_administrator_reads_the_e_results_and_the_store(client, cast, e_result):

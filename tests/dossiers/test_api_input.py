@@ -4,38 +4,17 @@ receipt slip (Mẫu 01); public tracking without personal data; the work queue's
 import json
 import re
 from datetime import datetime
-from unittest import mock
-from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import cache
 
 from dossiers import services
 from dossiers.models import Applicant, Dossier, DossierSequence, bulk_writes
-from tests.dossiers.conftest import applicant_data
+from tests.support.cast import applicant_data
+from tests.support.clock import at
 
-pytestmark = pytest.mark.django_db
-
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-@pytest.fixture
-def cast(module_cast, db):
-    """One province per module (seeding takes a while); each test still runs in a savepoint."""
-    return module_cast
-
-
-def at(*args) -> datetime:
-    return datetime(*args, tzinfo=TZ)
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    """Monday 2 March 2026, 09:00; the throttles' cache starts empty."""
-    cache.clear()
-    with mock.patch("django.utils.timezone.now", return_value=at(2026, 3, 2, 9, 0)):
-        yield
-    cache.clear()
+# One cast per module (each test in its own savepoint), on the clock: Monday 2 March 2026,
+# 09:00 (the throttles' cache starts empty: tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_cast"), pytest.mark.clock()]
 
 
 def url(code: str, action: str | None = None) -> str:

@@ -40,7 +40,7 @@ from dossiers.models import (
     Outcome,
     StepRun,
 )
-from tests.dossiers.conftest import Cast, _user, applicant_data
+from tests.support.cast import Cast, applicant_data, make_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -371,7 +371,7 @@ def test_receive_refuse_receipt_and_withdraw_race_leaves_a_serial_history(pg, ca
 
 # --- 4. the same action twice ----------------------------------------------------------------
 def test_two_clerks_receiving_the_same_dossier_at_once(pg, cast):
-    second = _user("clerk2", Role.RECEIVING_OFFICER, cast.centre)
+    second = make_user("clerk2", Role.RECEIVING_OFFICER, cast.centre)
     for _ in range(ROUNDS):
         code = new_online(cast)
         jobs = [

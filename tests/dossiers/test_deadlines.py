@@ -4,59 +4,28 @@ and apology queues, and the process-control slip's early / on time / late (docs/
 
 from datetime import datetime
 from unittest import mock
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from dossiers import selectors, services
 from dossiers.models import Dossier, bulk_writes
 from procedures.models import Procedure, ProcessStep
-from tests.dossiers.conftest import applicant_data
+from tests.support.cast import applicant_data, file_online
+from tests.support.clock import at
 
-pytestmark = pytest.mark.django_db
-
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-@pytest.fixture
-def cast(module_cast, db):
-    """One province per module (seeding takes a while); each test still runs in a savepoint."""
-    return module_cast
-
-
-def at(*args) -> datetime:
-    return datetime(*args, tzinfo=TZ)
-
-
-class Clock:
-    def __init__(self, moment: datetime):
-        self.now = moment
-
-    def set(self, *args) -> None:
-        self.now = at(*args)
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    c = Clock(at(2026, 3, 2, 8, 0))
-    with mock.patch("django.utils.timezone.now", side_effect=lambda: c.now):
-        yield c
+# One cast per module (each test in its own savepoint), on the clock from Monday 2 March
+# 2026, 08:00.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("module_cast"),
+    pytest.mark.clock(2026, 3, 2, 8, 0),
+]
 
 
 def url(code: str, action: str | None = None) -> str:
     if action is None:
         return f"/api/v1/dossiers/{code}/"
     return f"/api/v1/dossiers/{code}/{action.replace('_', '-')}/"
-
-
-def file_online(cast, procedure="1.001193") -> Dossier:
-    return services.submit_online(
-        actor=cast.citizen,
-        procedure_code=procedure,
-        applicant=applicant_data(cast),
-        summary="Hồ sơ thử hạn",
-        components=[{"order": 1}],
-    )
 
 
 def due_of(response) -> datetime:

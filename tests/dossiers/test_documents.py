@@ -10,7 +10,7 @@ from django.core.files.storage import storages
 from documents.models import StoreDocument, StoreDocumentKind
 from dossiers import services
 from dossiers.models import ComponentFile, Dossier
-from tests.dossiers.conftest import applicant_data
+from tests.support.cast import applicant_data, file_online
 from tests.support.files import image_bytes, pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -19,16 +19,6 @@ pytestmark = pytest.mark.django_db
 # --- files ------------------------------------------------------------------------------------
 def files_url(code, order=1):
     return f"/api/v1/dossiers/{code}/components/{order}/files/"
-
-
-def new_dossier(cast, procedure="1.001193", components=None):
-    return services.submit_online(
-        actor=cast.citizen,
-        procedure_code=procedure,
-        applicant=applicant_data(cast),
-        summary="Đăng ký khai sinh cho con",
-        components=components or [{"order": 1}],
-    )
 
 
 def post_file(cast, user, code, name, data, content_type="application/pdf", *, order=1, **extra):
@@ -40,7 +30,7 @@ def post_file(cast, user, code, name, data, content_type="application/pdf", *, o
 
 
 def test_citizen_uploads_a_pdf_for_their_own_dossier(cast):
-    dossier = new_dossier(cast)
+    dossier = file_online(cast)
     data = pdf_bytes()
     response = post_file(cast, cast.citizen, dossier.code, "to-khai.pdf", data)
     assert response.status_code == 201, response.json()
@@ -66,7 +56,7 @@ def test_citizen_uploads_a_pdf_for_their_own_dossier(cast):
 
 
 def test_type_comes_from_the_content_not_the_name_or_header(cast):
-    dossier = new_dossier(cast)
+    dossier = file_online(cast)
     response = post_file(
         cast, cast.citizen, dossier.code, "anh-chup.pdf", image_bytes("PNG"), "application/pdf"
     )
@@ -87,7 +77,7 @@ def test_type_comes_from_the_content_not_the_name_or_header(cast):
     ],
 )
 def test_files_that_are_not_pdf_jpeg_or_png_are_refused_with_415(cast, name, data, reason):
-    dossier = new_dossier(cast)
+    dossier = file_online(cast)
     response = post_file(cast, cast.citizen, dossier.code, name, data)
     assert response.status_code == 415, (reason, response.content)
     problem = response.json()
@@ -99,7 +89,7 @@ def test_files_that_are_not_pdf_jpeg_or_png_are_refused_with_415(cast, name, dat
 
 
 def test_a_pdf_with_javascript_is_refused(cast):
-    dossier = new_dossier(cast)
+    dossier = file_online(cast)
     data = pdf_bytes().replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /JavaScript")
     response = post_file(cast, cast.citizen, dossier.code, "to-khai.pdf", data)
     assert response.status_code == 415
@@ -107,7 +97,7 @@ def test_a_pdf_with_javascript_is_refused(cast):
 
 
 def test_an_empty_file_is_refused(cast):
-    dossier = new_dossier(cast)
+    dossier = file_online(cast)
     response = post_file(cast, cast.citizen, dossier.code, "rong.pdf", b"")
     assert response.status_code == 400
     assert response.json()["code"] == "empty_file"
@@ -116,7 +106,7 @@ def test_an_empty_file_is_refused(cast):
 
 def test_a_file_over_the_limit_is_refused_with_413(cast, settings):
     settings.ONECUA_UPLOAD_MAX_BYTES = 2000
-    dossier = new_dossier(cast)
+    dossier = file_online(cast)
     data = pdf_bytes() + b"%" + b"x" * 3000 + b"\n%%EOF\n"
     response = post_file(cast, cast.citizen, dossier.code, "lon.pdf", data)
     assert response.status_code == 413
@@ -128,7 +118,7 @@ def test_a_file_over_the_limit_is_refused_with_413(cast, settings):
 
 def test_a_body_far_over_the_limit_is_refused_before_it_is_read(cast, settings):
     settings.ONECUA_UPLOAD_MAX_BYTES = 1000
-    dossier = new_dossier(cast)
+    dossier = file_online(cast)
     response = post_file(cast, cast.citizen, dossier.code, "lon.pdf", b"%PDF-" + b"0" * 200_000)
     assert response.status_code == 413
     assert response.json()["code"] == "file_too_large"
@@ -146,7 +136,7 @@ def test_a_body_far_over_the_limit_is_refused_before_it_is_read(cast, settings):
     ],
 )
 def test_names_are_neutralised(cast, raw, expected):
-    dossier = new_dossier(cast)
+    dossier = file_online(cast)
     response = post_file(cast, cast.citizen, dossier.code, "x.pdf", pdf_bytes())
     assert response.status_code == 201
     # The multipart layer already strips folders; the service neutralises what is left too.
@@ -156,7 +146,7 @@ def test_names_are_neutralised(cast, raw, expected):
 
 
 def test_missing_file_field_and_unknown_fields_are_400(cast):
-    dossier = new_dossier(cast)
+    dossier = file_online(cast)
     client = cast.client(cast.citizen)
     response = client.post(files_url(dossier.code), {"title": "x"}, format="multipart")
     assert response.status_code == 400
@@ -171,27 +161,27 @@ def test_missing_file_field_and_unknown_fields_are_400(cast):
 
 
 def test_unknown_component_is_404(cast):
-    dossier = new_dossier(cast)
+    dossier = file_online(cast)
     response = post_file(cast, cast.citizen, dossier.code, "a.pdf", pdf_bytes(), order=9)
     assert response.status_code == 404
 
 
 def test_another_citizen_cannot_upload_or_see_the_dossier(cast):
-    dossier = new_dossier(cast)
+    dossier = file_online(cast)
     response = post_file(cast, cast.other_citizen, dossier.code, "a.pdf", pdf_bytes())
     assert response.status_code == 404
     assert not ComponentFile.objects.exists()
 
 
 def test_the_handling_agency_cannot_upload(cast):
-    dossier = new_dossier(cast)
+    dossier = file_online(cast)
     services.receive(dossier=dossier.code, actor=cast.clerk)
     response = post_file(cast, cast.specialist, dossier.code, "a.pdf", pdf_bytes())
     assert response.status_code == 403
 
 
 def test_citizen_uploads_are_locked_once_the_dossier_is_received(cast):
-    dossier = new_dossier(cast)
+    dossier = file_online(cast)
     services.receive(dossier=dossier.code, actor=cast.clerk)
     response = post_file(cast, cast.citizen, dossier.code, "a.pdf", pdf_bytes())
     assert response.status_code == 409
@@ -199,7 +189,7 @@ def test_citizen_uploads_are_locked_once_the_dossier_is_received(cast):
 
 
 def test_citizen_may_upload_again_when_asked_for_a_supplement(cast):
-    dossier = new_dossier(cast)
+    dossier = file_online(cast)
     services.request_supplement(dossier=dossier.code, actor=cast.clerk, items=["Tờ khai"])
     response = post_file(cast, cast.citizen, dossier.code, "bo-sung.pdf", pdf_bytes())
     assert response.status_code == 201
@@ -272,7 +262,7 @@ def test_bad_metadata_is_400(cast):
 
 
 def test_the_counter_digitises_an_online_upload(cast):
-    dossier = new_dossier(cast)
+    dossier = file_online(cast)
     post_file(cast, cast.citizen, dossier.code, "to-khai.pdf", pdf_bytes())
     url = f"/api/v1/dossiers/{dossier.code}/components/1/digitise/"
     response = cast.client(cast.citizen).post(url, {}, format="json")
@@ -288,7 +278,7 @@ def test_the_counter_digitises_an_online_upload(cast):
 
 
 def test_digitise_needs_a_file(cast):
-    dossier = new_dossier(cast)
+    dossier = file_online(cast)
     url = f"/api/v1/dossiers/{dossier.code}/components/1/digitise/"
     response = cast.client(cast.clerk).post(url, {}, format="json")
     assert response.status_code == 409
@@ -296,7 +286,7 @@ def test_digitise_needs_a_file(cast):
 
 
 def test_downloads_only_for_those_who_may_see_the_dossier(cast):
-    dossier = new_dossier(cast)
+    dossier = file_online(cast)
     data = pdf_bytes()
     body = post_file(cast, cast.citizen, dossier.code, "to-khai.pdf", data).json()
     url = body["download_url"]
@@ -381,7 +371,7 @@ def test_my_documents_are_listed_newest_first_across_pages(cast):
 
 def test_a_reusable_component_points_to_a_store_document_and_the_reuse_is_counted(cast):
     document = store_document(cast)
-    dossier = new_dossier(
+    dossier = file_online(
         cast,
         procedure="1.000656",
         components=[{"order": 1}, {"order": 2, "store_document": document.pk}],

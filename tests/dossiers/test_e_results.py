@@ -14,7 +14,8 @@ from documents.models import StoreDocument
 from documents.signing import make_local_ca, verify_pdf
 from dossiers import services
 from dossiers.models import Dossier, EResult
-from tests.dossiers.conftest import applicant_data
+from tests.support.cast import applicant_data
+from tests.support.dossiers import DossierFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,17 +31,7 @@ def body_of(response) -> bytes:
 
 
 def approved(cast, e_result=True, procedure="1.001193") -> Dossier:
-    dossier = services.submit_online(
-        actor=cast.citizen,
-        procedure_code=procedure,
-        applicant=applicant_data(cast),
-        summary="Đăng ký khai sinh cho con",
-        components=[{"order": 1}],
-    )
-    services.receive(dossier=dossier.code, actor=cast.clerk)
-    services.assign(dossier=dossier.code, actor=cast.leader, assignee=cast.specialist.pk)
-    services.approve(dossier=dossier.code, actor=cast.leader, note="Đồng ý cấp", e_result=e_result)
-    return Dossier.objects.get(pk=dossier.pk)
+    return DossierFactory(cast=cast, status="result_ready", e_result=e_result, procedure=procedure)
 
 
 def flip_stored_byte(result: EResult, position=None) -> None:

@@ -2,14 +2,9 @@
 from a dossier driven to the right state by the services, read back with pypdf, and the
 Vietnamese text (with its diacritics) compared exactly."""
 
-import io
 import unicodedata
-from contextlib import contextmanager
-from datetime import datetime
 from unittest import mock
-from zoneinfo import ZoneInfo
 
-import pypdf
 import pytest
 from django.conf import settings
 from django.utils import timezone
@@ -18,55 +13,13 @@ from core.errors import Conflict, NotFound
 from dossiers import services
 from dossiers.models import Dossier, ReturnMethod
 from dossiers.paperwork import FORMS, available_forms, render_form
-from tests.dossiers.conftest import CITIZEN_ID
+from tests.support.cast import CITIZEN_ID
+from tests.support.clock import at
+from tests.support.pdf import pdf_text, pdf_title
 
-pytestmark = pytest.mark.django_db
-
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-@pytest.fixture
-def cast(module_cast, db):
-    """One province per module; each test runs in its own savepoint."""
-    return module_cast
-
-
-def at(*args) -> datetime:
-    return datetime(*args, tzinfo=TZ)
-
-
-class Clock:
-    def __init__(self, moment: datetime):
-        self.now = moment
-
-    def set(self, *args) -> None:
-        self.now = at(*args)
-
-
-@contextmanager
-def frozen_clock():
-    """Monday 2 March 2026, 09:00 in Việt Trì, until the test moves the clock."""
-    c = Clock(at(2026, 3, 2, 9, 0))
-    with mock.patch("django.utils.timezone.now", side_effect=lambda: c.now):
-        yield c
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with frozen_clock() as c:
-        yield c
-
-
-def pdf_text(content: bytes) -> str:
-    """The text of every page, whitespace folded (line breaks of wrapped text become one
-    space)."""
-    reader = pypdf.PdfReader(io.BytesIO(content))
-    text = " ".join(page.extract_text() for page in reader.pages)
-    return " ".join(text.split())
-
-
-def pdf_title(content: bytes) -> str:
-    return pypdf.PdfReader(io.BytesIO(content)).metadata.title
+# One cast per module (each test in its own savepoint), on the clock: Monday 2 March 2026,
+# 09:00 in Việt Trì, until the test moves it.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_cast"), pytest.mark.clock()]
 
 
 def clock_text(moment) -> str:

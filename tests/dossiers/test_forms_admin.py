@@ -10,20 +10,9 @@ from django.urls import reverse
 
 from dossiers import services
 from dossiers.models import Dossier
-from tests.dossiers.test_forms import frozen_clock, pdf_text
+from tests.support.pdf import pdf_text
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with frozen_clock() as c:
-        yield c
-
-
-@pytest.fixture
-def cast(module_cast, db):
-    return module_cast
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_cast"), pytest.mark.clock()]
 
 
 def login(client, user):

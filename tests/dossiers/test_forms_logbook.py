@@ -10,23 +10,13 @@ from django.utils import timezone
 from dossiers import services
 from dossiers.models import Dossier
 from dossiers.paperwork import logbook, logbook_rows
-from tests.dossiers.test_forms import at, frozen_clock, pdf_text
+from tests.support.clock import at
+from tests.support.pdf import pdf_text
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with frozen_clock() as c:
-        yield c
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_cast"), pytest.mark.clock()]
 
 
 URL = "/api/v1/reports/logbook/"
-
-
-@pytest.fixture
-def cast(module_cast, db):
-    return module_cast
 
 
 @pytest.fixture

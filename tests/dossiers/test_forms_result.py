@@ -14,24 +14,13 @@ from core.errors import Conflict
 from dossiers import services
 from dossiers.models import Dossier
 from dossiers.paperwork import SIGNATURE_BOX, render_result_document
-from tests.dossiers.conftest import CITIZEN_ID
-from tests.dossiers.test_forms import frozen_clock, pdf_text
+from tests.support.cast import CITIZEN_ID
+from tests.support.pdf import pdf_text
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with frozen_clock() as c:
-        yield c
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_cast"), pytest.mark.clock()]
 
 
 VERIFY = "https://motcua.phutho.gov.vn/verify/5b1c2d3e-0000-4000-8000-123456789abc/"
-
-
-@pytest.fixture
-def cast(module_cast, db):
-    return module_cast
 
 
 @pytest.fixture

@@ -3,26 +3,14 @@
 import pytest
 from rest_framework.test import APIClient
 
-from dossiers import services
-from tests.dossiers.conftest import applicant_data
+from tests.support.dossiers import DossierFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def cast(module_cast, db):
-    return module_cast
-
-
-@pytest.fixture
-def dossier(cast):
-    return services.submit_online(
-        actor=cast.citizen,
-        procedure_code="1.001193",
-        applicant=applicant_data(cast),
-        summary="Hồ sơ tra cứu",
-        components=[{"order": 1}],
-    )
+def dossier(db):
+    return DossierFactory(summary="Hồ sơ tra cứu")
 
 
 def test_wrong_digits_are_limited_per_dossier_code_whatever_the_address(dossier, settings):

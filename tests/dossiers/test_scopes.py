@@ -1,73 +1,22 @@
 """Who sees and does what: each role within its scope, everything else a 404 (outside the scope)
 or a 403 (inside it, but not theirs to do); `available_actions` is exactly what the user may do."""
 
-from datetime import datetime
-from unittest import mock
-from zoneinfo import ZoneInfo
-
 import pytest
 
 from dossiers import services
 from dossiers.models import Dossier, Event, bulk_writes
-from tests.dossiers.conftest import applicant_data
+from tests.support.cast import applicant_data, file_online
+from tests.support.dossiers import DossierFactory
 
-pytestmark = pytest.mark.django_db
-
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-@pytest.fixture
-def cast(module_cast, db):
-    """One province per module (seeding takes a while); each test still runs in a savepoint."""
-    return module_cast
-
-
-def at(*args) -> datetime:
-    return datetime(*args, tzinfo=TZ)
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    """Monday 2 March 2026, 09:00."""
-    with mock.patch("django.utils.timezone.now", return_value=at(2026, 3, 2, 9, 0)):
-        yield
+# One cast per module (each test in its own savepoint), on the clock: Monday 2 March 2026,
+# 09:00.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_cast"), pytest.mark.clock()]
 
 
 def url(code: str, action: str | None = None) -> str:
     if action is None:
         return f"/api/v1/dossiers/{code}/"
     return f"/api/v1/dossiers/{code}/{action.replace('_', '-')}/"
-
-
-def file_online(cast, *, citizen=None, procedure="1.001193", **extra) -> Dossier:
-    citizen = citizen or cast.citizen
-    return services.submit_online(
-        actor=citizen,
-        procedure_code=procedure,
-        applicant=applicant_data(cast, personal_id=citizen.personal_id),
-        summary="Đăng ký khai sinh",
-        components=[{"order": 1}],
-        **extra,
-    )
-
-
-def make(cast, state: str, **extra) -> Dossier:
-    d = file_online(cast, **extra)
-    if state == "supplement_requested":
-        services.request_supplement(dossier=d.code, actor=cast.clerk, items=["Tờ khai"])
-    elif state != "new":
-        services.receive(dossier=d.code, actor=cast.clerk)
-        if state != "received":
-            services.assign(dossier=d.code, actor=cast.leader, assignee=cast.specialist.pk)
-            if state == "awaiting_payment":
-                services.request_payment(dossier=d.code, actor=cast.leader)
-            elif state in ("result_ready", "returned"):
-                services.approve(dossier=d.code, actor=cast.leader)
-                if state == "returned":
-                    services.return_result(dossier=d.code, actor=cast.clerk)
-    d.refresh_from_db()
-    assert d.status == state
-    return d
 
 
 def codes(response) -> set[str]:
@@ -111,7 +60,7 @@ def test_a_citizen_sees_only_their_own_dossiers(cast):
 
 
 def test_a_citizen_cannot_act_on_another_citizens_dossier(cast):
-    dossier = make(cast, "supplement_requested")
+    dossier = DossierFactory(cast=cast, status="supplement_requested")
     for action in ("withdraw", "supplement"):
         response = act(cast, cast.other_citizen, dossier.code, action)
         assert response.status_code == 404, response.json()
@@ -151,7 +100,7 @@ def test_a_counter_filed_dossier_is_visible_to_the_citizen_with_that_id(cast):
 
 # --- officials --------------------------------------------------------------------------------
 def test_a_receiving_officer_sees_only_their_centres_dossiers(cast):
-    ward = make(cast, "new").code
+    ward = DossierFactory(cast=cast, status="new").code
     provincial = file_online(cast, receiving_agency=cast.provincial_centre.code).code
     clerk, other = cast.client(cast.clerk), cast.client(cast.other_clerk)
     assert codes(clerk.get("/api/v1/dossiers/")) == {ward}
@@ -165,7 +114,7 @@ def test_a_receiving_officer_sees_only_their_centres_dossiers(cast):
 
 
 def test_processing_staff_see_only_their_agencys_dossiers(cast):
-    committee = make(cast, "received").code
+    committee = DossierFactory(cast=cast, status="received").code
     department = file_online(cast)
     # Set up (not an API path): a dossier handled by another agency.
     with bulk_writes():  # test set-up past the one door
@@ -191,7 +140,7 @@ def test_processing_staff_see_only_their_agencys_dossiers(cast):
 
 # --- the administrator --------------------------------------------------------------------------
 def test_the_administrator_reads_everything(cast):
-    ward = make(cast, "new").code
+    ward = DossierFactory(cast=cast, status="new").code
     provincial = file_online(cast, receiving_agency=cast.provincial_centre.code).code
     other = file_online(cast, citizen=cast.other_citizen).code
     admin = cast.client(cast.admin)
@@ -221,7 +170,9 @@ ACTION_STATES = {
 
 
 def test_the_administrator_acts_on_nothing(cast):
-    dossiers = {state: make(cast, state) for state in set(ACTION_STATES.values())}
+    dossiers = {
+        state: DossierFactory(cast=cast, status=state) for state in set(ACTION_STATES.values())
+    }
     for action, state in ACTION_STATES.items():
         response = act(cast, cast.admin, dossiers[state].code, action)
         assert response.status_code == 403, (action, response.json())
@@ -272,7 +223,7 @@ def test_the_administrator_acts_on_nothing(cast):
     ],
 )
 def test_the_wrong_role_is_forbidden(cast, who, action, state):
-    dossier = make(cast, state)
+    dossier = DossierFactory(cast=cast, status=state)
     events = Event.objects.filter(dossier=dossier).count()
     response = act(cast, getattr(cast, who), dossier.code, action)
     assert response.status_code == 403, response.json()
@@ -298,7 +249,7 @@ def test_only_citizens_submit_online_and_only_clerks_take_counter_intake(cast):
 
 # --- unauthenticated --------------------------------------------------------------------------
 def test_anonymous_requests_are_401_problems(cast, api):
-    code = make(cast, "new").code
+    code = DossierFactory(cast=cast, status="new").code
     calls = [
         ("get", "/api/v1/dossiers/"),
         ("get", url(code)),
@@ -371,7 +322,7 @@ EXPECTED_ACTIONS = {
 
 @pytest.mark.parametrize("state", list(EXPECTED_ACTIONS))
 def test_available_actions_are_exactly_what_each_user_may_do(cast, state):
-    dossier = make(cast, state)
+    dossier = DossierFactory(cast=cast, status=state)
     for who, expected in EXPECTED_ACTIONS[state].items():
         client = cast.client(getattr(cast, who))
         detail = client.get(url(dossier.code))
@@ -383,17 +334,18 @@ def test_available_actions_are_exactly_what_each_user_may_do(cast, state):
     assert admin["available_actions"] == []
 
 
-def test_available_actions_follow_the_clock(cast):
-    with mock.patch("django.utils.timezone.now", return_value=at(2026, 3, 2, 9, 0)):
-        dossier = make(cast, "received", procedure="1.000110")  # due Mon 23/3 09:00
+def test_available_actions_follow_the_clock(cast, clock):
+    clock.set(2026, 3, 2, 9, 0)
+    # Due Mon 23/3 09:00.
+    dossier = DossierFactory(cast=cast, status="received", procedure="1.000110")
     leader = cast.client(cast.leader)
     # Four working days after receipt: too late to ask for a supplement, still time to apologise.
-    with mock.patch("django.utils.timezone.now", return_value=at(2026, 3, 6, 9, 0)):
-        actions = leader.get(url(dossier.code)).json()["available_actions"]
+    clock.set(2026, 3, 6, 9, 0)
+    actions = leader.get(url(dossier.code)).json()["available_actions"]
     assert actions == ["assign", "reschedule", "stop"]
     # Past the due date: no apology either.
-    with mock.patch("django.utils.timezone.now", return_value=at(2026, 3, 23, 9, 1)):
-        actions = leader.get(url(dossier.code)).json()["available_actions"]
+    clock.set(2026, 3, 23, 9, 1)
+    actions = leader.get(url(dossier.code)).json()["available_actions"]
     assert actions == ["assign", "stop"]
 
 
@@ -402,6 +354,6 @@ def test_every_listed_action_is_accepted(cast):
     for state in ("new", "received", "processing", "awaiting_payment", "result_ready"):
         for who in ("citizen", "clerk", "leader", "specialist"):
             for action in EXPECTED_ACTIONS[state][who]:
-                dossier = make(cast, state)
+                dossier = DossierFactory(cast=cast, status=state)
                 response = act(cast, getattr(cast, who), dossier.code, action)
                 assert response.status_code == 200, (state, who, action, response.json())

@@ -1,50 +1,27 @@
 """Supplements are asked for once and completely, answered within their window, and never make
 a handler late; an apology's new date stays in office hours and within bounds."""
 
-from datetime import datetime, timedelta
-from unittest import mock
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 
 from core.errors import Conflict, DomainError
 from dossiers import services
 from dossiers.models import Dossier, StepRun
-from tests.dossiers.conftest import applicant_data
+from tests.support.cast import applicant_data, file_online
+from tests.support.clock import TZ, at
 
-pytestmark = pytest.mark.django_db
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def at(*args) -> datetime:
-    return datetime(*args, tzinfo=TZ)
-
-
-class Clock:
-    def __init__(self, moment):
-        self.now = moment
-
-
-@pytest.fixture
-def cast(module_cast, db):
-    return module_cast
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    c = Clock(at(2026, 3, 2, 8, 0))  # Monday 2 March 2026
-    with mock.patch("django.utils.timezone.now", side_effect=lambda: c.now):
-        yield c
+# One cast per module (each test in its own savepoint), on the clock from Monday 2 March
+# 2026, 08:00.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("module_cast"),
+    pytest.mark.clock(2026, 3, 2, 8, 0),
+]
 
 
 def filed(cast, procedure="1.000110") -> Dossier:
-    return services.submit_online(
-        actor=cast.citizen,
-        procedure_code=procedure,
-        applicant=applicant_data(cast),
-        summary="Hồ sơ thử bổ sung",
-        components=[{"order": 1}],
-    )
+    return file_online(cast, procedure)
 
 
 def processing(cast, clock) -> Dossier:

@@ -3,44 +3,18 @@ every other state, with the side effects a one-stop officer relies on, and one a
 action (docs/domain.md §3)."""
 
 from datetime import datetime
-from unittest import mock
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from dossiers import services
 from dossiers.models import Dossier, Event, Pause, PauseKind, StepRun, bulk_writes
-from tests.dossiers.conftest import applicant_data
+from tests.support.cast import applicant_data
+from tests.support.clock import at
+from tests.support.dossiers import DossierFactory
 
-pytestmark = pytest.mark.django_db
-
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-@pytest.fixture
-def cast(module_cast, db):
-    """One province per module (seeding takes a while); each test still runs in a savepoint."""
-    return module_cast
-
-
-def at(*args) -> datetime:
-    return datetime(*args, tzinfo=TZ)
-
-
-class Clock:
-    def __init__(self, moment: datetime):
-        self.now = moment
-
-    def set(self, *args) -> None:
-        self.now = at(*args)
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    """Every test runs on Monday 2 March 2026, 09:00 local time, unless it moves the clock."""
-    c = Clock(at(2026, 3, 2, 9, 0))
-    with mock.patch("django.utils.timezone.now", side_effect=lambda: c.now):
-        yield c
+# One cast per module (each test in its own savepoint). Every test runs on Monday 2 March
+# 2026, 09:00 local time, unless it moves the clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_cast"), pytest.mark.clock()]
 
 
 STATES = [
@@ -119,45 +93,6 @@ def payload(cast, action: str) -> dict:
     }.get(action, {})
 
 
-def new_dossier(cast, procedure="1.001193") -> Dossier:
-    return services.submit_online(
-        actor=cast.citizen,
-        procedure_code=procedure,
-        applicant=applicant_data(cast),
-        summary="Đăng ký khai sinh cho con",
-        components=[{"order": 1}],
-    )
-
-
-def make(cast, state: str, procedure="1.001193") -> Dossier:
-    """A dossier brought to `state` through the services, as real users would."""
-    d = new_dossier(cast, procedure)
-    code = d.code
-    if state == "new":
-        return d
-    if state == "not_received":
-        services.refuse_receipt(dossier=code, actor=cast.clerk, reason="Sai thẩm quyền")
-    elif state == "withdrawn":
-        services.withdraw(dossier=code, actor=cast.citizen)
-    elif state == "supplement_requested":
-        services.request_supplement(dossier=code, actor=cast.clerk, items=["Giấy chứng sinh"])
-    else:
-        services.receive(dossier=code, actor=cast.clerk)
-        if state != "received":
-            services.assign(dossier=code, actor=cast.leader, assignee=cast.specialist.pk)
-            if state == "stopped":
-                services.stop(dossier=code, actor=cast.leader, reason="Dừng theo yêu cầu")
-            elif state == "awaiting_payment":
-                services.request_payment(dossier=code, actor=cast.leader, amount=50000)
-            elif state in ("result_ready", "returned"):
-                services.approve(dossier=code, actor=cast.leader)
-                if state == "returned":
-                    services.return_result(dossier=code, actor=cast.clerk)
-    d = Dossier.objects.get(code=code)
-    assert d.status == state
-    return d
-
-
 def post(cast, user, code, action, body=None):
     return cast.client(user).post(url(code, action), body or {}, format="json")
 
@@ -169,7 +104,7 @@ def last_event(code) -> Event:
 # --- the matrix -------------------------------------------------------------------------------
 @pytest.mark.parametrize("state", STATES)
 def test_every_action_not_allowed_from_a_state_is_refused_with_409(cast, state):
-    dossier = make(cast, state)
+    dossier = DossierFactory(cast=cast, status=state)
     events = Event.objects.filter(dossier=dossier).count()
     refused = [a for a, sources in ALLOWED.items() if state not in sources]
     assert refused, state
@@ -201,7 +136,7 @@ ALLOWED_PAIRS = sorted(
 
 @pytest.mark.parametrize(("action", "source"), ALLOWED_PAIRS)
 def test_every_allowed_transition_moves_the_dossier_and_records_one_event(cast, action, source):
-    dossier = make(cast, source)
+    dossier = DossierFactory(cast=cast, status=source)
     before = Event.objects.filter(dossier=dossier).count()
     user = actor_for(cast, action, source)
     response = post(cast, user, dossier.code, action, payload(cast, action))
@@ -261,7 +196,7 @@ def test_counter_filed_dossier_is_created_directly_in_received(cast, clock):
 
 # --- receipt ----------------------------------------------------------------------------------
 def test_receive_starts_the_clock_and_records_the_receipt_step(cast, clock):
-    dossier = make(cast, "new")
+    dossier = DossierFactory(cast=cast, status="new")
     clock.set(2026, 3, 2, 10, 0)
     response = post(cast, cast.clerk, dossier.code, "receive")
     assert response.status_code == 200, response.json()
@@ -276,7 +211,7 @@ def test_receive_starts_the_clock_and_records_the_receipt_step(cast, clock):
 
 @pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}])
 def test_refuse_receipt_needs_a_reason(cast, body):
-    dossier = make(cast, "new")
+    dossier = DossierFactory(cast=cast, status="new")
     response = post(cast, cast.clerk, dossier.code, "refuse_receipt", body)
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
@@ -287,7 +222,7 @@ def test_refuse_receipt_needs_a_reason(cast, body):
 
 
 def test_refuse_receipt_closes_the_dossier_with_its_reason(cast, clock):
-    dossier = make(cast, "new")
+    dossier = DossierFactory(cast=cast, status="new")
     response = post(cast, cast.clerk, dossier.code, "refuse_receipt", {"reason": "Sai thẩm quyền"})
     assert response.status_code == 200, response.json()
     body = response.json()
@@ -304,7 +239,7 @@ def test_refuse_receipt_closes_the_dossier_with_its_reason(cast, clock):
     "body", [{}, {"items": []}, {"items": ["   "]}, {"items": "Giấy chứng sinh"}]
 )
 def test_request_supplement_must_list_the_missing_items(cast, body):
-    dossier = make(cast, "new")
+    dossier = DossierFactory(cast=cast, status="new")
     response = post(cast, cast.clerk, dossier.code, "request_supplement", body)
     assert response.status_code == 400, response.json()
     assert any(key.startswith("items") for key in response.json()["errors"])
@@ -317,7 +252,7 @@ def test_request_supplement_must_list_the_missing_items(cast, body):
     [("new", "clerk"), ("received", "leader"), ("processing", "specialist")],
 )
 def test_request_supplement_at_receipt_and_during_processing(cast, clock, origin, who):
-    dossier = make(cast, origin)
+    dossier = DossierFactory(cast=cast, status=origin)
     user = getattr(cast, who)
     response = post(
         cast,
@@ -340,7 +275,7 @@ def test_request_supplement_at_receipt_and_during_processing(cast, clock, origin
 
 
 def test_the_counter_cannot_request_a_supplement_during_processing(cast):
-    dossier = make(cast, "processing")
+    dossier = DossierFactory(cast=cast, status="processing")
     response = post(cast, cast.clerk, dossier.code, "request_supplement", {"items": ["Tờ khai"]})
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
@@ -348,7 +283,7 @@ def test_the_counter_cannot_request_a_supplement_during_processing(cast):
 
 def test_request_supplement_within_three_working_days_of_receipt(cast, clock):
     clock.set(2026, 3, 6, 9, 0)  # Friday
-    dossier = make(cast, "received", procedure="1.000110")
+    dossier = DossierFactory(cast=cast, status="received", procedure="1.000110")
     # Wednesday 08:00: five calendar days later but under three working days (the weekend
     # does not count): 6 h + 7.5 h + 7.5 h + 0.5 h = 21.5 h < 22.5 h.
     clock.set(2026, 3, 11, 8, 0)
@@ -357,7 +292,7 @@ def test_request_supplement_within_three_working_days_of_receipt(cast, clock):
 
 
 def test_request_supplement_after_three_working_days_is_refused(cast, clock):
-    dossier = make(cast, "received", procedure="1.000110")  # Mon 2/3 09:00
+    dossier = DossierFactory(cast=cast, status="received", procedure="1.000110")  # Mon 2/3 09:00
     clock.set(2026, 3, 6, 9, 0)  # four working days later
     response = post(cast, cast.leader, dossier.code, "request_supplement", {"items": ["Tờ khai"]})
     assert response.status_code == 409, response.json()
@@ -372,7 +307,7 @@ def test_request_supplement_after_three_working_days_is_refused(cast, clock):
 
 @pytest.mark.parametrize("origin", ["new", "received", "processing"])
 def test_supplement_returns_the_dossier_to_where_it_was(cast, clock, origin):
-    dossier = make(cast, origin)
+    dossier = DossierFactory(cast=cast, status=origin)
     requester = cast.clerk if origin == "new" else cast.leader
     services.request_supplement(dossier=dossier.code, actor=requester, items=["Tờ khai"])
     clock.set(2026, 3, 2, 10, 0)
@@ -391,7 +326,7 @@ def test_supplement_returns_the_dossier_to_where_it_was(cast, clock, origin):
 
 
 def test_the_counter_records_a_supplement_handed_in_on_paper(cast):
-    dossier = make(cast, "supplement_requested")
+    dossier = DossierFactory(cast=cast, status="supplement_requested")
     response = post(cast, cast.clerk, dossier.code, "supplement")
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "new"
@@ -400,7 +335,7 @@ def test_the_counter_records_a_supplement_handed_in_on_paper(cast):
 # --- processing -------------------------------------------------------------------------------
 @pytest.mark.parametrize("who", ["clerk", "other_leader", "citizen", "admin", "nobody", "gone"])
 def test_assign_only_to_staff_of_the_handling_agency(cast, who):
-    dossier = make(cast, "received")
+    dossier = DossierFactory(cast=cast, status="received")
     if who == "nobody":
         assignee = 999_999
     elif who == "gone":
@@ -419,7 +354,7 @@ def test_assign_only_to_staff_of_the_handling_agency(cast, who):
 
 
 def test_assign_starts_processing_with_the_specialist_step(cast):
-    dossier = make(cast, "received")
+    dossier = DossierFactory(cast=cast, status="received")
     response = post(cast, cast.leader, dossier.code, "assign", {"assignee": cast.specialist.pk})
     assert response.status_code == 200, response.json()
     body = response.json()
@@ -432,7 +367,7 @@ def test_assign_starts_processing_with_the_specialist_step(cast):
 
 
 def test_hand_over_moves_to_the_next_step_then_runs_out_of_steps(cast):
-    dossier = make(cast, "processing")
+    dossier = DossierFactory(cast=cast, status="processing")
     specialist = cast.client(cast.specialist)
     # The leader step needs a leader.
     wrong = specialist.post(
@@ -466,7 +401,7 @@ def test_hand_over_moves_to_the_next_step_then_runs_out_of_steps(cast):
 
 
 def test_payment_pauses_processing_and_records_online_payment(cast):
-    dossier = make(cast, "processing")
+    dossier = DossierFactory(cast=cast, status="processing")
     asked = post(cast, cast.leader, dossier.code, "request_payment", {"amount": 100000})
     assert asked.status_code == 200, asked.json()
     assert asked.json()["status"] == "awaiting_payment"
@@ -482,7 +417,7 @@ def test_payment_pauses_processing_and_records_online_payment(cast):
 
 
 def test_payment_at_the_counter_is_not_flagged_online(cast):
-    dossier = make(cast, "awaiting_payment")
+    dossier = DossierFactory(cast=cast, status="awaiting_payment")
     paid = post(cast, cast.leader, dossier.code, "confirm_payment", {})
     assert paid.status_code == 200, paid.json()
     assert paid.json()["paid_online"] is False
@@ -490,7 +425,7 @@ def test_payment_at_the_counter_is_not_flagged_online(cast):
 
 @pytest.mark.parametrize("e_result", [True, False])
 def test_approve_issues_the_result(cast, clock, e_result):
-    dossier = make(cast, "processing")
+    dossier = DossierFactory(cast=cast, status="processing")
     clock.set(2026, 3, 2, 14, 0)
     response = post(cast, cast.leader, dossier.code, "approve", {"e_result": e_result})
     assert response.status_code == 200, response.json()
@@ -505,7 +440,7 @@ def test_approve_issues_the_result(cast, clock, e_result):
 
 @pytest.mark.parametrize("body", [{}, {"reason": "  "}])
 def test_refuse_needs_a_reason(cast, body):
-    dossier = make(cast, "processing")
+    dossier = DossierFactory(cast=cast, status="processing")
     response = post(cast, cast.leader, dossier.code, "refuse", body)
     assert response.status_code == 400
     assert "reason" in response.json()["errors"]
@@ -514,7 +449,7 @@ def test_refuse_needs_a_reason(cast, body):
 
 
 def test_refuse_with_reasons_is_the_result(cast):
-    dossier = make(cast, "processing")
+    dossier = DossierFactory(cast=cast, status="processing")
     response = post(cast, cast.leader, dossier.code, "refuse", {"reason": "Không đủ điều kiện"})
     assert response.status_code == 200, response.json()
     body = response.json()
@@ -528,7 +463,7 @@ def test_refuse_with_reasons_is_the_result(cast):
 
 
 def test_return_result_records_when_and_how(cast, clock):
-    dossier = make(cast, "result_ready")
+    dossier = DossierFactory(cast=cast, status="result_ready")
     clock.set(2026, 3, 3, 8, 0)
     bad = post(cast, cast.clerk, dossier.code, "return_result", {"method": "pigeon"})
     assert bad.status_code == 400
@@ -547,7 +482,7 @@ def test_return_result_records_when_and_how(cast, clock):
     "state", ["new", "received", "processing", "supplement_requested", "awaiting_payment"]
 )
 def test_the_applicant_withdraws_while_no_result_exists(cast, state):
-    dossier = make(cast, state)
+    dossier = DossierFactory(cast=cast, status=state)
     response = post(cast, cast.citizen, dossier.code, "withdraw", {"reason": "Không còn nhu cầu"})
     assert response.status_code == 200, response.json()
     body = response.json()
@@ -561,7 +496,7 @@ def test_the_applicant_withdraws_while_no_result_exists(cast, state):
 
 @pytest.mark.parametrize("state", ["result_ready", "returned"])
 def test_no_withdrawal_once_a_result_exists(cast, state):
-    dossier = make(cast, state)
+    dossier = DossierFactory(cast=cast, status=state)
     for user in (cast.citizen, cast.clerk):
         response = post(cast, user, dossier.code, "withdraw")
         assert response.status_code == 409, response.json()
@@ -571,7 +506,7 @@ def test_no_withdrawal_once_a_result_exists(cast, state):
 
 
 def test_stop_needs_a_reason(cast):
-    dossier = make(cast, "processing")
+    dossier = DossierFactory(cast=cast, status="processing")
     response = post(cast, cast.leader, dossier.code, "stop", {"reason": ""})
     assert response.status_code == 400
     assert "reason" in response.json()["errors"]
@@ -584,7 +519,7 @@ def test_stop_needs_a_reason(cast):
 
 # --- the apology letter (Mẫu 04) ---------------------------------------------------------------
 def test_reschedule_once_before_the_due_date(cast):
-    dossier = make(cast, "processing")  # due Tue 3/3 09:00
+    dossier = DossierFactory(cast=cast, status="processing")  # due Tue 3/3 09:00
     response = post(
         cast,
         cast.leader,
@@ -622,7 +557,7 @@ def test_reschedule_once_before_the_due_date(cast):
 
 
 def test_reschedule_of_a_received_dossier(cast):
-    dossier = make(cast, "received")
+    dossier = DossierFactory(cast=cast, status="received")
     response = post(
         cast,
         cast.leader,
@@ -636,7 +571,7 @@ def test_reschedule_of_a_received_dossier(cast):
 
 
 def test_a_second_reschedule_is_refused(cast):
-    dossier = make(cast, "processing")
+    dossier = DossierFactory(cast=cast, status="processing")
     # The first apology already went out (recorded directly).
     with bulk_writes():  # test set-up past the one door
         Dossier.objects.filter(pk=dossier.pk).update(
@@ -657,7 +592,7 @@ def test_a_second_reschedule_is_refused(cast):
 
 
 def test_no_reschedule_after_the_due_date(cast, clock):
-    dossier = make(cast, "processing")  # due Tue 3/3 09:00
+    dossier = DossierFactory(cast=cast, status="processing")  # due Tue 3/3 09:00
     clock.set(2026, 3, 3, 9, 1)
     response = post(
         cast,
@@ -708,7 +643,7 @@ def test_the_apology_goes_out_no_later_than_one_working_day_before_the_due_date(
     from core.calendar import get_calendar
 
     clock.set(2025, 12, 1, 9, 0)
-    dossier = make(cast, "processing")
+    dossier = DossierFactory(cast=cast, status="processing")
     with bulk_writes():  # test set-up past the one door
         Dossier.objects.filter(pk=dossier.pk).update(due_at=due)
     clock.now = now
@@ -741,7 +676,7 @@ def test_the_apology_goes_out_no_later_than_one_working_day_before_the_due_date(
 def test_apology_too_late_on_the_due_day_and_past_due_after_it(cast, clock):
     """On the due day before the due hour the apology is too late (apology_too_late); once the
     due date has passed the dossier is overdue (past_due, as before)."""
-    dossier = make(cast, "processing")  # due Tue 3/3 09:00
+    dossier = DossierFactory(cast=cast, status="processing")  # due Tue 3/3 09:00
     body = {"reason": "Xin lỗi", "new_due_at": "2026-03-06T09:00:00+07:00"}
     clock.set(2026, 3, 3, 8, 59)
     response = post(cast, cast.leader, dossier.code, "reschedule", body)
@@ -763,7 +698,7 @@ def test_apology_too_late_on_the_due_day_and_past_due_after_it(cast, clock):
     "new_due_at", ["2026-03-03T09:00:00+07:00", "2026-03-03T08:00:00+07:00", "2026-02-27T09:00:00"]
 )
 def test_reschedule_must_move_the_date_later(cast, new_due_at):
-    dossier = make(cast, "processing")
+    dossier = DossierFactory(cast=cast, status="processing")
     response = post(
         cast,
         cast.leader,
@@ -778,7 +713,7 @@ def test_reschedule_must_move_the_date_later(cast, new_due_at):
 
 
 def test_reschedule_needs_a_reason(cast):
-    dossier = make(cast, "processing")
+    dossier = DossierFactory(cast=cast, status="processing")
     response = post(
         cast, cast.leader, dossier.code, "reschedule", {"new_due_at": "2026-03-06T09:00:00+07:00"}
     )
@@ -788,7 +723,7 @@ def test_reschedule_needs_a_reason(cast):
 
 # --- the audit trail --------------------------------------------------------------------------
 def test_a_full_life_leaves_one_event_per_action(cast):
-    dossier = make(cast, "returned")
+    dossier = DossierFactory(cast=cast, status="returned")
     events = list(Event.objects.filter(dossier=dossier))
     assert [(e.action, e.from_status, e.to_status) for e in events] == [
         ("submit", "", "new"),
@@ -807,7 +742,7 @@ def test_a_full_life_leaves_one_event_per_action(cast):
 
 
 def test_events_cannot_be_changed_or_deleted(cast):
-    dossier = make(cast, "received")
+    dossier = DossierFactory(cast=cast, status="received")
     event = Event.objects.filter(dossier=dossier).first()
     event.note = "rewritten history"
     with pytest.raises(PermissionError):

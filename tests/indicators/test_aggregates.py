@@ -31,10 +31,16 @@ from indicators.models import (
 from integrations.portal.sync import key_for
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxStatus
-from tests.indicators.conftest import at_counter, file_online
+from tests.support.cast import at_counter, file_online
 from tests.support.files import pdf_bytes, upload
 
-pytestmark = pytest.mark.django_db
+# The seeded province once per module (each test in its own savepoint), on the clock from Monday
+# 2 March 2026, 08:00.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("province_cast"),
+    pytest.mark.clock(2026, 3, 2, 8, 0),
+]
 
 
 def _step(cast, clock, rng, d: Dossier) -> None:

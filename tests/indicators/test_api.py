@@ -5,9 +5,15 @@ import pytest
 from accounts.models import User
 from accounts.roles import Role
 from dossiers import services
-from tests.indicators.conftest import file_online
+from tests.support.cast import file_online
 
-pytestmark = pytest.mark.django_db
+# The seeded province once per module (each test in its own savepoint), on the clock from Monday
+# 2 March 2026, 08:00.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("province_cast"),
+    pytest.mark.clock(2026, 3, 2, 8, 0),
+]
 
 INDICATORS = "/api/v1/stats/indicators"
 INDEX = "/api/v1/stats/index766"
@@ -99,7 +105,7 @@ def test_filters_series_breakdown_and_ranking(world):
     year = admin.get(
         INDICATORS, {"period": "year", "year": 2026, "series": "month", "group_by": "agency"}
     ).json()
-    # (The outbox rows carry the real clock's date: their month is in the series too.)
+    # Only March has dossiers (the outbox rows' `default=timezone.now` follows the clock too).
     assert {p["period"]: p["received"] for p in year["series"]}["2026-03-01"] == 1
     assert sum(p["received"] for p in year["series"]) == 1
     assert [b["code"] for b in year["breakdown"]] == [world.committee.code]

@@ -17,10 +17,15 @@ from dossiers import services
 from indicators import figures, index766, scope
 from indicators.dashboard import charts
 from indicators.measures import Filters, Period
-from tests.dossiers.conftest import PASSWORD
-from tests.indicators.conftest import file_online
+from tests.support.cast import PASSWORD, file_online
 
-pytestmark = pytest.mark.django_db
+# The seeded province once per module (each test in its own savepoint), on the clock from Monday
+# 2 March 2026, 08:00.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("province_cast"),
+    pytest.mark.clock(2026, 3, 2, 8, 0),
+]
 
 URL = "/dashboard/"
 MARCH = {"period": "month", "date": "2026-03-04"}

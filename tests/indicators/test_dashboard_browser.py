@@ -1,17 +1,17 @@
 """The leaders' dashboard in a real browser: Debian's Chromium (/usr/bin/chromium, never a
 downloaded one) driven headless by Playwright against pytest-django's live server.
 
-A year of dossiers is built through the services with a patched clock (each month: dossiers
-received online and at the counter, most finished early, one late; an overdue one and two in
-process now), then a leader logs in through the login form, reads the headline figures and the
-charts, switches the period to the year, and a screenshot is saved to
-var/screenshots/dashboard.png."""
+A year of dossiers is built through the services on the frozen clock (time-machine, so the
+live server's thread reads it too; each month: dossiers received online and at the counter,
+most finished early, one late; an overdue one and two in process now), then a leader logs in
+through the login form, reads the headline figures and the charts, switches the period to the
+year, and a screenshot is saved in the test's tmp_path (and copied to $ONECUA_SCREENSHOTS_DIR
+when that is set, e.g. to refresh docs/img/dashboard.png: docs/indicators.md)."""
 
 import os
 import shutil
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -21,10 +21,10 @@ from dossiers import services
 from indicators import figures, scope
 from indicators.dashboard import charts
 from indicators.measures import Filters, Period
-from tests.dossiers.conftest import PASSWORD, applicant_data, build_cast
+from tests.support.cast import PASSWORD, at_counter, build_cast, file_online
+from tests.support.clock import frozen
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,17 +37,11 @@ def _chromium_or_skip() -> None:
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
 
 
-class Clock:
-    def __init__(self):
-        self.now = timezone.now()
-
-
 def _build_year(cast, real_now: datetime) -> None:
     """Dossiers of the ward's committee from January to now, driven through the services."""
-    clock = Clock()
     local_now = timezone.localtime(real_now, LOCAL_TZ)
 
-    def at(moment: datetime) -> bool:
+    def move_to(moment: datetime) -> bool:
         """Move the clock; False when the moment is not yet past (the action is skipped)."""
         if moment >= real_now - timedelta(minutes=1):
             return False
@@ -55,48 +49,36 @@ def _build_year(cast, real_now: datetime) -> None:
         return True
 
     def online(procedure="1.001193"):
-        d = services.submit_online(
-            actor=cast.citizen,
-            procedure_code=procedure,
-            applicant=applicant_data(cast),
-            summary="Hồ sơ minh họa",
-            components=[{"order": 1}],
-        )
+        d = file_online(cast, procedure, summary="Hồ sơ minh họa")
         services.receive(dossier=d.code, actor=cast.clerk)
         return d
 
     def counter(procedure="1.000656"):
-        return services.counter_intake(
-            actor=cast.clerk,
-            procedure_code=procedure,
-            applicant=applicant_data(cast),
-            summary="Hồ sơ tại quầy",
-            components=[{"order": 1}],
-        )
+        return at_counter(cast, procedure)
 
     def process(d):
         services.assign(dossier=d.code, actor=cast.leader, assignee=cast.specialist.pk)
 
-    with mock.patch("django.utils.timezone.now", side_effect=lambda: clock.now):
+    with frozen(real_now) as clock:
         for month in range(1, local_now.month + 1):
             start = datetime.combine(
                 local_now.date().replace(month=month, day=5), time(8, 30), tzinfo=LOCAL_TZ
             )
-            if not at(start):
+            if not move_to(start):
                 continue
             batch = [online() for _ in range(2 + month % 3)] + [counter()]
             for d in batch:
                 process(d)
             for i, d in enumerate(batch[1:]):
-                if at(start + timedelta(hours=2, minutes=10 * i)):
+                if move_to(start + timedelta(hours=2, minutes=10 * i)):
                     services.approve(dossier=d.code, actor=cast.leader)
-            if at(start + timedelta(days=3)):  # due the next working day: late
+            if move_to(start + timedelta(days=3)):  # due the next working day: late
                 services.approve(dossier=batch[0].code, actor=cast.leader)
         # Now: one overdue (received 20 days ago, a one-day procedure), two in process.
-        if at(real_now - timedelta(days=20)):
+        if move_to(real_now - timedelta(days=20)):
             process(online())
         for minutes in (90, 45):
-            if at(real_now - timedelta(minutes=minutes)):
+            if move_to(real_now - timedelta(minutes=minutes)):
                 process(online("1.000110"))
 
 
@@ -110,7 +92,7 @@ def live_cast(transactional_db, monkeypatch):
     return cast
 
 
-def test_a_leader_reads_the_dashboard_in_chromium(live_cast, live_server):
+def test_a_leader_reads_the_dashboard_in_chromium(live_cast, live_server, tmp_path):
     _chromium_or_skip()
     from playwright.sync_api import expect, sync_playwright
 
@@ -123,7 +105,6 @@ def test_a_leader_reads_the_dashboard_in_chromium(live_cast, live_server):
     year = figures.indicators(subtree, Period.of("year", today))
     assert year["counts"]["received"] > 0
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
@@ -163,8 +144,12 @@ def test_a_leader_reads_the_dashboard_in_chromium(live_cast, live_server):
             overdue_rows = page.locator("#overdue tr[data-code]")
             expect(overdue_rows).to_have_count(year["backlog"]["overdue"])
 
-            shot = SCREENSHOTS / "dashboard.png"
+            shot = tmp_path / "dashboard.png"
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 20_000
         finally:
             browser.close()
+    # Opt-in: keep the screenshot (ONECUA_SCREENSHOTS_DIR=docs/img refreshes the docs' image).
+    if keep := os.environ.get("ONECUA_SCREENSHOTS_DIR"):
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, Path(keep) / "dashboard.png")

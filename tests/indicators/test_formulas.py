@@ -14,10 +14,18 @@ from indicators.figures import indicators
 from indicators.index766 import index766, scores
 from indicators.lists import due_today_dossiers, overdue_dossiers
 from indicators.measures import Filters, Period
-from tests.indicators.conftest import at, at_counter, file_online
+from tests.support.cast import at_counter, file_online
+from tests.support.clock import at
+from tests.support.dossiers import DossierFactory
 from tests.support.files import pdf_bytes, upload
 
-pytestmark = pytest.mark.django_db
+# The seeded province once per module (each test in its own savepoint), on the clock from Monday
+# 2 March 2026, 08:00.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("province_cast"),
+    pytest.mark.clock(2026, 3, 2, 8, 0),
+]
 
 MARCH = Period.of("month", date(2026, 3, 2))
 
@@ -31,11 +39,9 @@ def figures(cast, period=MARCH, now=None):
 
 
 def received(cast, clock, when=(2026, 3, 2, 9, 0), procedure="1.001193"):
+    """Filed, received and assigned at `when`."""
     clock.set(*when)
-    d = file_online(cast, procedure)
-    services.receive(dossier=d.code, actor=cast.clerk)
-    services.assign(dossier=d.code, actor=cast.leader, assignee=cast.specialist.pk)
-    return d
+    return DossierFactory(cast=cast, status="processing", procedure=procedure)
 
 
 def approve_at(cast, clock, d, *when, e_result=False):

@@ -5,9 +5,15 @@ import pytest
 from dossiers import services
 from indicators import rebuild
 from indicators.models import Grain, StatCell
-from tests.indicators.conftest import file_online
+from tests.support.cast import file_online
 
-pytestmark = pytest.mark.django_db
+# The seeded province once per module (each test in its own savepoint), on the clock from Monday
+# 2 March 2026, 08:00.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("province_cast"),
+    pytest.mark.clock(2026, 3, 2, 8, 0),
+]
 
 
 def test_lifecycle_keeps_cells_equal_to_recount(cast, clock):

@@ -3,7 +3,6 @@ yyyyMMddHHmmss local time, flags; each event's record shows the dossier as of th
 
 import io
 from datetime import datetime
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,36 +13,11 @@ from dossiers import services
 from dossiers.models import Dossier, Event
 from dossiers.services import files
 from integrations.portal import mapping
-from tests.dossiers.conftest import applicant_data
+from tests.support.cast import applicant_data, file_online
+from tests.support.clock import at
 
-pytestmark = pytest.mark.django_db
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def at(*args):
-    return datetime(*args, tzinfo=TZ)
-
-
-class Clock:
-    def __init__(self, moment):
-        self.now = moment
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    c = Clock(at(2026, 3, 2, 9, 0))
-    with mock.patch("django.utils.timezone.now", side_effect=lambda: c.now):
-        yield c
-
-
-def file_online(cast, procedure="1.001193"):
-    return services.submit_online(
-        actor=cast.citizen,
-        procedure_code=procedure,
-        applicant=applicant_data(cast),
-        summary="Đăng ký khai sinh cho con",
-        components=[{"order": 1}],
-    )
+# On the clock: Monday 2 March 2026, 09:00, until the test moves it.
+pytestmark = [pytest.mark.django_db, pytest.mark.clock()]
 
 
 def records(dossier):

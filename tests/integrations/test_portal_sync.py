@@ -3,7 +3,6 @@ portal is down for a while or fails a third of the calls (the embedded default: 
 the mock portal in-process)."""
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -17,10 +16,10 @@ from integrations.portal.reconcile import compare_catalogue, reconcile
 from integrations.portal.sync import key_for
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxStatus
-from tests.dossiers.conftest import applicant_data
+from tests.support.cast import applicant_data
+from tests.support.clock import TZ
 
 pytestmark = [pytest.mark.django_db, pytest.mark.outbox]
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @pytest.fixture(autouse=True)

@@ -49,7 +49,7 @@ from integrations.portal import mapping
 from integrations.portal.mapping import PORTAL_STATUS
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxStatus
-from tests.dossiers.conftest import applicant_data, build_cast
+from tests.support.cast import applicant_data, build_cast
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER_DB = 13  # a Redis database only these tests use (the test cache uses REDIS_URL's)
@@ -190,6 +190,8 @@ class Stack:
         env.update(
             DJANGO_SETTINGS_MODULE="config.settings",
             DATABASE_URL=self.db_url,
+            # Whatever the processes keep goes to the test's folder, never the repository's var/.
+            ONECUA_VAR_DIR=str(self.tmp / "var"),
             PYTHONUNBUFFERED="1",
             LOG_LEVEL="INFO",
             **extra,

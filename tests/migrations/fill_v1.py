@@ -19,7 +19,7 @@ from procedures.catalogue.files import CatalogueFile
 from procedures.catalogue.importer import import_catalogue
 from procedures.models import AdministrativeUnit, Agency, AgencyKind
 from procedures.seed import seed_agencies, seed_units
-from tests.conftest import FIELDS, MINI
+from tests.conftest import FIELDS, MINI  # that commit's tests/conftest.py
 
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"

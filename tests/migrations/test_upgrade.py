@@ -85,7 +85,7 @@ class Databases:
             if from_fixture:
                 with gzip.open(DATA / "v1.sqlite3.gz") as src, open(target, "wb") as dst:
                     shutil.copyfileobj(src, dst)
-            return _env(SQLITE_PATH=str(target))
+            return _env(SQLITE_PATH=str(target), ONECUA_VAR_DIR=str(self.tmp_path / "var"))
         import psycopg
 
         base = settings.DATABASES["default"]
@@ -107,7 +107,7 @@ class Databases:
                 capture_output=True,
             )
             assert done.returncode == 0, done.stderr.decode()
-        return _env(DATABASE_URL=url)
+        return _env(DATABASE_URL=url, ONECUA_VAR_DIR=str(self.tmp_path / "var"))
 
     def drop_all(self) -> None:
         if self.vendor != "postgresql":

@@ -1,18 +1,26 @@
-"""Signing key material for tests: one local test CA per test session.
+"""Signing key material for tests: one local test CA per test session (a pytest plugin,
+registered in tests/conftest.py); every test signs with, and trusts, that CA (never
+var/signing/).
 
-Registered for the whole suite by `pytest_plugins = ["signing_fixtures"]` in tests/conftest.py;
-every test then signs with, and trusts, that CA (never var/signing/).
+Its certificates are valid from ten years before the run (the tool's own CA only from an hour
+before): a test on the frozen clock (tests/support/clock.py) signs and verifies in 2026 whatever
+the real date.
 """
+
+from datetime import timedelta
 
 import pytest
 
+from documents import signing
 from documents.signing import make_local_ca
 
 
 @pytest.fixture(scope="session")
 def signing_ca_dir(tmp_path_factory):
     directory = tmp_path_factory.mktemp("signing")
-    make_local_ca(directory)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(signing, "BACKDATE", timedelta(days=3652))
+        make_local_ca(directory)
     return directory
 
 
