@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from documents import signing
+from documents.signing import ca as signing_ca
 from documents.signing import make_local_ca
 
 
@@ -19,7 +19,7 @@ from documents.signing import make_local_ca
 def signing_ca_dir(tmp_path_factory):
     directory = tmp_path_factory.mktemp("signing")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(signing, "BACKDATE", timedelta(days=3652))
+        patch.setattr(signing_ca, "BACKDATE", timedelta(days=3652))
         make_local_ca(directory)
     return directory
 
