@@ -5,8 +5,11 @@ taken from the environment are parsed by django-environ (`env.bool`, `env.int`, 
 and listed in README.md's Production table; the others are settings only (test knobs, derived
 values), which their comment says.
 
-No environment set: SQLite file database, Celery eager, local file storage, DEBUG off.
-Production switches: DATABASE_URL, CELERY_BROKER_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS.
+No environment set: SQLite file database, Celery eager, local file storage, DEBUG off, the mocks
+of the national systems on. Production switches: DATABASE_URL (which turns the mocks off),
+CELERY_BROKER_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS, HTTPS, and the national systems' addresses
+and credentials; with the mocks off a missing one is an error of the system checks
+(core/checks.py), never a fallback.
 
 Importing this module writes nothing: var/ and what it holds are made when needed, by
 `scripts/dev.sh` (var/ and var/secret_key), the SQLite backend when it opens its file
@@ -28,14 +31,26 @@ VAR_DIR = Path(env.str("ONECUA_VAR_DIR", default=str(BASE_DIR / "var")))
 # `1` only when asked (development): tracebacks in pages, the browsable API.
 DEBUG = env.bool("DEBUG", default=False)
 
+# The database, e.g. postgresql://onecua:…@db:5432/onecua (parsed by django-environ below, under
+# "Database"; query parameters become OPTIONS). Unset or empty: the embedded SQLite file.
+DATABASE_URL = env.str("DATABASE_URL", default="")
+# The mocks of the national systems (the portal DVCQG today; VNeID, payment and messaging
+# gateways to come): installed and routed only when on. On by default in the embedded default (no
+# DATABASE_URL), off otherwise. With them off, production fails closed: a missing portal URL or
+# credential, OIDC client setting or SECRET_KEY is an error of the system checks
+# (core/checks.py), and nothing falls back to a mock or to a generated key.
+ONECUA_MOCKS = env.bool("ONECUA_MOCKS", default=not DATABASE_URL)
+
 
 def _secret_key() -> str:
-    """SECRET_KEY from the environment (production); else the random key `scripts/dev.sh` keeps
-    in var/secret_key (the embedded default, never committed); else a random key for this process
-    only (sessions and tokens signed with it end with the process). Tests use a fixed key
+    """SECRET_KEY from the environment: production's only source. With the mocks on (the
+    embedded default) it falls back to the random key `scripts/dev.sh` keeps in var/secret_key
+    (never committed), else to a random key for this process only (sessions signed with it end
+    with the process). With the mocks off there is no fallback: an unset SECRET_KEY stays empty
+    and the system checks refuse to start (core/checks.py). Tests use a fixed key
     (tests/conftest.py)."""
     key = env.str("SECRET_KEY", default="")
-    if key:
+    if key or not ONECUA_MOCKS:
         return key
     try:
         key = (VAR_DIR / "secret_key").read_text().strip()
@@ -73,10 +88,11 @@ INSTALLED_APPS = [
     "dossiers",
     "integrations",
     "indicators",
+]
+if ONECUA_MOCKS:
     # A mock of the national portal (DVCQG), served under /mock-dvcqg/ (and alone by
     # `manage.py run_mock_portal`): the default target of the portal sync.
-    "integrations.mockportal",
-]
+    INSTALLED_APPS.append("integrations.mockportal")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -110,9 +126,7 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-# e.g. postgresql://onecua:…@db:5432/onecua (parsed by django-environ; query parameters become
-# OPTIONS). Unset or empty: the embedded SQLite file.
-DATABASE_URL = env.str("DATABASE_URL", default="")
+# (DATABASE_URL is declared at the top: the mocks' default depends on it.)
 # Seconds a connection is kept when the pool is off (0 = one per request). Persistent connections
 # by default: opening one costs ~10 ms, more than most requests (docs/performance.md).
 DB_CONN_MAX_AGE = env.int("DB_CONN_MAX_AGE", default=60)
@@ -342,13 +356,22 @@ CELERY_BEAT_SCHEDULE = {
     "portal-catalogue-diff": {"task": "integrations.portal_catalogue_diff", "schedule": 86400.0},
 }
 
-# The national portal (DVCQG). Unset PORTAL_BASE_URL: the mock portal of this project,
-# in-process (integrations/mockportal). The default credentials are the mock's.
+# The national portal (DVCQG): its base URL and our credentials. With the mocks on, an unset
+# PORTAL_BASE_URL is the mock portal of this project, in-process (integrations/mockportal), and the
+# credentials default to the mock's. With the mocks off all three are required (core/checks.py).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
-PORTAL_USERNAME = env.str("PORTAL_USERNAME", default="onecua")
-PORTAL_PASSWORD = env.str("PORTAL_PASSWORD", default="onecua-mock")
+PORTAL_USERNAME = env.str("PORTAL_USERNAME", default="onecua" if ONECUA_MOCKS else "")
+PORTAL_PASSWORD = env.str("PORTAL_PASSWORD", default="onecua-mock" if ONECUA_MOCKS else "")
 # Seconds per call to the portal.
 PORTAL_TIMEOUT = env.float("PORTAL_TIMEOUT", default=10.0)
+
+# The OIDC client of the citizens' VNeID login (the national identity provider): our client id
+# and secret there, and the provider's issuer URL (its discovery base: <issuer>/.well-known/
+# openid-configuration). Required with the mocks off (core/checks.py); with them on, the VNeID
+# mock (to come) stands in.
+ONECUA_OIDC_CLIENT_ID = env.str("ONECUA_OIDC_CLIENT_ID", default="")
+ONECUA_OIDC_CLIENT_SECRET = env.str("ONECUA_OIDC_CLIENT_SECRET", default="")
+ONECUA_OIDC_ISSUER = env.str("ONECUA_OIDC_ISSUER", default="")
 
 # The mock portal's own settings (integrations/mockportal/README.md): the credentials it accepts
 # (the same defaults as PORTAL_USERNAME/PORTAL_PASSWORD), its tokens' lifetime in seconds, and

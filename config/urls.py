@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -11,11 +12,13 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("mock-dvcqg/", include("integrations.mockportal.urls")),
     path("dashboard/", include("indicators.dashboard.urls")),
     # Public pages (tracking, e-result verification): no login.
     path("", include("dossiers.public_urls")),
 ]
+if settings.ONECUA_MOCKS:
+    # The mocks of the national systems, only when they are on (settings ONECUA_MOCKS).
+    urlpatterns.insert(0, path("mock-dvcqg/", include("integrations.mockportal.urls")))
 
 handler400 = errors.bad_request
 handler403 = errors.permission_denied
