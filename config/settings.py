@@ -19,6 +19,7 @@ Importing this module writes nothing: var/ and what it holds are made when neede
 from pathlib import Path
 
 import environ
+from csp import constants as csp
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
@@ -88,6 +89,10 @@ INSTALLED_APPS = [
     "dossiers",
     "integrations",
     "indicators",
+    # The Content-Security-Policy header (settings CONTENT_SECURITY_POLICY below).
+    "csp",
+    # Swagger UI and ReDoc as pinned static files of our own (no CDN): /api/docs/, /api/redoc/.
+    "drf_spectacular_sidecar",
 ]
 if ONECUA_MOCKS:
     # A mock of the national portal (DVCQG), served under /mock-dvcqg/ (and alone by
@@ -96,6 +101,8 @@ if ONECUA_MOCKS:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The collected static files (STATIC_ROOT), served by the application itself.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -103,6 +110,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: locks out repeated failed logins.
     "axes.middleware.AxesMiddleware",
 ]
@@ -239,7 +247,9 @@ def _documents_storage() -> dict:
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Collected (`collectstatic`) into STATIC_ROOT with a gzip copy of each file, which
+    # WhiteNoise serves (MIDDLEWARE); until then (tests, `runserver --insecure`) the apps' own.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
     # Never served as static media: every download goes through a view that checks permissions.
     "documents": _documents_storage(),
 }
@@ -247,13 +257,42 @@ STORAGES = {
 ONECUA_UPLOAD_MAX_BYTES = env.int("ONECUA_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- Security (production) ----------------------------------------------------------------------
-# `1` behind a TLS proxy: secure cookies, HSTS, and the scheme from X-Forwarded-Proto.
+# `1` behind a TLS proxy: secure cookies, HSTS, HTTP redirected to HTTPS, and the scheme from
+# X-Forwarded-Proto. Production runs with it (README, "Production").
 HTTPS = env.bool("HTTPS", default=False)
 if not DEBUG and HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # A year of HSTS, for the subdomains too, and eligible for the browsers' preload lists.
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+# No page of this site may be framed (also `frame-ancestors 'none'` below).
+X_FRAME_OPTIONS = "DENY"
+# Other sites learn only our origin from links, never a path (dossier codes are in paths).
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# The Content-Security-Policy of every page (django-csp): everything from this site only, no
+# inline script or style, no plugin, no framing. The pages keep their styles in static files;
+# Swagger UI and ReDoc are local (drf-spectacular-sidecar, core/api_docs.py, which also gives
+# ReDoc its nonce and blob: workers). `data:` images are the icons Swagger UI's style sheet embeds.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        # NONCE only on the pages that use it (ReDoc's run-time <style> elements).
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -302,6 +341,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Một cửa điện tử — hệ thống thông tin giải quyết thủ tục hành chính cấp tỉnh.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from the pinned local copy (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No validator badge (Swagger UI would fetch it from validator.swagger.io).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "AgencyKindEnum": "organisations.models.AgencyKind",
