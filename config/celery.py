@@ -16,7 +16,8 @@ app.autodiscover_tasks()
 @signals.beat_init.connect(dispatch_uid="onecua-checks-beat")
 def refuse_to_start_on_errors(**kwargs) -> None:
     """A worker or beat with a configuration error (the system checks, config/startup.py) does
-    not start. Celery logs and swallows a signal handler's exception: SystemExit gets through."""
+    not start. Celery logs and swallows a signal handler's exception: SystemExit gets through.
+    (Imports here: this module is imported while the settings load, config/__init__.py.)"""
     import django
     from django.apps import apps
     from django.core.management.base import SystemCheckError
