@@ -30,6 +30,9 @@ def bootstrap_django(database_url: str, **extra_env: str) -> None:
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     # Keep the benchmarks away from var/secret_key and from any broker or cache.
     os.environ.setdefault("SECRET_KEY", "onecua-benchmark-only-not-a-secret")
+    # The embedded default on PostgreSQL: the mock portal installed (a DATABASE_URL alone would
+    # turn the mocks off, as in production).
+    os.environ.setdefault("ONECUA_MOCKS", "1")
     for name in ("CELERY_BROKER_URL", "REDIS_URL", "DB_POOL", "DB_CONN_MAX_AGE"):
         os.environ.pop(name, None)
     os.environ.update(extra_env)

@@ -91,6 +91,7 @@ class Gunicorn:
             "LOG_LEVEL": "WARNING",
         }
         child_env.setdefault("SECRET_KEY", "onecua-benchmark-only-not-a-secret")
+        child_env.setdefault("ONECUA_MOCKS", "1")  # as bench/_common.bootstrap_django
         for name in DB_ENV:
             child_env.pop(name, None)
         child_env.update(env or {})

@@ -68,24 +68,33 @@ def backlog(cast, count: int) -> list[str]:
     return codes
 
 
-def wait_http(url: str, seconds: float = 60) -> None:
+def admin_token(cast) -> str:
+    """An administrator's API token (the mock's control endpoints take one), through login."""
+    from tests.support.cast import PASSWORD
+    from tests.support.tokens import api_token
+
+    return api_token(cast.admin, PASSWORD)
+
+
+def wait_http(url: str, token: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
+    request = urllib.request.Request(url, headers={"Authorization": f"Token {token}"})  # noqa: S310
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(url, timeout=2).read()  # noqa: S310 - 127.0.0.1 only
+            urllib.request.urlopen(request, timeout=2).read()  # noqa: S310 - 127.0.0.1 only
             return
         except Exception:
             time.sleep(0.3)
     raise SystemExit(f"{url} did not answer")
 
 
-def faults(base: str, **values) -> None:
+def faults(base: str, token: str, **values) -> None:
     import json
 
     request = urllib.request.Request(  # noqa: S310 - 127.0.0.1 only
         base + "_faults",
         data=json.dumps(values).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
         method="POST",
     )
     urllib.request.urlopen(request, timeout=10).read()  # noqa: S310
@@ -195,7 +204,8 @@ def main() -> None:
                 stderr=subprocess.DEVNULL,
             )
         )
-        wait_http(base + "_stats")
+        token = admin_token(cast)
+        wait_http(base + "_stats", token)
         worker_env = {
             **env,
             "CELERY_BROKER_URL": args.broker,
@@ -245,12 +255,12 @@ def main() -> None:
         outage_codes = backlog(cast, args.outage_dossiers)
         outage_total = OutboxMessage.objects.count() - total
         settings.OUTBOX_AUTODELIVER = True
-        faults(base, down=True)
+        faults(base, token, down=True)
         from outbox import delivery
 
         delivery.sweep(grace_seconds=0, limit=100000)
         time.sleep(args.outage_seconds)
-        faults(base, down=False)
+        faults(base, token, down=False)
         outage_drain, sent_after = drain(timeout=1800)
         outage_check = verify(outage_codes)
         lost = outage_total - (sent_after - sent)

@@ -1,11 +1,33 @@
 """The Celery application. With no CELERY_BROKER_URL set, tasks run eagerly in-process."""
 
+import logging
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect(dispatch_uid="onecua-checks-worker")
+@signals.beat_init.connect(dispatch_uid="onecua-checks-beat")
+def refuse_to_start_on_errors(**kwargs) -> None:
+    """A worker or beat with a configuration error (the system checks, config/startup.py) does
+    not start. Celery logs and swallows a signal handler's exception: SystemExit gets through.
+    (Imports here: this module is imported while the settings load, config/__init__.py.)"""
+    import django
+    from django.apps import apps
+    from django.core.management.base import SystemCheckError
+
+    from config import startup
+
+    if not apps.ready:
+        django.setup()
+    try:
+        startup.refuse_to_start_on_errors()
+    except SystemCheckError as exc:
+        logging.getLogger(__name__).critical("%s", exc)
+        raise SystemExit(1) from exc

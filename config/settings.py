@@ -5,8 +5,11 @@ taken from the environment are parsed by django-environ (`env.bool`, `env.int`, 
 and listed in README.md's Production table; the others are settings only (test knobs, derived
 values), which their comment says.
 
-No environment set: SQLite file database, Celery eager, local file storage, DEBUG off.
-Production switches: DATABASE_URL, CELERY_BROKER_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS.
+No environment set: SQLite file database, Celery eager, local file storage, DEBUG off, the mocks
+of the national systems on. Production switches: DATABASE_URL (which turns the mocks off),
+CELERY_BROKER_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS, HTTPS, and the national systems' addresses
+and credentials; with the mocks off a missing one is an error of the system checks
+(core/checks.py), never a fallback.
 
 Importing this module writes nothing: var/ and what it holds are made when needed, by
 `scripts/dev.sh` (var/ and var/secret_key), the SQLite backend when it opens its file
@@ -16,6 +19,7 @@ Importing this module writes nothing: var/ and what it holds are made when neede
 from pathlib import Path
 
 import environ
+from csp import constants as csp
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
@@ -28,14 +32,26 @@ VAR_DIR = Path(env.str("ONECUA_VAR_DIR", default=str(BASE_DIR / "var")))
 # `1` only when asked (development): tracebacks in pages, the browsable API.
 DEBUG = env.bool("DEBUG", default=False)
 
+# The database, e.g. postgresql://onecua:…@db:5432/onecua (parsed by django-environ below, under
+# "Database"; query parameters become OPTIONS). Unset or empty: the embedded SQLite file.
+DATABASE_URL = env.str("DATABASE_URL", default="")
+# The mocks of the national systems (the portal DVCQG today; VNeID, payment and messaging
+# gateways to come): installed and routed only when on. On by default in the embedded default (no
+# DATABASE_URL), off otherwise. With them off, production fails closed: a missing portal URL or
+# credential, OIDC client setting or SECRET_KEY is an error of the system checks
+# (core/checks.py), and nothing falls back to a mock or to a generated key.
+ONECUA_MOCKS = env.bool("ONECUA_MOCKS", default=not DATABASE_URL)
+
 
 def _secret_key() -> str:
-    """SECRET_KEY from the environment (production); else the random key `scripts/dev.sh` keeps
-    in var/secret_key (the embedded default, never committed); else a random key for this process
-    only (sessions and tokens signed with it end with the process). Tests use a fixed key
+    """SECRET_KEY from the environment: production's only source. With the mocks on (the
+    embedded default) it falls back to the random key `scripts/dev.sh` keeps in var/secret_key
+    (never committed), else to a random key for this process only (sessions signed with it end
+    with the process). With the mocks off there is no fallback: an unset SECRET_KEY stays empty
+    and the system checks refuse to start (core/checks.py). Tests use a fixed key
     (tests/conftest.py)."""
     key = env.str("SECRET_KEY", default="")
-    if key:
+    if key or not ONECUA_MOCKS:
         return key
     try:
         key = (VAR_DIR / "secret_key").read_text().strip()
@@ -73,13 +89,20 @@ INSTALLED_APPS = [
     "dossiers",
     "integrations",
     "indicators",
+    # The Content-Security-Policy header (settings CONTENT_SECURITY_POLICY below).
+    "csp",
+    # Swagger UI and ReDoc as pinned static files of our own (no CDN): /api/docs/, /api/redoc/.
+    "drf_spectacular_sidecar",
+]
+if ONECUA_MOCKS:
     # A mock of the national portal (DVCQG), served under /mock-dvcqg/ (and alone by
     # `manage.py run_mock_portal`): the default target of the portal sync.
-    "integrations.mockportal",
-]
+    INSTALLED_APPS.append("integrations.mockportal")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The collected static files (STATIC_ROOT), served by the application itself.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -87,6 +110,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: locks out repeated failed logins.
     "axes.middleware.AxesMiddleware",
 ]
@@ -110,9 +134,7 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-# e.g. postgresql://onecua:…@db:5432/onecua (parsed by django-environ; query parameters become
-# OPTIONS). Unset or empty: the embedded SQLite file.
-DATABASE_URL = env.str("DATABASE_URL", default="")
+# (DATABASE_URL is declared at the top: the mocks' default depends on it.)
 # Seconds a connection is kept when the pool is off (0 = one per request). Persistent connections
 # by default: opening one costs ~10 ms, more than most requests (docs/performance.md).
 DB_CONN_MAX_AGE = env.int("DB_CONN_MAX_AGE", default=60)
@@ -225,7 +247,9 @@ def _documents_storage() -> dict:
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Collected (`collectstatic`) into STATIC_ROOT with a gzip copy of each file, which
+    # WhiteNoise serves (MIDDLEWARE); until then (tests, `runserver --insecure`) the apps' own.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
     # Never served as static media: every download goes through a view that checks permissions.
     "documents": _documents_storage(),
 }
@@ -233,13 +257,42 @@ STORAGES = {
 ONECUA_UPLOAD_MAX_BYTES = env.int("ONECUA_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- Security (production) ----------------------------------------------------------------------
-# `1` behind a TLS proxy: secure cookies, HSTS, and the scheme from X-Forwarded-Proto.
+# `1` behind a TLS proxy: secure cookies, HSTS, HTTP redirected to HTTPS, and the scheme from
+# X-Forwarded-Proto. Production runs with it (README, "Production").
 HTTPS = env.bool("HTTPS", default=False)
 if not DEBUG and HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # A year of HSTS, for the subdomains too, and eligible for the browsers' preload lists.
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+# No page of this site may be framed (also `frame-ancestors 'none'` below).
+X_FRAME_OPTIONS = "DENY"
+# Other sites learn only our origin from links, never a path (dossier codes are in paths).
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# The Content-Security-Policy of every page (django-csp): everything from this site only, no
+# inline script or style, no plugin, no framing. The pages keep their styles in static files;
+# Swagger UI and ReDoc are local (drf-spectacular-sidecar, core/api_docs.py, which also gives
+# ReDoc its nonce and blob: workers). `data:` images are the icons Swagger UI's style sheet embeds.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        # NONCE only on the pages that use it (ReDoc's run-time <style> elements).
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -288,6 +341,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Một cửa điện tử — hệ thống thông tin giải quyết thủ tục hành chính cấp tỉnh.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from the pinned local copy (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No validator badge (Swagger UI would fetch it from validator.swagger.io).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "AgencyKindEnum": "organisations.models.AgencyKind",
@@ -342,13 +401,22 @@ CELERY_BEAT_SCHEDULE = {
     "portal-catalogue-diff": {"task": "integrations.portal_catalogue_diff", "schedule": 86400.0},
 }
 
-# The national portal (DVCQG). Unset PORTAL_BASE_URL: the mock portal of this project,
-# in-process (integrations/mockportal). The default credentials are the mock's.
+# The national portal (DVCQG): its base URL and our credentials. With the mocks on, an unset
+# PORTAL_BASE_URL is the mock portal of this project, in-process (integrations/mockportal), and the
+# credentials default to the mock's. With the mocks off all three are required (core/checks.py).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
-PORTAL_USERNAME = env.str("PORTAL_USERNAME", default="onecua")
-PORTAL_PASSWORD = env.str("PORTAL_PASSWORD", default="onecua-mock")
+PORTAL_USERNAME = env.str("PORTAL_USERNAME", default="onecua" if ONECUA_MOCKS else "")
+PORTAL_PASSWORD = env.str("PORTAL_PASSWORD", default="onecua-mock" if ONECUA_MOCKS else "")
 # Seconds per call to the portal.
 PORTAL_TIMEOUT = env.float("PORTAL_TIMEOUT", default=10.0)
+
+# The OIDC client of the citizens' VNeID login (the national identity provider): our client id
+# and secret there, and the provider's issuer URL (its discovery base: <issuer>/.well-known/
+# openid-configuration). Required with the mocks off (core/checks.py); with them on, the VNeID
+# mock (to come) stands in.
+ONECUA_OIDC_CLIENT_ID = env.str("ONECUA_OIDC_CLIENT_ID", default="")
+ONECUA_OIDC_CLIENT_SECRET = env.str("ONECUA_OIDC_CLIENT_SECRET", default="")
+ONECUA_OIDC_ISSUER = env.str("ONECUA_OIDC_ISSUER", default="")
 
 # The mock portal's own settings (integrations/mockportal/README.md): the credentials it accepts
 # (the same defaults as PORTAL_USERNAME/PORTAL_PASSWORD), its tokens' lifetime in seconds, and

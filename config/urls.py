@@ -1,21 +1,32 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from core import errors
+from core import api_docs, errors
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Swagger UI and ReDoc from local, pinned files (drf-spectacular-sidecar): core/api_docs.py.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema", template_name="core/api_docs/swagger_ui.html"
+        ),
+        name="swagger-ui",
+    ),
+    path("api/redoc/", api_docs.redoc_page, name="redoc"),
+    path("api/redoc/redoc.standalone.js", api_docs.redoc_bundle, name="redoc-bundle"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("mock-dvcqg/", include("integrations.mockportal.urls")),
     path("dashboard/", include("indicators.dashboard.urls")),
     # Public pages (tracking, e-result verification): no login.
     path("", include("dossiers.public_urls")),
 ]
+if settings.ONECUA_MOCKS:
+    # The mocks of the national systems, only when they are on (settings ONECUA_MOCKS).
+    urlpatterns.insert(0, path("mock-dvcqg/", include("integrations.mockportal.urls")))
 
 handler400 = errors.bad_request
 handler403 = errors.permission_denied

@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from . import checks  # noqa: F401 - registers production's checks (fails closed)
         from .calendar import invalidate_calendar_on_commit
         from .models import CalendarOverride
 

@@ -86,6 +86,8 @@ seed() {
   "$PY" manage.py seed_all
   say "Making the local test CA and signing certificate for e-results (var/signing/, kept if present)"
   "$PY" manage.py make_signing_ca
+  say "Collecting the static files (STATIC_ROOT: the admin's, the pages', Swagger UI and ReDoc)"
+  "$PY" manage.py collectstatic --noinput --verbosity 0
 }
 
 pg_reachable() {
@@ -135,6 +137,10 @@ cmd_test() {
   say "OpenAPI schema: spectacular --validate --fail-on-warn"
   env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL \
     "$PY" manage.py spectacular --validate --fail-on-warn --file /dev/null
+  say "Production settings as README documents them: check --deploy --fail-level WARNING"
+  # Exactly the variables of README's production block (placeholders filled with random values),
+  # nothing else of this environment: the mocks off, every required setting present and safe.
+  "$PY" scripts/production_env.py -- "$PY" manage.py check --deploy --fail-level WARNING
   say "Missing migrations check"
   env -u DATABASE_URL "$PY" manage.py makemigrations --check --dry-run >/dev/null
 
@@ -164,7 +170,7 @@ cmd_run() {
   install requirements.lock
   seed
   say "Serving on http://127.0.0.1:8000/ (admin /admin/, API /api/v1/, docs /api/docs/)"
-  # --insecure: serve the admin's static files although DEBUG is off (local demo only).
+  # --insecure: serve the static files from the apps although DEBUG is off (local demo only).
   exec "$PY" manage.py runserver --insecure 127.0.0.1:8000
 }
 

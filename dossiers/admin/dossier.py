@@ -136,6 +136,11 @@ class DossierAdmin(ReadOnlyModelAdmin):
     sortable_by = ["code", "status", "due_at"]
     actions = None
     inlines = [EventInline, StepRunInline, PauseInline, ComponentInline]
+
+    class Media:
+        # The action buttons and the form filters: styles in a file, none inline (the CSP).
+        css = {"all": ["dossiers/admin.css"]}
+
     fieldsets = [
         (
             _("Hồ sơ"),

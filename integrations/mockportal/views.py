@@ -1,7 +1,9 @@
 """The mock portal's HTTP endpoints (plain Django views, JSON in and out).
 
 Every answer is {"error_code": "<code>", "message": "<text>", ...}, "0" meaning success. The
-contract is described in README.md next to this file.
+contract is described in README.md next to this file. The portal's own calls take its bearer
+token (auth/token); the test-control endpoints (_faults, _reset, _stats) an onecua
+administrator's API token.
 """
 
 from __future__ import annotations
@@ -20,7 +22,11 @@ from django.db.models import F
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
 
+from accounts.roles import Role
 from core import parsers
 
 from . import catalogue
@@ -374,13 +380,44 @@ def tthc_list(request):
 # --- admin (test control) -----------------------------------------------------------------------
 
 
+def _api_user(request):
+    """(user, None) for the user the project's API authentication finds on the request — the
+    classes of settings REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"], whatever token they
+    take — or (None, the refusal): anonymous, or a bad or expired credential."""
+    drf_request = Request(
+        request, authenticators=[auth() for auth in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+    )
+    try:
+        user = drf_request.user
+    except drf_exceptions.APIException as exc:  # a bad token; a session without its CSRF token
+        return None, exc
+    if user is None or not user.is_authenticated:
+        return None, drf_exceptions.NotAuthenticated()
+    return user, None
+
+
 def admin_endpoint(methods: tuple[str, ...]):
+    """The test-control endpoints: 404 unless MOCK_PORTAL_ADMIN_ENABLED; then only for an
+    administrator of onecua, by the API's own authentication (`Authorization: Token …`), never
+    for the portal's bearer tokens."""
+
     def decorate(view):
         @csrf_exempt
         @wraps(view)
         def wrapper(request):
             if not settings.MOCK_PORTAL_ADMIN_ENABLED:
                 return answer(404, "404", "Không tìm thấy.")
+            user, refusal = _api_user(request)
+            if user is None:
+                status = 403 if refusal.status_code == 403 else 401
+                response = answer(
+                    status, str(status), "Cần token API của một quản trị hệ thống onecua."
+                )
+                if status == 401:
+                    response["WWW-Authenticate"] = "Token"
+                return response
+            if user.role != Role.ADMINISTRATOR:
+                return answer(403, "403", "Chỉ quản trị hệ thống được điều khiển cổng giả lập.")
             if request.method not in methods:
                 return answer(405, "405", f"Phương thức {request.method} không được hỗ trợ.")
             try:

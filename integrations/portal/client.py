@@ -1,9 +1,10 @@
 """A client of the national portal (DVCQG): login with an expiring token, create/update a
 dossier record, push progress steps.
 
-Two transports: HTTP (requests, keep-alive) when PORTAL_BASE_URL is set; otherwise the mock
-portal of this project, called in-process through Django's request machinery (the embedded
-default needs no second process). Replies are `{error_code, message}` with "0" for success.
+Two transports: HTTP (requests, keep-alive) when PORTAL_BASE_URL is set; otherwise, with the
+mocks on (settings ONECUA_MOCKS), the mock portal of this project, called in-process through
+Django's request machinery (the embedded default needs no second process). Replies are
+`{error_code, message}` with "0" for success.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 import requests
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from outbox.delivery import PermanentError, TransientError
@@ -158,6 +160,9 @@ def get_client() -> PortalClient:
     with _client_lock:
         if _client is None:
             base_url = settings.PORTAL_BASE_URL
+            if not base_url and not settings.ONECUA_MOCKS:
+                # Never a silent fallback to a mock that is not there (core/checks.py).
+                raise ImproperlyConfigured("PORTAL_BASE_URL is not set and the mocks are off.")
             transport = (
                 HttpTransport(base_url, settings.PORTAL_TIMEOUT)
                 if base_url

@@ -9,6 +9,7 @@ from django.test import Client
 from core.parsers import TooDeeplyNested, check_depth, loads
 from dossiers import services
 from tests.support.cast import applicant_data
+from tests.support.tokens import administrator_token
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +95,8 @@ def test_the_mock_portal_refuses_a_deeply_nested_body():
     body = response.json()
     assert body["error_code"] == "1"
     assert "64" in body["message"]
-    response = client.post("/mock-dvcqg/_faults", DEEP, content_type="application/json")
+    admin = {"HTTP_AUTHORIZATION": f"Token {administrator_token()}"}
+    response = client.post("/mock-dvcqg/_faults", DEEP, content_type="application/json", **admin)
     assert response.status_code == 400
 
 

@@ -63,8 +63,16 @@ def test_embedded_default_without_environment(tmp_path):
         "REST_FRAMEWORK",
         "AXES_COOLOFF_TIME",
         "STORAGES",
+        "ONECUA_MOCKS",
+        "INSTALLED_APPS",
+        "PORTAL_USERNAME",
+        "PORTAL_PASSWORD",
     )
     assert got["DEBUG"] is False
+    # The mocks of the national systems are on, the portal's credentials the mock's.
+    assert got["ONECUA_MOCKS"] is True
+    assert "integrations.mockportal" in got["INSTALLED_APPS"]
+    assert (got["PORTAL_USERNAME"], got["PORTAL_PASSWORD"]) == ("onecua", "onecua-mock")
     db = got["DATABASES"]["default"]
     assert db["ENGINE"] == "core.sqlite_backend"
     assert db["NAME"] == str(tmp_path / "var" / "onecua.sqlite3")
@@ -155,13 +163,64 @@ def test_numbers_lists_and_strings(tmp_path):
     assert got["LOGGING"]["root"]["level"] == "WARNING"
 
 
-def test_https_switches_on_secure_cookies(tmp_path):
-    names = ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_PROXY_SSL_HEADER")
+def test_https_switches_on_secure_cookies_hsts_and_the_redirect(tmp_path):
+    names = (
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_PROXY_SSL_HEADER",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SECURE_HSTS_PRELOAD",
+    )
     code = f"import config.settings as s; print([getattr(s, n, None) for n in {names!r}])"
     done = _child(code, {"HTTPS": "1"}, tmp_path / "var")
-    assert done.stdout.strip() == "[True, True, ('HTTP_X_FORWARDED_PROTO', 'https')]"
+    assert done.stdout.strip() == (
+        "[True, True, ('HTTP_X_FORWARDED_PROTO', 'https'), True, 31536000, True, True]"
+    )
     done = _child(code, {}, tmp_path / "var")
-    assert done.stdout.strip() == "[None, None, None]"
+    assert done.stdout.strip() == "[None, None, None, None, None, None, None]"
+
+
+@pytest.mark.parametrize(
+    ("environ", "mocks"),
+    [
+        ({}, True),  # the embedded default
+        ({"DATABASE_URL": "postgresql://onecua@db:5432/onecua"}, False),  # production
+        ({"DATABASE_URL": "postgresql://onecua@db:5432/onecua", "ONECUA_MOCKS": "1"}, True),
+        ({"ONECUA_MOCKS": "0"}, False),
+    ],
+)
+def test_the_mocks_are_on_in_the_embedded_default_only(tmp_path, environ, mocks):
+    names = ("ONECUA_MOCKS", "INSTALLED_APPS", "PORTAL_USERNAME", "PORTAL_PASSWORD", "SECRET_KEY")
+    got = _settings(tmp_path, environ, *names)
+    assert got["ONECUA_MOCKS"] is mocks
+    assert ("integrations.mockportal" in got["INSTALLED_APPS"]) is mocks
+    # Without the mocks nothing defaults to them: no credentials, no key but SECRET_KEY's.
+    assert bool(got["PORTAL_USERNAME"]) is bool(got["PORTAL_PASSWORD"]) is mocks
+    assert bool(got["SECRET_KEY"]) is mocks
+
+
+def test_the_security_headers_of_every_page(client):
+    response = client.get("/tra-cuu/")
+    policy = dict(
+        part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";")
+    )
+    assert policy == {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": "'self' data:",
+        "font-src": "'self'",
+        "connect-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
 def test_database_url_with_the_pool(tmp_path):

@@ -15,8 +15,11 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import timezone
 
+from accounts.roles import Role
 from integrations.mockportal import catalogue, views
 from integrations.mockportal.models import Record, RecordVersion, Token
+from tests.factories import UserFactory
+from tests.support.tokens import administrator_token, api_token
 
 BASE = "/mock-dvcqg/"
 pytestmark = pytest.mark.django_db
@@ -70,11 +73,14 @@ def step(**extra):
 
 
 class Portal:
-    """A test client speaking JSON to the mock portal, with a bearer token once logged in."""
+    """A test client speaking JSON to the mock portal, with a bearer token once logged in; the
+    control endpoints (`_faults`, `_reset`, `_stats`) get an onecua administrator's API token
+    instead, when it has one (`admin_token`)."""
 
-    def __init__(self):
+    def __init__(self, admin_token=None):
         self.client = Client()
         self.token = None
+        self.admin_token = admin_token
 
     def login(self, username="onecua", password="onecua-mock"):  # noqa: S107
         response = self.post("auth/token", {"username": username, "password": password})
@@ -82,19 +88,22 @@ class Portal:
             self.token = response.json()["access_token"]
         return response
 
-    def _headers(self, headers):
-        base = {"HTTP_AUTHORIZATION": f"Bearer {self.token}"} if self.token else {}
+    def _headers(self, url, headers):
+        if url.startswith("_"):
+            base = {"HTTP_AUTHORIZATION": f"Token {self.admin_token}"} if self.admin_token else {}
+        else:
+            base = {"HTTP_AUTHORIZATION": f"Bearer {self.token}"} if self.token else {}
         base.update({f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()})
         return base
 
     def post(self, url, data, headers=None):
         body = json.dumps(data, ensure_ascii=False).encode()
         return self.client.post(
-            BASE + url, body, content_type="application/json", **self._headers(headers)
+            BASE + url, body, content_type="application/json", **self._headers(url, headers)
         )
 
     def get(self, url, headers=None):
-        return self.client.get(BASE + url, **self._headers(headers))
+        return self.client.get(BASE + url, **self._headers(url, headers))
 
     def stats(self):
         return self.get("_stats").json()
@@ -102,7 +111,7 @@ class Portal:
 
 @pytest.fixture
 def portal():
-    return Portal()
+    return Portal(admin_token=administrator_token())
 
 
 @pytest.fixture
@@ -430,6 +439,50 @@ def test_admin_endpoints_can_be_disabled(portal, settings):
         assert response.status_code == 404
 
 
+def _control_calls(portal):
+    return (
+        portal.get("_stats"),
+        portal.get("_faults"),
+        portal.post("_faults", {"down": True}),
+        portal.post("_reset", {}),
+    )
+
+
+def test_the_control_endpoints_need_an_administrators_api_token(authed):
+    # No token, an unknown one, or the portal's own bearer token: 401, nothing changed.
+    for token in (None, "not-a-token"):
+        for response in _control_calls(Portal(admin_token=token)):
+            assert (response.status_code, response.json()["error_code"]) == (401, "401")
+            assert response["WWW-Authenticate"] == "Token"
+    bearer = Client().post(BASE + "_reset", {}, HTTP_AUTHORIZATION=f"Bearer {authed.token}")
+    assert bearer.status_code == 401
+    # The API token of an official who is not an administrator: 403.
+    leader = UserFactory(username="lanhdao-thu", role=Role.LEADER)
+    for response in _control_calls(Portal(admin_token=api_token(leader))):
+        assert (response.status_code, response.json()["error_code"]) == (403, "403")
+    assert authed.post("hoso/create", record()).status_code == 200  # not down, not reset
+    # An administrator's.
+    assert authed.get("_stats").json()["records"] == 1
+    assert authed.post("_faults", {"latency_ms": 1}).json()["faults"]["latency_ms"] == 1
+
+
+def test_an_administrators_session_may_read_but_posts_need_the_csrf_token(authed):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(UserFactory(username="quantri-phien", role=Role.ADMINISTRATOR))
+    assert browser.get(BASE + "_stats").status_code == 200
+    response = browser.post(BASE + "_reset", {}, content_type="application/json")
+    assert (response.status_code, response.json()["error_code"]) == (403, "403")
+
+
+def test_the_read_endpoint_needs_the_portal_token_not_an_api_token(authed):
+    authed.post("hoso/create", record())
+    url = BASE + "hoso/H43.12-250101-0001"
+    assert Client().get(url).status_code == 401
+    assert Client().get(url, HTTP_AUTHORIZATION=f"Token {authed.admin_token}").status_code == 401
+    assert Client().get(url, HTTP_AUTHORIZATION=f"Bearer {authed.admin_token}").status_code == 401
+    assert authed.get("hoso/H43.12-250101-0001").json()["data"]["MaHoSo"] == "H43.12-250101-0001"
+
+
 # --- procedures ---------------------------------------------------------------------------------
 
 
@@ -462,12 +515,12 @@ def _free_port():
         pytest.skip(f"cannot bind a local port: {exc}")
 
 
-def _call(base, method, url, data=None, token=None):
+def _call(base, method, url, data=None, token=None, headers=None):
     request = urllib.request.Request(  # noqa: S310 - a local http URL
         base + url,
         data=None if data is None else json.dumps(data).encode(),
         method=method,
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
     if token:
         request.add_header("Authorization", f"Bearer {token}")
@@ -491,6 +544,13 @@ def test_run_mock_portal_serves_http_in_its_own_process(tmp_path):
         "ONECUA_VAR_DIR": str(tmp_path),
     }
     manage = os.path.join(django_settings.BASE_DIR, "manage.py")
+    # An administrator's API token in that database, for the control endpoints (after --migrate).
+    make_token = (
+        "import django; django.setup()\n"
+        "from tests.factories import AdministratorFactory\n"
+        "from tests.support.tokens import api_token\n"
+        "print(api_token(AdministratorFactory(username='quantri')))\n"
+    )
     process = subprocess.Popen(  # noqa: S603 - fixed argv
         [sys.executable, manage, "run_mock_portal", "--port", str(port), "--migrate"],
         env=env,
@@ -513,6 +573,18 @@ def test_run_mock_portal_serves_http_in_its_own_process(tmp_path):
                 if time.monotonic() > deadline:
                     pytest.fail("run_mock_portal did not answer within 60 s")
                 time.sleep(0.2)
+        assert (status, body["error_code"]) == (401, "401")  # the control endpoints need a token
+        made = subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", make_token],
+            cwd=django_settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert made.returncode == 0, made.stderr
+        admin = {"Authorization": f"Token {made.stdout.strip()}"}
+        status, body = _call(base, "GET", "_stats", headers=admin)
         assert (status, body["error_code"]) == (200, "0")
 
         status, body = _call(base, "POST", "auth/token", {"username": "onecua", "password": "x"})
@@ -529,7 +601,9 @@ def test_run_mock_portal_serves_http_in_its_own_process(tmp_path):
         assert _call(base, "POST", "hoso/create", record(), token)[1]["error_code"] == "2"
         status, body = _call(base, "GET", "hoso/H43.12-250101-0001", token=token)
         assert body["data"]["ChuHoSo"] == "Nguyễn Văn A"
-        _call(base, "POST", "_faults", {"down": True})
+        assert _call(base, "POST", "_faults", {"down": True})[0] == 401
+        assert _call(base, "GET", "tthc", token=token)[0] == 200
+        assert _call(base, "POST", "_faults", {"down": True}, headers=admin)[0] == 200
         assert _call(base, "GET", "tthc", token=token)[0] == 503
         # Only the mock is served in that process.
         with pytest.raises(urllib.error.HTTPError) as excinfo:

@@ -50,9 +50,12 @@ from integrations.portal.mapping import PORTAL_STATUS
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxStatus
 from tests.support.cast import applicant_data, build_cast
+from tests.support.tokens import administrator_token
 
 ROOT = Path(__file__).resolve().parents[2]
-BROKER_DB = 13  # a Redis database only these tests use (the test cache uses REDIS_URL's)
+# A Redis database only these tests use (the test cache uses REDIS_URL's); set another one to
+# run two suites at once on one Redis.
+BROKER_DB = int(os.environ.get("ONECUA_TEST_BROKER_DB", "13"))
 WAIT = 60.0  # seconds: the upper bound of any one wait, never reached when all is well
 ACTIONS = 6  # events (outbox messages, portal versions) in one lifecycle
 
@@ -171,9 +174,11 @@ class Proc:
 class Stack:
     """The mock portal and Celery workers of one test."""
 
-    def __init__(self, tmp: Path, redis_client):
+    def __init__(self, tmp: Path, redis_client, admin_token: str):
         self.tmp = tmp
         self.redis = redis_client
+        # The mock's control endpoints (_faults) take an onecua administrator's API token.
+        self.admin = {"Authorization": f"Token {admin_token}"}
         self.db_url = database_url_for_tests()
         self.port = free_port()
         self.portal_url = f"http://127.0.0.1:{self.port}/mock-dvcqg/"
@@ -211,14 +216,17 @@ class Stack:
             if not self.portal.alive():
                 pytest.fail(f"the mock portal exited:\n{self.portal.tail()}")
             try:
-                return requests.get(self.portal_url + "_faults", timeout=2).status_code == 200
+                response = requests.get(self.portal_url + "_faults", headers=self.admin, timeout=2)
+                return response.status_code == 200
             except requests.RequestException:
                 return False
 
         wait_until(answers, "the mock portal to answer", timeout=30)
 
     def faults(self, **values) -> None:
-        response = requests.post(self.portal_url + "_faults", json=values, timeout=10)
+        response = requests.post(
+            self.portal_url + "_faults", json=values, headers=self.admin, timeout=10
+        )
         assert response.status_code == 200, response.text
 
     # --- workers ------------------------------------------------------------------------------
@@ -305,7 +313,7 @@ def broker(settings):
 def stack(broker, transactional_db, tmp_path):
     """The mock portal, started; workers are started by the tests. Everything is stopped before
     the database is flushed."""
-    world = Stack(tmp_path, broker)
+    world = Stack(tmp_path, broker, administrator_token())
     try:
         world.start_portal()
         yield world

@@ -4,7 +4,8 @@
 
 Default: Django's threaded development server (no autoreload). --workers N runs gunicorn with N
 worker processes instead (for benchmarks); the fault switches live in the database, so all the
-workers share them.
+workers share them. Only with the mocks on (settings ONECUA_MOCKS): otherwise the app, and this
+command, are not installed.
 """
 
 import os
@@ -27,7 +28,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--migrate",
             action="store_true",
-            help="Apply the mock portal's migrations to the database first.",
+            help="Migrate the database first (the mock's tables, and the accounts its control "
+            "endpoints authenticate administrators against).",
         )
         parser.add_argument(
             "--workers",
@@ -38,7 +40,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, migrate, workers, **options):
         if migrate:
-            call_command("migrate", "mockportal", interactive=False, verbosity=0)
+            call_command("migrate", interactive=False, verbosity=0)
         if workers:
             self._gunicorn(host, port, workers, options["verbosity"])
             return
