@@ -1,12 +1,16 @@
-"""Token login and logout for the API (the admin uses sessions)."""
+"""Token login and logout for the API (the admin and the dashboard use sessions).
+
+Each login is a new token for one device (docs/accounts.md): logging out revokes that token,
+`logout-all` every token of the account.
+"""
 
 from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth import authenticate
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth import logout as session_logout
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -14,7 +18,8 @@ from rest_framework.views import APIView
 
 from core.errors import DomainError
 
-from .tokens import is_expired
+from .. import services
+from ..models import AuthToken
 
 
 class LoginThrottle(AnonRateThrottle):
@@ -30,6 +35,15 @@ class AccountLocked(DomainError):
 class LoginSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, style={"input_type": "password"})
+    device = serializers.CharField(
+        max_length=services.DEVICE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "Tên thiết bị để nhận ra phiên đăng nhập (ví dụ “Quầy 3”, “Điện thoại”); "
+            "mặc định là User-Agent của ứng dụng."
+        ),
+    )
 
 
 class MeSerializer(serializers.Serializer):
@@ -42,7 +56,12 @@ class MeSerializer(serializers.Serializer):
 
 
 TokenResponse = inline_serializer(
-    "TokenResponse", {"token": serializers.CharField(), "user": MeSerializer()}
+    "TokenResponse",
+    {
+        "token": serializers.CharField(),
+        "expiry": serializers.DateTimeField(),
+        "user": MeSerializer(),
+    },
 )
 
 
@@ -78,22 +97,45 @@ class LoginView(APIView):
         # What a session login would do: axes resets the failure count, Django records
         # last_login.
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        # One token per account, shared by its devices; an expired one is replaced.
-        token = Token.objects.filter(user=user).first()
-        if token is None or is_expired(token):
-            Token.objects.filter(user=user).delete()
-            token = Token.objects.create(user=user)
-        return Response({"token": token.key, "user": MeSerializer(user).data})
+        # A new token for this device; the account's other devices keep theirs.
+        device = data.validated_data.get("device") or request.headers.get("User-Agent", "")
+        token, secret = services.issue_token(user, device=device)
+        expiry = serializers.DateTimeField().to_representation(token.expiry)
+        return Response({"token": secret, "expiry": expiry, "user": MeSerializer(user).data})
+
+
+def _end_session(request) -> None:
+    """Logging out by session (the browsable API) ends that session; by token, nothing more."""
+    if not isinstance(request.auth, AuthToken):
+        session_logout(request._request)
+    else:
+        user = request.user
+        user_logged_out.send(sender=user.__class__, request=request._request, user=user)
 
 
 @extend_schema(tags=["auth"], request=None, responses={204: None})
 class LogoutView(APIView):
-    """Đăng xuất: thu hồi token hiện tại."""
+    """Đăng xuất trên thiết bị này: thu hồi token đang dùng; các thiết bị khác vẫn đăng nhập."""
+
+    permission_classes = [IsAuthenticated]
+    accepts_enrolment_token = True
+
+    def post(self, request):
+        if isinstance(request.auth, AuthToken):
+            services.revoke_token(request.auth)
+        _end_session(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["auth"], request=None, responses={204: None})
+class LogoutAllView(APIView):
+    """Đăng xuất trên mọi thiết bị: thu hồi mọi token của tài khoản."""
 
     permission_classes = [IsAuthenticated]
 
     def post(self, request):
-        Token.objects.filter(user=request.user).delete()
+        services.revoke_all_tokens(request.user)
+        _end_session(request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -102,6 +144,7 @@ class MeView(APIView):
     """Tài khoản đang đăng nhập."""
 
     permission_classes = [IsAuthenticated]
+    accepts_enrolment_token = True
 
     def get(self, request):
         return Response(MeSerializer(request.user).data)
