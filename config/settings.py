@@ -13,6 +13,7 @@ Importing this module writes nothing: var/ and what it holds are made when neede
 (core/sqlite_backend), `manage.py make_signing_ca` (var/signing/) and the file storage (media).
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -175,9 +176,31 @@ MIGRATION_MODULES = {"knox": None}
 # Failed logins before an account is locked, and for how many hours (django-axes).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Settings only: a lockout holds a username at the address that failed, not the username
+# everywhere (one person could then lock an officer out from anywhere) nor the address (a
+# centre's counters share one public address). The address is the one the throttles see
+# (NUM_PROXIES; accounts/network.py), so a forged X-Forwarded-For neither dodges nor moves it.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "core.errors.lockout_response"
+
+
+def _centre_networks() -> list[str]:
+    """The service centres' public networks (comma-separated CIDRs or addresses), checked here
+    so that a typo stops the start rather than silently allow-listing nothing."""
+    networks = env.list("ONECUA_CENTRE_NETWORKS", cast=str.strip, default=[])
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ValueError(f"ONECUA_CENTRE_NETWORKS: {network!r} is not a network") from None
+    return [n for n in networks if n]
+
+
+# The service centres' shared networks, e.g. 203.0.113.0/28 (docs/accounts.md, "Lockout"): logins
+# from them are not throttled by address; the lockout stays per username and address there too.
+ONECUA_CENTRE_NETWORKS = _centre_networks()
 
 # --- Language and time ------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -430,9 +453,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-# Lockout is by username only on purpose: a service centre's counters share one public IP, and
-# locking that IP would lock the whole centre out. (axes.W006 warns about exactly this choice.)
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # Public address of this system, for links printed on paper (QR codes on slips and e-results).
 ONECUA_PUBLIC_BASE_URL = env.str("ONECUA_PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip(
     "/"

@@ -294,3 +294,17 @@ def test_indicators_count_the_portal_sync_topic():
     from integrations.portal.sync import TOPIC
 
     assert settings.INDICATORS_SYNC_TOPIC == TOPIC
+
+
+def test_centre_networks(tmp_path):
+    got = _settings(tmp_path, {}, "ONECUA_CENTRE_NETWORKS", "AXES_LOCKOUT_PARAMETERS")
+    assert got == {
+        "ONECUA_CENTRE_NETWORKS": [],
+        "AXES_LOCKOUT_PARAMETERS": [["username", "ip_address"]],
+    }
+    env = {"ONECUA_CENTRE_NETWORKS": "203.0.113.0/28, 198.51.100.7,2001:db8::/48"}
+    got = _settings(tmp_path, env, "ONECUA_CENTRE_NETWORKS")
+    assert got["ONECUA_CENTRE_NETWORKS"] == ["203.0.113.0/28", "198.51.100.7", "2001:db8::/48"]
+    done = _child("import config.settings", {"ONECUA_CENTRE_NETWORKS": "203.0.113.0/33"}, tmp_path)
+    assert done.returncode != 0
+    assert "ONECUA_CENTRE_NETWORKS: '203.0.113.0/33' is not a network" in done.stderr
