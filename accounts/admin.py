@@ -5,7 +5,7 @@ from django.utils.translation import ngettext
 
 from core.admin import ReadOnlyMixin
 
-from . import services
+from . import services, twofactor
 from .models import AuthToken, User
 
 
@@ -29,7 +29,7 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ["agency"]
     autocomplete_fields = ["agency"]
     inlines = [AuthTokenInline]
-    actions = ["revoke_tokens", "deactivate"]
+    actions = ["revoke_tokens", "deactivate", "reset_two_factor"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (
@@ -63,6 +63,17 @@ class UserAdmin(BaseUserAdmin):
             request,
             _("Đã khóa %(users)d tài khoản, thu hồi %(tokens)d token.")
             % {"users": len(users), "tokens": revoked},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Đặt lại xác thực hai lớp (mất điện thoại: đăng ký lại)"))
+    def reset_two_factor(self, request, queryset):
+        users = list(queryset)
+        for user in users:
+            twofactor.reset(user)
+        self.message_user(
+            request,
+            _("Đã đặt lại xác thực hai lớp của %(users)d tài khoản.") % {"users": len(users)},
             messages.SUCCESS,
         )
 

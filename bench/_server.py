@@ -91,6 +91,8 @@ class Gunicorn:
             "LOG_LEVEL": "WARNING",
         }
         child_env.setdefault("SECRET_KEY", "onecua-benchmark-only-not-a-secret")
+        # The benchmarks sign leaders in with passwords only (no second factor).
+        child_env.setdefault("ONECUA_REQUIRE_2FA", "0")
         for name in DB_ENV:
             child_env.pop(name, None)
         child_env.update(env or {})

@@ -55,7 +55,8 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", cast=str.strip, default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, whose site asks staff for a second factor (accounts/admin_site.py).
+    "accounts.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -64,6 +65,10 @@ INSTALLED_APPS = [
     "rest_framework",
     # API tokens (django-rest-knox), with our own token model (KNOX_TOKEN_MODEL).
     "knox",
+    # Two-factor authentication: authenticator apps (TOTP) and recovery codes (static tokens).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
     "axes",
@@ -88,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether the session's login passed a second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: locks out repeated failed logins.
@@ -173,6 +180,15 @@ AUTHENTICATION_BACKENDS = [
 # its migrations, which would still make an unused table for it, are not run.
 KNOX_TOKEN_MODEL = "accounts.AuthToken"  # noqa: S105 - a model, not a secret
 MIGRATION_MODULES = {"knox": None}
+# Two-factor authentication (docs/accounts.md): on, leaders and administrators must pass a second
+# factor everywhere, and every staff user in the admin console; off, only those who enrolled an
+# authenticator are asked for a code. Default: on in production (DATABASE_URL set), off in the
+# embedded default.
+ONECUA_REQUIRE_2FA = env.bool("ONECUA_REQUIRE_2FA", default=bool(DATABASE_URL))
+# The name authenticator apps show beside the account (otpauth:// issuer).
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="onecua")
+# Settings only: the admin console never shows the authenticators' secret keys.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Failed logins before an account is locked, and for how many hours (django-axes).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)

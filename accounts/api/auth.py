@@ -7,9 +7,10 @@ Each login is a new token for one device (docs/accounts.md): logging out revokes
 from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth import authenticate
 from django.contrib.auth import logout as session_logout
-from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -18,8 +19,8 @@ from rest_framework.views import APIView
 
 from core.errors import DomainError
 
-from .. import network, services
-from ..models import AuthToken
+from .. import network, services, twofactor
+from ..models import AuthToken, TokenPurpose
 
 
 class LoginThrottle(AnonRateThrottle):
@@ -52,6 +53,15 @@ class LoginSerializer(serializers.Serializer):
             "mặc định là User-Agent của ứng dụng."
         ),
     )
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "Mã xác thực hai lớp: 6 số từ ứng dụng xác thực, hoặc một mã khôi phục. Cần khi tài "
+            "khoản đã đăng ký ứng dụng xác thực (và với lãnh đạo, quản trị khi bắt buộc)."
+        ),
+    )
 
 
 class MeSerializer(serializers.Serializer):
@@ -73,9 +83,25 @@ TokenResponse = inline_serializer(
 )
 
 
-@extend_schema(tags=["auth"], request=LoginSerializer, responses={200: TokenResponse})
+@extend_schema(
+    tags=["auth"],
+    request=LoginSerializer,
+    responses={
+        200: TokenResponse,
+        401: OpenApiResponse(
+            description="`otp_required` (the account asks for a second factor: send `otp`) or "
+            "`otp_invalid` (wrong, used or expired code)"
+        ),
+        403: OpenApiResponse(
+            description="`otp_not_enrolled`: the account must use a second factor and has no "
+            "authenticator yet; `enrolment_token` (valid 15 minutes) opens the enrolment "
+            "endpoints (`enrol`: POST /auth/otp/totp/)"
+        ),
+    },
+)
 class LoginView(APIView):
-    """Đăng nhập: trả về token dùng trong header `Authorization: Token <token>`."""
+    """Đăng nhập: mỗi lần đăng nhập là một token mới cho một thiết bị, dùng trong header
+    `Authorization: Token <token>`; kèm `otp` khi tài khoản dùng xác thực hai lớp."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -102,14 +128,47 @@ class LoginView(APIView):
             raise DomainError(
                 _("Tên đăng nhập hoặc mật khẩu không đúng."), code="invalid_credentials"
             )
+        device = data.validated_data.get("device") or request.headers.get("User-Agent", "")
+        self.second_factor(request, user, data.validated_data.get("otp"), device)
         # What a session login would do: axes resets the failure count, Django records
         # last_login.
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         # A new token for this device; the account's other devices keep theirs.
-        device = data.validated_data.get("device") or request.headers.get("User-Agent", "")
         token, secret = services.issue_token(user, device=device)
         expiry = serializers.DateTimeField().to_representation(token.expiry)
         return Response({"token": secret, "expiry": expiry, "user": MeSerializer(user).data})
+
+    @staticmethod
+    def second_factor(request, user, code, device) -> None:
+        """The code of a user who is asked for one (accounts/twofactor.py). A wrong code counts
+        as a failed login for the lockout. One who must use a second factor but has no
+        authenticator gets a short-lived token that opens the enrolment endpoints only."""
+        try:
+            twofactor.check_login(user, code)
+        except twofactor.OtpInvalid:
+            user_login_failed.send(
+                sender=__name__,
+                credentials={"username": user.get_username()},
+                request=request._request,
+            )
+            if getattr(request._request, "axes_locked_out", False):
+                raise AccountLocked(
+                    _("Đăng nhập sai quá nhiều lần; tài khoản tạm khóa, vui lòng thử lại sau.")
+                ) from None
+            raise
+        except twofactor.OtpNotEnrolled as refusal:
+            token, secret = services.issue_token(
+                user,
+                device=device,
+                purpose=TokenPurpose.OTP_ENROLMENT,
+                lifetime=twofactor.ENROLMENT_TOKEN_LIFETIME,
+            )
+            refusal.extra = {
+                "enrolment_token": secret,
+                "enrolment_expiry": serializers.DateTimeField().to_representation(token.expiry),
+                "enrol": reverse("auth-otp-totp"),
+            }
+            raise
 
 
 def _end_session(request) -> None:

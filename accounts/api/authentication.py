@@ -25,7 +25,7 @@ from knox.crypto import hash_token
 from knox.settings import CONSTANTS
 from rest_framework import authentication, exceptions
 
-from .. import services
+from .. import services, twofactor
 from ..models import AuthToken, TokenPurpose
 
 # How stale `last_used_at` may get before a request writes it again.
@@ -79,7 +79,14 @@ class TokenAuthentication(KnoxTokenAuthentication):
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
-    """The session of the admin console and the dashboard, for the browsable API and Swagger."""
+    """The session of the admin console and the dashboard (the browsable API, Swagger). A user
+    who must use a second factor counts only with a session whose login passed one."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None and not twofactor.session_is_acceptable(request._request):
+            return None
+        return result
 
 
 class TokenScheme(OpenApiAuthenticationExtension):
