@@ -1,8 +1,24 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import User
+from core.admin import ReadOnlyMixin
+
+from . import services, twofactor
+from .models import AuthToken, User
+
+
+class AuthTokenInline(ReadOnlyMixin, admin.TabularInline):
+    """The account's API tokens (one per device that logged in), never their secrets."""
+
+    model = AuthToken
+    fields = ["device", "purpose", "created", "expiry", "last_used_at"]
+    readonly_fields = fields
+    ordering = ["-created"]
+    extra = 0
+    verbose_name = _("phiên đăng nhập API")
+    verbose_name_plural = _("phiên đăng nhập API (token)")
 
 
 @admin.register(User)
@@ -12,6 +28,8 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["username", "full_name", "email", "personal_id"]
     list_select_related = ["agency"]
     autocomplete_fields = ["agency"]
+    inlines = [AuthTokenInline]
+    actions = ["revoke_tokens", "deactivate", "reset_two_factor"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (
@@ -23,3 +41,44 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("Vai trò và cơ quan"), {"fields": ("role", "agency", "full_name")}),
     )
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    @admin.action(description=_("Thu hồi mọi token API (đăng xuất mọi thiết bị)"))
+    def revoke_tokens(self, request, queryset):
+        revoked = sum(services.revoke_all_tokens(user) for user in queryset)
+        self.message_user(
+            request,
+            ngettext("Đã thu hồi %(count)d token.", "Đã thu hồi %(count)d token.", revoked)
+            % {"count": revoked},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Khóa tài khoản (và thu hồi mọi token)"))
+    def deactivate(self, request, queryset):
+        users = list(queryset)
+        revoked = sum(services.deactivate(user) for user in users)
+        self.message_user(
+            request,
+            _("Đã khóa %(users)d tài khoản, thu hồi %(tokens)d token.")
+            % {"users": len(users), "tokens": revoked},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Đặt lại xác thực hai lớp (mất điện thoại: đăng ký lại)"))
+    def reset_two_factor(self, request, queryset):
+        users = list(queryset)
+        for user in users:
+            twofactor.reset(user)
+        self.message_user(
+            request,
+            _("Đã đặt lại xác thực hai lớp của %(users)d tài khoản.") % {"users": len(users)},
+            messages.SUCCESS,
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Unticking "active" on the change page is a deactivation too: the tokens go with it.
+        if change and not obj.is_active and "is_active" in form.changed_data:
+            services.deactivate(obj)

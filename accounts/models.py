@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 from .roles import OFFICIAL_ROLES, Role
 
@@ -53,3 +55,35 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+
+class TokenPurpose(models.TextChoices):
+    # A login: the API on behalf of the user, from one device.
+    SESSION = "session", _("Đăng nhập")
+    # Handed out by a login that two-factor authentication refused because the account has no
+    # authenticator yet (accounts/twofactor.py): only enrolling one, for a few minutes.
+    OTP_ENROLMENT = "otp_enrolment", _("Đăng ký xác thực hai lớp")
+
+
+class AuthToken(AbstractAuthToken):
+    """An API token (django-rest-knox): one per login, i.e. per device. Only the SHA-512 digest
+    of the secret is stored (`digest`) with its first characters for the look-up
+    (`token_key`); `expiry` is fixed at login (settings.API_TOKEN_HOURS). Listed and revoked by
+    `id` (accounts/services.py, /api/v1/auth/tokens/)."""
+
+    id = models.BigAutoField(primary_key=True)
+    # knox makes the digest the primary key; here it is only unique, so that a token can be named
+    # (listed, revoked) without showing anything derived from its secret.
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+    device = models.CharField(_("thiết bị"), max_length=100, blank=True)
+    purpose = models.CharField(
+        _("mục đích"), max_length=20, choices=TokenPurpose.choices, default=TokenPurpose.SESSION
+    )
+    last_used_at = models.DateTimeField(_("dùng lần cuối"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("token API")
+        verbose_name_plural = pgettext_lazy("plural", "token API")
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.device or self.pk}"

@@ -33,6 +33,8 @@ def bootstrap_django(database_url: str, **extra_env: str) -> None:
     # The embedded default on PostgreSQL: the mock portal installed (a DATABASE_URL alone would
     # turn the mocks off, as in production).
     os.environ.setdefault("ONECUA_MOCKS", "1")
+    # The benchmarks sign leaders in with passwords only (no second factor).
+    os.environ.setdefault("ONECUA_REQUIRE_2FA", "0")
     for name in ("CELERY_BROKER_URL", "REDIS_URL", "DB_POOL", "DB_CONN_MAX_AGE"):
         os.environ.pop(name, None)
     os.environ.update(extra_env)

@@ -92,6 +92,8 @@ class Gunicorn:
         }
         child_env.setdefault("SECRET_KEY", "onecua-benchmark-only-not-a-secret")
         child_env.setdefault("ONECUA_MOCKS", "1")  # as bench/_common.bootstrap_django
+        # The benchmarks sign leaders in with passwords only (no second factor).
+        child_env.setdefault("ONECUA_REQUIRE_2FA", "0")
         for name in DB_ENV:
             child_env.pop(name, None)
         child_env.update(env or {})

@@ -212,11 +212,11 @@ def bench_verify(ids) -> dict:
 
 def bench_uploads(database_url, env, cast, code, count, workers) -> dict:
     import requests
-    from rest_framework.authtoken.models import Token
 
+    from accounts.services import issue_token
     from bench._server import Gunicorn
 
-    token = Token.objects.create(user=cast["citizen"]).key
+    token = issue_token(cast["citizen"], device="bench")[1]
     data = five_mb_pdf()
     server = Gunicorn(database_url, workers=workers, env=env)
     times, statuses = [], {}

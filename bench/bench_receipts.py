@@ -159,10 +159,9 @@ def provincial_centre():
 def make_officers(prefix: str, agencies: list) -> list[str]:
     """One receiving officer per agency in `agencies` (repeat an agency for several), each with
     its own token; returns the tokens. (Created directly: the login endpoint is throttled.)"""
-    from rest_framework.authtoken.models import Token
-
     from accounts.models import User
     from accounts.roles import Role
+    from accounts.services import issue_token
 
     tokens = []
     for n, agency in enumerate(agencies, start=1):
@@ -175,7 +174,7 @@ def make_officers(prefix: str, agencies: list) -> list[str]:
         )
         user.set_unusable_password()
         user.save()
-        tokens.append(Token.objects.create(user=user).key)
+        tokens.append(issue_token(user, device="bench")[1])
     return tokens
 
 

@@ -16,6 +16,8 @@ Importing this module writes nothing: var/ and what it holds are made when neede
 (core/sqlite_backend), `manage.py make_signing_ca` (var/signing/) and the file storage (media).
 """
 
+import ipaddress
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -69,14 +71,20 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", cast=str.strip, default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, whose site asks staff for a second factor (accounts/admin_site.py).
+    "accounts.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens (django-rest-knox), with our own token model (KNOX_TOKEN_MODEL).
+    "knox",
+    # Two-factor authentication: authenticator apps (TOTP) and recovery codes (static tokens).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
     "axes",
@@ -108,6 +116,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether the session's login passed a second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -187,12 +197,48 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# API tokens: django-rest-knox with the token model of accounts (per device, hashed, expiring at
+# API_TOKEN_HOURS after login, revocable; docs/accounts.md). knox's own model is swapped out, and
+# its migrations, which would still make an unused table for it, are not run.
+KNOX_TOKEN_MODEL = "accounts.AuthToken"  # noqa: S105 - a model, not a secret
+MIGRATION_MODULES = {"knox": None}
+# Two-factor authentication (docs/accounts.md): on, leaders and administrators must pass a second
+# factor everywhere, and every staff user in the admin console; off, only those who enrolled an
+# authenticator are asked for a code. Default: on in production (the mocks off), off where the
+# mocks run (the embedded default, the test suite).
+ONECUA_REQUIRE_2FA = env.bool("ONECUA_REQUIRE_2FA", default=not ONECUA_MOCKS)
+# The name authenticator apps show beside the account (otpauth:// issuer).
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="onecua")
+# Settings only: the admin console never shows the authenticators' secret keys.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Failed logins before an account is locked, and for how many hours (django-axes).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Settings only: a lockout holds a username at the address that failed, not the username
+# everywhere (one person could then lock an officer out from anywhere) nor the address (a
+# centre's counters share one public address). The address is the one the throttles see
+# (NUM_PROXIES; accounts/network.py), so a forged X-Forwarded-For neither dodges nor moves it.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "core.errors.lockout_response"
+
+
+def _centre_networks() -> list[str]:
+    """The service centres' public networks (comma-separated CIDRs or addresses), checked here
+    so that a typo stops the start rather than silently allow-listing nothing."""
+    networks = env.list("ONECUA_CENTRE_NETWORKS", cast=str.strip, default=[])
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ValueError(f"ONECUA_CENTRE_NETWORKS: {network!r} is not a network") from None
+    return [n for n in networks if n]
+
+
+# The service centres' shared networks, e.g. 203.0.113.0/28 (docs/accounts.md, "Lockout"): logins
+# from them are not throttled by address; the lockout stays per username and address there too.
+ONECUA_CENTRE_NETWORKS = _centre_networks()
 
 # --- Language and time ------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -297,8 +343,8 @@ CONTENT_SECURITY_POLICY = {
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.api.tokens.ExpiringTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.api.authentication.TokenAuthentication",
+        "accounts.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -332,8 +378,17 @@ REST_FRAMEWORK = {
 # too_deeply_nested) before decoding: the decoder recurses once per level, and no request of the
 # API needs more than a few (core/parsers.py; the mock portal's JSON too).
 ONECUA_JSON_MAX_DEPTH = env.int("ONECUA_JSON_MAX_DEPTH", default=64)
-# API tokens expire this many hours after login (a working day plus margin).
+# API tokens expire this many hours after login (a working day plus margin); using a token does
+# not extend it.
 API_TOKEN_HOURS = env.float("API_TOKEN_HOURS", default=12.0)
+# django-rest-knox's settings, settings only: clients keep sending `Authorization: Token <token>`;
+# no auto-refresh (a token lives API_TOKEN_HOURS from its login, then log in again, with the
+# second factor where it applies). accounts.services.issue_token() sets each token's expiry.
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_HOURS),
+}
 # Public tracking: wrong "last 4 digits" answers allowed per dossier code per hour.
 ONECUA_TRACK_FAILURES_PER_CODE = env.int("ONECUA_TRACK_FAILURES_PER_CODE", default=10)
 SPECTACULAR_SETTINGS = {
@@ -399,6 +454,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "outbox.sweep", "schedule": 60.0},
     "portal-reconcile": {"task": "integrations.portal_reconcile", "schedule": 900.0},
     "portal-catalogue-diff": {"task": "integrations.portal_catalogue_diff", "schedule": 86400.0},
+    "purge-expired-tokens": {"task": "accounts.purge_expired_tokens", "schedule": 86400.0},
 }
 
 # The national portal (DVCQG): its base URL and our credentials. With the mocks on, an unset
@@ -481,9 +537,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-# Lockout is by username only on purpose: a service centre's counters share one public IP, and
-# locking that IP would lock the whole centre out. (axes.W006 warns about exactly this choice.)
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # Public address of this system, for links printed on paper (QR codes on slips and e-results).
 ONECUA_PUBLIC_BASE_URL = env.str("ONECUA_PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip(
     "/"

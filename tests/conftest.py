@@ -21,6 +21,9 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.SECRET_KEY = "onecua-tests-only-not-a-secret"
+    # Two-factor authentication is off whatever the backend (config/settings.py turns it on with
+    # DATABASE_URL); the tests about it turn it on (tests/accounts/test_two_factor.py).
+    settings.ONECUA_REQUIRE_2FA = False
 
 
 @pytest.fixture(autouse=True)

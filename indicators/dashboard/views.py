@@ -1,6 +1,7 @@
 """The leaders' dashboard page (GET /dashboard/) and its login and logout pages.
 
-Leaders and administrators only: anonymous users are sent to the dashboard's own login page,
+Leaders and administrators only: anonymous users are sent to the dashboard's own login page
+(with the second factor where it applies: accounts/twofactor.py),
 other roles get a 403 page; a bad filter is a 400 page with the reason in Vietnamese (the
 parameters are parsed by the statistics API's parser, so the page and the API agree)."""
 
@@ -8,12 +9,15 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accounts import twofactor
+from accounts.forms import DashboardLoginForm
 from core.errors import DomainError
 
 from .. import scope
@@ -79,6 +83,9 @@ def _problem_page(request, error: DomainError):
 @require_GET
 @login_required(login_url=LOGIN_URL)
 def dashboard(request):
+    if not twofactor.session_is_acceptable(request):
+        # A leader's session whose login passed no second factor while one is required.
+        return redirect_to_login(request.get_full_path(), LOGIN_URL)
     if not scope.may_read(request.user):
         error = {
             "title": _("Bạn không có quyền xem bảng điều khiển."),
@@ -96,6 +103,8 @@ def dashboard(request):
 
 
 class LoginView(auth_views.LoginView):
+    # With the second factor's field (accounts/forms.py).
+    form_class = DashboardLoginForm
     template_name = "indicators/dashboard/login.html"
     redirect_authenticated_user = False
     next_page = reverse_lazy("dashboard:index")

@@ -1,10 +1,14 @@
 """Token login for the API: a token that works, clear refusals, a lockout after repeated
-failures (django-axes), and a logout that really revokes the token."""
+failures (django-axes), and a logout that really revokes the token. Tokens per device, their
+listing and revocation: tests/accounts/test_tokens.py."""
+
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import AuthToken, User
 from accounts.roles import Role
 from organisations.models import AgencyKind
 from tests.factories import AgencyFactory
@@ -81,12 +85,13 @@ def test_login_returns_a_token_that_authenticates_me(api, officer):
     }
 
 
-def test_logging_in_twice_gives_the_same_working_token(api, officer):
+def test_logging_in_twice_gives_two_working_tokens(api, officer):
     first = login(api, "canbo").json()["token"]
     second = login(api, "canbo").json()["token"]
-    assert first == second
-    api.credentials(HTTP_AUTHORIZATION=f"Token {second}")
-    assert api.get(ME).status_code == 200
+    assert first != second
+    for token in (first, second):
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert api.get(ME).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -205,39 +210,35 @@ def test_a_malformed_login_body_is_a_400_problem(api, officer):
 
 
 def test_a_token_expires(api, settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
-    from rest_framework.authtoken.models import Token
-
-    from accounts.models import User
-
-    user = User.objects.create_user("hethan", password="a-long-test-password")
-    token = Token.objects.create(user=user)
     settings.API_TOKEN_HOURS = 12
-    Token.objects.filter(pk=token.pk).update(created=timezone.now() - timedelta(hours=13))
-    response = api.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
-    assert response.status_code == 401
-    assert response.json()["code"] == "authentication_failed"
-    assert not Token.objects.filter(pk=token.pk).exists()
+    User.objects.create_user("hethan", password=PASSWORD)
+    body = login(api, "hethan").json()
+    token = AuthToken.objects.get(user__username="hethan")
+    # The expiry is fixed at login, API_TOKEN_HOURS later, and answered with the token.
+    assert abs(token.expiry - (token.created + timedelta(hours=12))) < timedelta(seconds=5)
+    assert body["expiry"] == timezone.localtime(token.expiry).isoformat()
+    AuthToken.objects.filter(pk=token.pk).update(expiry=timezone.now() - timedelta(seconds=1))
+    response = api.get(ME, HTTP_AUTHORIZATION=f"Token {body['token']}")
+    assert_problem(response, 401, "authentication_failed")
+    assert not AuthToken.objects.filter(pk=token.pk).exists()
 
 
-def test_logging_in_after_expiry_gives_a_new_token(api, settings):
-    from datetime import timedelta
+def test_using_a_token_does_not_extend_it(api):
+    User.objects.create_user("dungluon", password=PASSWORD)
+    token = login(api, "dungluon").json()["token"]
+    expiry = AuthToken.objects.get().expiry
+    for _ in range(3):
+        assert api.get(ME, HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    assert AuthToken.objects.get().expiry == expiry
 
-    from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
-    from accounts.models import User
-
-    User.objects.create_user("moi", password="a-long-test-password")
-    first = api.post(
-        "/api/v1/auth/login/", {"username": "moi", "password": "a-long-test-password"}
-    ).json()["token"]
-    Token.objects.filter(key=first).update(created=timezone.now() - timedelta(hours=13))
-    second = api.post(
-        "/api/v1/auth/login/", {"username": "moi", "password": "a-long-test-password"}
-    ).json()["token"]
+def test_logging_in_after_expiry_gives_a_new_token(api):
+    User.objects.create_user("moi", password=PASSWORD)
+    first = login(api, "moi").json()["token"]
+    AuthToken.objects.update(expiry=timezone.now() - timedelta(hours=1))
+    second = login(api, "moi").json()["token"]
     assert second != first
-    me = api.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Token {second}")
-    assert me.status_code == 200
+    assert_problem(api.get(ME, HTTP_AUTHORIZATION=f"Token {first}"), 401)
+    assert api.get(ME, HTTP_AUTHORIZATION=f"Token {second}").status_code == 200
+    # The expired token was cleared away by the login.
+    assert AuthToken.objects.count() == 1

@@ -40,7 +40,6 @@ from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
@@ -50,8 +49,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from accounts.models import User
+from accounts.models import AuthToken, User
 from accounts.seed import seed_demo_accounts
+from accounts.services import issue_token
 from config.wsgi import application
 from documents.models import StoredFile, StoreDocument
 from dossiers import services
@@ -318,11 +318,15 @@ class Run:
         # The schema's examples as sent by the role that normally calls the operation.
         self.examples_answered: dict[str, list[int]] = defaultdict(list)
         self.calls = 0
+        self.tokens: dict[str, tuple[AuthToken, str]] = {}
 
     def token(self, role: str) -> str:
-        # A fuzzed POST /auth/logout/ revokes the role's token: log it in again.
-        user = self.world["users"][role]
-        return Token.objects.get_or_create(user=user)[0].key
+        # A fuzzed POST /auth/logout/ (logout-all, DELETE /auth/tokens/{id}/) revokes the role's
+        # token: log it in again.
+        row, secret = self.tokens.get(role, (None, ""))
+        if row is None or not AuthToken.objects.filter(pk=row.pk).exists():
+            row, secret = self.tokens[role] = issue_token(self.world["users"][role])
+        return secret
 
     def call(self, operation, case, role: str | None, mode) -> None:
         # Throttle counters live in the cache: the fuzzer is one client sending thousands of

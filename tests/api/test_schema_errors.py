@@ -30,7 +30,7 @@ def test_the_problem_component_is_rfc_9457(schema):
 @pytest.mark.parametrize(
     ("path", "method", "statuses"),
     [
-        ("/api/v1/auth/login/", "post", {"200", "400", "415", "429"}),
+        ("/api/v1/auth/login/", "post", {"200", "400", "401", "403", "415", "429"}),
         ("/api/v1/auth/me/", "get", {"200", "401", "403"}),
         ("/api/v1/procedures/", "get", {"200", "400"}),
         ("/api/v1/procedures/{code}/", "get", {"200", "404"}),

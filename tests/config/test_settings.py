@@ -353,3 +353,30 @@ def test_indicators_count_the_portal_sync_topic():
     from integrations.portal.sync import TOPIC
 
     assert settings.INDICATORS_SYNC_TOPIC == TOPIC
+
+
+def test_centre_networks(tmp_path):
+    got = _settings(tmp_path, {}, "ONECUA_CENTRE_NETWORKS", "AXES_LOCKOUT_PARAMETERS")
+    assert got == {
+        "ONECUA_CENTRE_NETWORKS": [],
+        "AXES_LOCKOUT_PARAMETERS": [["username", "ip_address"]],
+    }
+    env = {"ONECUA_CENTRE_NETWORKS": "203.0.113.0/28, 198.51.100.7,2001:db8::/48"}
+    got = _settings(tmp_path, env, "ONECUA_CENTRE_NETWORKS")
+    assert got["ONECUA_CENTRE_NETWORKS"] == ["203.0.113.0/28", "198.51.100.7", "2001:db8::/48"]
+    done = _child("import config.settings", {"ONECUA_CENTRE_NETWORKS": "203.0.113.0/33"}, tmp_path)
+    assert done.returncode != 0
+    assert "ONECUA_CENTRE_NETWORKS: '203.0.113.0/33' is not a network" in done.stderr
+
+
+def test_two_factor_is_required_in_production_only(tmp_path):
+    assert _settings(tmp_path, {}, "ONECUA_REQUIRE_2FA") == {"ONECUA_REQUIRE_2FA": False}
+    url = {"DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/onecua"}
+    assert _settings(tmp_path, url, "ONECUA_REQUIRE_2FA") == {"ONECUA_REQUIRE_2FA": True}
+    env = {**url, "ONECUA_REQUIRE_2FA": "0"}
+    assert _settings(tmp_path, env, "ONECUA_REQUIRE_2FA") == {"ONECUA_REQUIRE_2FA": False}
+    env = {"ONECUA_REQUIRE_2FA": "1"}
+    assert _settings(tmp_path, env, "ONECUA_REQUIRE_2FA") == {"ONECUA_REQUIRE_2FA": True}
+    # It follows the mocks: a PostgreSQL database with the mocks on (the suite) is not production.
+    env = {**url, "ONECUA_MOCKS": "1"}
+    assert _settings(tmp_path, env, "ONECUA_REQUIRE_2FA") == {"ONECUA_REQUIRE_2FA": False}
