@@ -104,6 +104,9 @@ def _action_view(row: ActionRow):
         )
 
     def view(self, request, code=None):
+        # A dossier outside the user's scope is a 404 before anything is said about the input.
+        if not selectors.visible_to(request.user).filter(code=code).exists():
+            raise NotFound(_("Không tìm thấy hồ sơ."))
         data = row.serializer(data=request.data)
         data.is_valid(raise_exception=True)
         row.service(dossier=code, actor=request.user, **data.validated_data)
