@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "core",
     "organisations",
     "accounts",
+    "accesslog",
     "outbox",
     "documents",
     "procedures",
@@ -305,6 +306,8 @@ SPECTACULAR_SETTINGS = {
         "ReturnMethodEnum": "dossiers.models.ReturnMethod",
         "OutcomeEnum": "dossiers.models.Outcome",
         "StepTimingEnum": "dossiers.models.StepTiming",
+        "ReadKindEnum": "accesslog.models.ReadKind",
+        "ReadPurposeEnum": "accesslog.models.Purpose",
     },
 }
 
@@ -399,6 +402,12 @@ ONECUA_OFFICE_HOURS = env.list(
 ONECUA_RECEIPT_CUTOFF = env.str("ONECUA_RECEIPT_CUTOFF", default="15:00")
 # The shipped catalogue (docs/catalogue.md), loaded by `seed_all` and the mock portal.
 ONECUA_CATALOGUE_FILE = BASE_DIR / "procedures" / "data" / "catalogue.json"
+
+# The secret of the keyed hashes that name a data subject without their number in clear
+# (core/identity.py: HMAC-SHA256 of a personal ID or tax code; the access log, docs/access-log.md).
+# Production sets its own, once: changing it orphans every key written before. The default is a
+# fixed development key, public in this file.
+ONECUA_HMAC_KEY = env.str("ONECUA_HMAC_KEY", default="onecua-development-hmac-key-not-a-secret")
 
 # The password of the demo accounts `seed_all` creates (never on a production database).
 ONECUA_DEMO_PASSWORD = env.str("ONECUA_DEMO_PASSWORD", default="onecua-demo")
