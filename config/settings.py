@@ -409,6 +409,11 @@ ONECUA_CATALOGUE_FILE = BASE_DIR / "procedures" / "data" / "catalogue.json"
 # fixed development key, public in this file.
 ONECUA_HMAC_KEY = env.str("ONECUA_HMAC_KEY", default="onecua-development-hmac-key-not-a-secret")
 
+# `1`: each access-log row is durable (its WAL flushed to disk) before the data read leaves;
+# default off: the log's own commit is asynchronous on PostgreSQL, so a database server crash
+# can lose the last ~0.6 s of rows, and a read costs ~4 ms less (docs/access-log.md, "Cost").
+ONECUA_ACCESS_LOG_SYNC_COMMIT = env.bool("ONECUA_ACCESS_LOG_SYNC_COMMIT", default=False)
+
 # The password of the demo accounts `seed_all` creates (never on a production database).
 ONECUA_DEMO_PASSWORD = env.str("ONECUA_DEMO_PASSWORD", default="onecua-demo")
 

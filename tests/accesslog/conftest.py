@@ -30,9 +30,8 @@ class LogInserts(CaptureQueriesContext):
 
     @property
     def inserts(self) -> list[str]:
-        return [
-            q["sql"] for q in self.captured_queries if q["sql"].startswith(f'INSERT INTO "{TABLE}"')
-        ]
+        """(With the asynchronous commit's SET LOCAL in front, outside a transaction.)"""
+        return [q["sql"] for q in self.captured_queries if f'INSERT INTO "{TABLE}"' in q["sql"]]
 
 
 @pytest.fixture

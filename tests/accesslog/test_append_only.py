@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accesslog.models import AccessRecord, AppendOnly
 from core.identity import subject_key
-from tests.accesslog.conftest import TABLE, rows, staff
+from tests.accesslog.conftest import TABLE, LogInserts, rows, staff
 
 assert TABLE == "accesslog_accessrecord"  # the raw SQL below names it
 
@@ -135,3 +135,32 @@ def test_the_subject_key_is_a_keyed_hash(settings):
     assert subject_key("") == "" and subject_key(None) == ""
     settings.ONECUA_HMAC_KEY = "another deployment"
     assert subject_key("025090001234") != key
+
+
+# --- the log's own commit (PostgreSQL, outside any transaction) --------------------------------
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("durable", [False, True])
+def test_a_read_outside_a_transaction_commits_its_rows_alone(on_postgres, settings, durable):
+    """What production does: the rows commit by themselves, asynchronously unless
+    ONECUA_ACCESS_LOG_SYNC_COMMIT; the setting does not outlive the log's own statement."""
+    from accesslog import recording
+    from accesslog.models import Purpose, ReadKind
+    from accounts.roles import Role
+    from tests.factories import UserFactory
+
+    settings.ONECUA_ACCESS_LOG_SYNC_COMMIT = durable
+    reader = UserFactory(role=Role.LEADER)
+    subjects = [recording.Subject(dossier_code=f"D-{n}", identifier="025090001234") for n in (1, 2)]
+    assert not connection.in_atomic_block
+    with LogInserts() as log:
+        recording.record(reader, ReadKind.DOSSIER_LIST, Purpose.API_DOSSIER_LIST, subjects)
+    assert len(log.inserts) == 1
+    assert log.inserts[0].startswith("SET LOCAL synchronous_commit TO OFF;") is not durable
+    found = rows()
+    assert [r.dossier_code for r in found] == ["D-1", "D-2"]
+    assert {(r.reader_agency_code, r.reader_agency_name) for r in found} == {
+        (reader.agency.code, reader.agency.name)
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
