@@ -56,11 +56,13 @@ def is_recorded_reader(user) -> bool:
 def _reader(user) -> dict:
     """The reader's snapshot (the row keeps it after the account or the agency changes); the
     agency's code and name are added by `_insert`."""
+    role = getattr(user, "role", None)
     return {
         "reader_id": user.pk,
         "reader_username": user.get_username(),
         "reader_name": getattr(user, "full_name", "") or "",
-        "reader_role": getattr(user, "role", "") or "",
+        # A superuser without an official's role reads as system staff.
+        "reader_role": role if role in RECORDED_ROLES else Role.ADMINISTRATOR,
         "reader_agency_id": getattr(user, "agency_id", None),
         "by_administrator": is_administrator(user),
     }
@@ -120,7 +122,8 @@ def _insert(shared: dict, each: dict[str, list], count: int) -> None:
     using = router.db_for_write(AccessRecord)
     connection = connections[using]
     if connection.vendor != "postgresql":
-        agency = Agency.objects.using(using).filter(pk=shared["reader_agency_id"]).first()
+        agency_id = shared["reader_agency_id"]
+        agency = Agency.objects.using(using).filter(pk=agency_id).first() if agency_id else None
         shared = {
             **shared,
             "reader_agency_code": agency.code if agency else "",

@@ -306,3 +306,20 @@ def test_the_store_and_e_result_admins_record_what_they_show(client, cast, submi
         dossier.code,
     )
     assert store.subject_key == subject_key(CITIZEN_ID)
+
+
+def test_a_superuser_without_an_officials_role_is_recorded_as_an_administrator(
+    client, cast, received
+):
+    from accounts.models import User
+
+    root = User.objects.create_superuser("root", password="x-long-password-1")  # role: default
+    client.force_login(root)
+    page = client.get(reverse("admin:dossiers_dossier_change", args=[received.pk]))
+    assert page.status_code == 200
+    row = only_row()
+    assert (row.reader_role, row.by_administrator, row.reader_agency_id) == (
+        "administrator",
+        True,
+        None,
+    )
