@@ -1,4 +1,9 @@
+from datetime import UTC
+
 import django_filters
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
 from ..models import AccessRecord, Purpose, ReadKind
@@ -16,6 +21,24 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+class UTCDateTimeField(IsoDateTimeField):
+    """ISO 8601, as UTC: Python accepts offsets up to ±24 h, PostgreSQL only up to ±15:59, so
+    an instant is passed on in UTC (one that UTC cannot hold is invalid, 400)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(_("Thời điểm không hợp lệ."), code="invalid") from None
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
 class AccessRecordFilter(django_filters.FilterSet):
     """The administrators' search: who (username, agency), what (dossier, kind, purpose), when
     (an ISO 8601 period), and reads by administrators only. Each filter has an index."""
@@ -31,10 +54,10 @@ class AccessRecordFilter(django_filters.FilterSet):
     )
     kind = django_filters.ChoiceFilter(choices=ReadKind.choices)
     purpose = django_filters.ChoiceFilter(choices=Purpose.choices)
-    since = django_filters.IsoDateTimeFilter(
+    since = UTCDateTimeFilter(
         field_name="at", lookup_expr="gte", help_text="Từ thời điểm (ISO 8601, tính cả)."
     )
-    until = django_filters.IsoDateTimeFilter(
+    until = UTCDateTimeFilter(
         field_name="at", lookup_expr="lt", help_text="Đến trước thời điểm (ISO 8601)."
     )
     administrators = StrictBooleanFilter(
