@@ -4,6 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("accounts.api.urls")),
+    path("", include("accesslog.api.urls")),
     path("", include("procedures.api.urls")),
     path("", include("dossiers.api.urls")),
     path("", include("indicators.api.urls")),

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "core",
     "organisations",
     "accounts",
+    "accesslog",
     "outbox",
     "documents",
     "procedures",
@@ -419,6 +420,8 @@ SPECTACULAR_SETTINGS = {
         "ReturnMethodEnum": "dossiers.models.ReturnMethod",
         "OutcomeEnum": "dossiers.models.Outcome",
         "StepTimingEnum": "dossiers.models.StepTiming",
+        "ReadKindEnum": "accesslog.models.ReadKind",
+        "ReadPurposeEnum": "accesslog.models.Purpose",
     },
 }
 
@@ -523,6 +526,17 @@ ONECUA_OFFICE_HOURS = env.list(
 ONECUA_RECEIPT_CUTOFF = env.str("ONECUA_RECEIPT_CUTOFF", default="15:00")
 # The shipped catalogue (docs/catalogue.md), loaded by `seed_all` and the mock portal.
 ONECUA_CATALOGUE_FILE = BASE_DIR / "procedures" / "data" / "catalogue.json"
+
+# The secret of the keyed hashes that name a data subject without their number in clear
+# (core/identity.py: HMAC-SHA256 of a personal ID or tax code; the access log, docs/access-log.md).
+# Production sets its own, once: changing it orphans every key written before. The default is a
+# fixed development key, public in this file.
+ONECUA_HMAC_KEY = env.str("ONECUA_HMAC_KEY", default="onecua-development-hmac-key-not-a-secret")
+
+# `1`: each access-log row is durable (its WAL flushed to disk) before the data read leaves;
+# default off: the log's own commit is asynchronous on PostgreSQL, so a database server crash
+# can lose the last ~0.6 s of rows, and a read costs ~4 ms less (docs/access-log.md, "Cost").
+ONECUA_ACCESS_LOG_SYNC_COMMIT = env.bool("ONECUA_ACCESS_LOG_SYNC_COMMIT", default=False)
 
 # The password of the demo accounts `seed_all` creates (never on a production database).
 ONECUA_DEMO_PASSWORD = env.str("ONECUA_DEMO_PASSWORD", default="onecua-demo")

@@ -1,6 +1,11 @@
-"""Admin bases shared by the apps, and the working-day calendar's overrides."""
+"""Admin bases shared by the apps (read-only admins, a GET-form list filter, a paginator for
+tables of millions of rows), and the working-day calendar's overrides."""
 
 from django.contrib import admin
+from django.core.paginator import Paginator
+from django.db import connections
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from .models import CalendarOverride
 
@@ -29,6 +34,57 @@ class SuperuserReadOnlyModelAdmin(ReadOnlyModelAdmin):
     def has_view_permission(self, request, obj=None):
         user = request.user
         return bool(user.is_active and user.is_staff and user.is_superuser)
+
+
+class FormFilter(admin.SimpleListFilter):
+    """A filter rendered as a small GET form (a select or a text box) that keeps the other
+    parameters of the list."""
+
+    template = "admin/core/form_filter.html"
+    widget = "select"
+    placeholder = ""
+
+    def choices(self, changelist):
+        hidden = [
+            (name, value)
+            for name, values in changelist.filter_params.items()
+            if name != self.parameter_name
+            for value in values
+        ]
+        yield {
+            "selected": not self.value(),
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("Tất cả"),
+            "hidden": hidden,
+            "submit": _("Lọc"),
+            "clear": _("Bỏ lọc này"),
+        }
+        for value, label in self.lookup_choices:
+            yield {"value": str(value), "display": label, "selected": self.value() == str(value)}
+
+
+class EstimatedCountPaginator(Paginator):
+    """COUNT(*) over a whole table of millions of rows (dossiers, the access log) is slow: for an
+    unfiltered list on PostgreSQL take the planner's estimate (when the table is analysed and
+    large)."""
+
+    EXACT_BELOW = 100_000
+
+    @cached_property
+    def count(self):
+        queryset = self.object_list
+        connection = connections[queryset.db]
+        if connection.vendor == "postgresql" and not queryset.query.where:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                    [queryset.model._meta.db_table],
+                )
+                row = cursor.fetchone()
+            # -1 (PostgreSQL 14+) or 0: never analysed; count exactly.
+            if row and row[0] > 0 and row[0] >= self.EXACT_BELOW:
+                return row[0]
+        return super().count
 
 
 @admin.register(CalendarOverride)

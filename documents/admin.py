@@ -6,6 +6,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accesslog.admin import RecordsReads
+from accesslog.models import Purpose, ReadKind
+from accesslog.recording import Subject
 from core.admin import SuperuserReadOnlyModelAdmin
 
 from .models import StoreDocument
@@ -20,7 +23,12 @@ def download_link(file_id) -> str:
 
 
 @admin.register(StoreDocument)
-class StoreDocumentAdmin(SuperuserReadOnlyModelAdmin):
+class StoreDocumentAdmin(RecordsReads, SuperuserReadOnlyModelAdmin):
+    """What is shown is recorded in the access log (docs/access-log.md)."""
+
+    access_list_kind = access_change_kind = ReadKind.STORE_DOCUMENT
+    access_list_purpose = Purpose.ADMIN_STORE_CHANGELIST
+    access_change_purpose = Purpose.ADMIN_STORE_CHANGE
     list_display = ["title", "kind", "owner_id", "number", "issuer", "issued_on", "reuse_count"]
     list_filter = ["kind"]
     # Exact matches on indexed columns (the store grows with every dossier).
@@ -29,6 +37,12 @@ class StoreDocumentAdmin(SuperuserReadOnlyModelAdmin):
     list_select_related = ["file"]
     readonly_fields = ["download"]
     raw_id_fields = ["file"]
+
+    def access_subject(self, obj):
+        # The owner's identifier is the data subject; the dossier is known by its code only.
+        return Subject(
+            dossier_code=obj.source_reference, identifier=obj.owner_id, object_id=str(obj.pk)
+        )
 
     @admin.display(description=_("Tệp"))
     def download(self, obj):

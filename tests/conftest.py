@@ -24,6 +24,24 @@ def pytest_configure(config):
     # Two-factor authentication is off whatever the backend (config/settings.py turns it on with
     # DATABASE_URL); the tests about it turn it on (tests/accounts/test_two_factor.py).
     settings.ONECUA_REQUIRE_2FA = False
+    _flush_in_a_maintenance_session()
+
+
+def _flush_in_a_maintenance_session():
+    """The access log's trigger refuses TRUNCATE outside a maintenance session of the database
+    operator (docs/access-log.md); the flush that ends a transactional test on PostgreSQL is
+    one. Only that statement list gets the setting (SET LOCAL, inside the flush's transaction)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    flush = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, **kwargs):
+        statements = flush(self, style, tables, **kwargs)
+        if not statements:
+            return statements
+        return ["SET LOCAL onecua.access_log_maintenance = 'on'", *statements]
+
+    DatabaseOperations.sql_flush = sql_flush
 
 
 @pytest.fixture(autouse=True)

@@ -4,9 +4,12 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accesslog.admin import RecordsReads
 from accounts.roles import Role
 from core.admin import ReadOnlyModelAdmin
 
+from .. import access_log
+from ..access_log import Purpose, ReadKind
 from ..models import Applicant
 from .dossier import CODE_LIKE, DIGITS
 from .filters import EstimatedCountPaginator
@@ -14,8 +17,13 @@ from .filters import EstimatedCountPaginator
 
 # --- the applicant ---------------------------------------------------------------------------
 @admin.register(Applicant)
-class ApplicantAdmin(ReadOnlyModelAdmin):
-    """Read-only: an applicant is written with its dossier (online submission or intake)."""
+class ApplicantAdmin(RecordsReads, ReadOnlyModelAdmin):
+    """Read-only: an applicant is written with its dossier (online submission or intake).
+    What is shown is recorded in the access log (docs/access-log.md)."""
+
+    access_list_kind = access_change_kind = ReadKind.APPLICANT
+    access_list_purpose = Purpose.ADMIN_APPLICANT_CHANGELIST
+    access_change_purpose = Purpose.ADMIN_APPLICANT_CHANGE
 
     list_display = ["full_name", "kind", "personal_id", "tax_code", "phone", "unit"]
     list_filter = ["kind"]
@@ -30,6 +38,9 @@ class ApplicantAdmin(ReadOnlyModelAdmin):
     paginator = EstimatedCountPaginator
     ordering = ["-id"]
     actions = None
+
+    def access_subject(self, obj):
+        return access_log.applicant_subject(obj, object_id=str(obj.pk))
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Applicant._meta.fields]

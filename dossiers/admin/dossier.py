@@ -38,12 +38,14 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from accesslog.admin import RecordsReads
 from accounts.roles import OFFICIAL_ROLES
 from core.admin import ReadOnlyModelAdmin
 from core.errors import DomainError, Forbidden
 
+from .. import access_log, selectors, services
 from .. import paperwork as official_forms
-from .. import selectors, services
+from ..access_log import Purpose, ReadKind
 from ..action_table import row_for
 from ..models import Applicant, Dossier
 from .access import may_read, reads_everything
@@ -97,9 +99,15 @@ DIGITS = re.compile(r"\+?\d{9,15}")
 
 
 @admin.register(Dossier)
-class DossierAdmin(ReadOnlyModelAdmin):
+class DossierAdmin(RecordsReads, ReadOnlyModelAdmin):
     """Read-only: dossiers are created through the API (online submission, counter intake) and
-    changed only by the services, through the action buttons."""
+    changed only by the services, through the action buttons. What officials and
+    administrators see is recorded in the access log (docs/access-log.md)."""
+
+    access_list_kind = ReadKind.DOSSIER_LIST
+    access_list_purpose = Purpose.ADMIN_DOSSIER_CHANGELIST
+    access_change_kind = ReadKind.DOSSIER_DETAIL
+    access_change_purpose = Purpose.ADMIN_DOSSIER_CHANGE
 
     list_display = [
         "code",
@@ -139,7 +147,7 @@ class DossierAdmin(ReadOnlyModelAdmin):
 
     class Media:
         # The action buttons and the form filters: styles in a file, none inline (the CSP).
-        css = {"all": ["dossiers/admin.css"]}
+        css = {"all": ["core/admin.css", "dossiers/admin.css"]}
 
     fieldsets = [
         (
@@ -187,6 +195,9 @@ class DossierAdmin(ReadOnlyModelAdmin):
             {"classes": ["collapse"], "fields": ["created_by", "updated_at", "terms"]},
         ),
     ]
+
+    def access_subject(self, obj):
+        return access_log.dossier_subject(obj)
 
     # --- columns and read-only displays ------------------------------------------------------
     @admin.display(description=_("mã thủ tục"))
@@ -321,6 +332,7 @@ class DossierAdmin(ReadOnlyModelAdmin):
             return HttpResponseRedirect(
                 reverse(f"{self.admin_site.name}:dossiers_dossier_change", args=[obj.pk])
             )
+        access_log.record(request.user, [obj], ReadKind.FORM, Purpose.ADMIN_DOSSIER_FORM, number)
         response = HttpResponse(content, content_type="application/pdf")
         return _attachment(response, official_forms.form_filename(number, obj))
 
@@ -335,13 +347,16 @@ class DossierAdmin(ReadOnlyModelAdmin):
                 query = official_forms.parse_logbook_query(form.query_params())
                 official_forms.check_logbook_access(user, query.agency)
                 args = (query.agency, query.date_from, query.date_to)
+                on_rows = access_log.logbook_recorder(user, Purpose.ADMIN_LOGBOOK)
                 if query.format == "csv":
                     response = StreamingHttpResponse(
-                        official_forms.logbook_csv(*args), content_type="text/csv; charset=utf-8"
+                        official_forms.logbook_csv(*args, on_rows=on_rows),
+                        content_type="text/csv; charset=utf-8",
                     )
                 else:
                     response = HttpResponse(
-                        official_forms.render_logbook_pdf(*args), content_type="application/pdf"
+                        official_forms.render_logbook_pdf(*args, on_rows=on_rows),
+                        content_type="application/pdf",
                     )
             except Forbidden as exc:
                 raise PermissionDenied(str(exc.detail)) from exc
@@ -468,6 +483,11 @@ class DossierAdmin(ReadOnlyModelAdmin):
             "procedure_label": _("Thủ tục"),
             "due_label": _("Hạn trả kết quả"),
         }
+        if request.method != "POST":
+            # The page shows the applicant; what it then does is the write's own Event.
+            access_log.record(
+                request.user, [obj], ReadKind.DOSSIER_DETAIL, Purpose.ADMIN_DOSSIER_ACTION, action
+            )
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/dossiers/dossier/action_form.html", context)
 

@@ -1,42 +1,13 @@
-"""List filters that never read the dossier table for their choices, and a paginator that does
-not count millions of rows."""
+"""List filters that never read the dossier table for their choices; the paginator that does
+not count millions of rows is core.admin's."""
 
 from django.contrib import admin
-from django.core.paginator import Paginator
-from django.db import connections
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import EstimatedCountPaginator, FormFilter
 from organisations.models import SERVICE_CENTRE_KINDS, Agency
 
 from .. import selectors
-
-
-class FormFilter(admin.SimpleListFilter):
-    """A filter rendered as a small GET form (a select or a text box) that keeps the other
-    parameters of the list."""
-
-    template = "admin/dossiers/filters/form_filter.html"
-    widget = "select"
-    placeholder = ""
-
-    def choices(self, changelist):
-        hidden = [
-            (name, value)
-            for name, values in changelist.filter_params.items()
-            if name != self.parameter_name
-            for value in values
-        ]
-        yield {
-            "selected": not self.value(),
-            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": _("Tất cả"),
-            "hidden": hidden,
-            "submit": _("Lọc"),
-            "clear": _("Bỏ lọc này"),
-        }
-        for value, label in self.lookup_choices:
-            yield {"value": str(value), "display": label, "selected": self.value() == str(value)}
 
 
 class AgencyFilter(FormFilter):
@@ -111,24 +82,12 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EstimatedCountPaginator(Paginator):
-    """COUNT(*) over the whole dossier table is slow at millions of rows: for an unfiltered
-    list on PostgreSQL take the planner's estimate (when the table is analysed and large)."""
-
-    EXACT_BELOW = 100_000
-
-    @cached_property
-    def count(self):
-        queryset = self.object_list
-        connection = connections[queryset.db]
-        if connection.vendor == "postgresql" and not queryset.query.where:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                    [queryset.model._meta.db_table],
-                )
-                row = cursor.fetchone()
-            # -1 (PostgreSQL 14+) or 0: never analysed; count exactly.
-            if row and row[0] > 0 and row[0] >= self.EXACT_BELOW:
-                return row[0]
-        return super().count
+__all__ = [
+    "AgencyFilter",
+    "EstimatedCountPaginator",
+    "FormFilter",
+    "HandlingAgencyFilter",
+    "OverdueFilter",
+    "ProcedureCodeFilter",
+    "ReceivingAgencyFilter",
+]

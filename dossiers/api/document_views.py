@@ -19,8 +19,9 @@ from documents import services as documents
 from documents.models import StoredFile, StoreDocumentKind
 from documents.uploads import ALLOWED_TYPES, max_bytes, too_large
 
-from .. import selectors
-from ..models import ComponentFile, EResult
+from .. import access_log, selectors
+from ..access_log import Purpose, ReadKind
+from ..models import ComponentFile, Dossier, EResult
 from ..services import files, results
 from . import document_serializers as ds
 
@@ -60,19 +61,24 @@ def file_response(stored: StoredFile, *, inline: bool = False) -> FileResponse:
     return response
 
 
-def downloadable_by(user, file_id) -> StoredFile | None:
+def downloadable_by(user, file_id) -> tuple[StoredFile, Dossier | None] | None:
     """A file is downloadable by whoever may see a dossier that carries it (as a component
-    file or as its e-result), and by the owner of a data-store document made of it."""
+    file or as its e-result), and by the owner of a data-store document made of it. Returns
+    the file and the dossier through which it may be read (None: the owner's own store)."""
     stored = StoredFile.objects.filter(pk=file_id).first()
     if stored is None:
         return None
-    visible = selectors.visible_to(user)
-    in_dossier = (
-        ComponentFile.objects.filter(file=stored, component__dossier__in=visible).exists()
-        or EResult.objects.filter(file=stored, dossier__in=visible).exists()
+    visible = selectors.visible_to(user).select_related("applicant").order_by("id")
+    dossier = (
+        visible.filter(
+            pk__in=ComponentFile.objects.filter(file=stored).values("component__dossier_id")
+        ).first()
+        or visible.filter(pk__in=EResult.objects.filter(file=stored).values("dossier_id")).first()
     )
-    if in_dossier or store.store_of(user).filter(file=stored).exists():
-        return stored
+    if dossier is not None:
+        return stored, dossier
+    if store.store_of(user).filter(file=stored).exists():
+        return stored, None
     return None
 
 
@@ -131,9 +137,18 @@ class FileDownloadView(APIView):
     permission_classes = [IsAuthenticated]
 
     def get(self, request, file_id):
-        stored = downloadable_by(request.user, file_id)
-        if stored is None:
+        found = downloadable_by(request.user, file_id)
+        if found is None:
             raise NotFound(_("Không tìm thấy tệp."))
+        stored, dossier = found
+        if dossier is not None:
+            access_log.record(
+                request.user,
+                [dossier],
+                ReadKind.FILE,
+                Purpose.API_FILE_DOWNLOAD,
+                object_id=stored.pk,
+            )
         return file_response(stored)
 
 
@@ -147,12 +162,19 @@ class DossierEResultView(APIView):
 
     def get(self, request, code):
         result = (
-            EResult.objects.select_related("file")
+            EResult.objects.select_related("file", "dossier__applicant")
             .filter(dossier__in=selectors.visible_to(request.user), dossier__code=code)
             .first()
         )
         if result is None:
             raise NotFound(_("Hồ sơ không có kết quả điện tử."))
+        access_log.record(
+            request.user,
+            [result.dossier],
+            ReadKind.E_RESULT,
+            Purpose.API_E_RESULT,
+            object_id=result.pk,
+        )
         return file_response(result.file)
 
 

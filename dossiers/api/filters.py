@@ -4,6 +4,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
+from core.filters import UTCDateTimeFilter
+
 from .. import selectors
 from ..models import Channel, Dossier, DossierStatus
 from ..models.status import OPEN_STATES
@@ -40,7 +42,8 @@ class DossierFilter(django_filters.FilterSet):
         method="filter_due_soon",
         help_text=_("Đến hạn trong vòng một ngày làm việc (cần xin lỗi, hẹn lại)."),
     )
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts (a 500 otherwise).
+    due_before = UTCDateTimeFilter(field_name="due_at", lookup_expr="lt")
     assignee = django_filters.NumberFilter(
         field_name="assignee_id", min_value=1, max_value=2**63 - 1
     )

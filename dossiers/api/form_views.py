@@ -26,7 +26,8 @@ from rest_framework.views import APIView
 from accounts.roles import Role
 from core.errors import Forbidden, NotFound
 
-from .. import paperwork, selectors
+from .. import access_log, paperwork, selectors
+from ..access_log import Purpose, ReadKind
 from ..paperwork import logbook
 
 
@@ -172,6 +173,7 @@ class DossierFormView(APIView):
         content = paperwork.render_form(
             number, dossier, citizen_view=getattr(request.user, "role", None) == Role.CITIZEN
         )
+        access_log.record(request.user, [dossier], ReadKind.FORM, Purpose.API_FORM, number)
         response = HttpResponse(content, content_type="application/pdf")
         return _attachment(response, paperwork.form_filename(number, dossier))
 
@@ -219,12 +221,15 @@ class LogbookView(APIView):
         query = paperwork.parse_logbook_query(request.query_params)
         paperwork.check_logbook_access(request.user, query.agency)
         args = (query.agency, query.date_from, query.date_to)
+        on_rows = access_log.logbook_recorder(request.user, Purpose.API_LOGBOOK)
         if query.format == "csv":
             response = StreamingHttpResponse(
-                paperwork.logbook_csv(*args), content_type="text/csv; charset=utf-8"
+                paperwork.logbook_csv(*args, on_rows=on_rows),
+                content_type="text/csv; charset=utf-8",
             )
         else:
             response = HttpResponse(
-                paperwork.render_logbook_pdf(*args), content_type="application/pdf"
+                paperwork.render_logbook_pdf(*args, on_rows=on_rows),
+                content_type="application/pdf",
             )
         return _attachment(response, logbook.filename(*args, query.format))

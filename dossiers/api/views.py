@@ -20,7 +20,8 @@ from rest_framework.views import APIView
 from core.errors import NotFound, ProblemSerializer
 from core.pagination import OrderedCursorPagination
 
-from .. import selectors, services, tracking
+from .. import access_log, selectors, services, tracking
+from ..access_log import Purpose, ReadKind
 from ..action_table import ACTION_TABLE, ActionRow
 from ..models import ComponentFile, Dossier, DossierComponent, Event, StepRun
 from . import serializers as s
@@ -152,6 +153,22 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             return s.DossierDetailSerializer
         return s.DossierListSerializer
 
+    def paginate_queryset(self, queryset):
+        # The list's page, as shown: one access-log row per dossier, in one INSERT.
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            user = self.request.user
+            access_log.record(user, page, ReadKind.DOSSIER_LIST, Purpose.API_DOSSIER_LIST)
+        return page
+
+    def retrieve(self, request, *args, **kwargs):
+        dossier = self.get_object()
+        data = self.get_serializer(dossier).data
+        access_log.record(
+            request.user, [dossier], ReadKind.DOSSIER_DETAIL, Purpose.API_DOSSIER_RETRIEVE
+        )
+        return Response(data)
+
     def _detail_response(self, code, status_code=status.HTTP_200_OK):
         dossier = (
             _detail_queryset(selectors.visible_to(self.request.user)).filter(code=code).first()
@@ -248,7 +265,11 @@ class ReceiptSlipView(APIView):
         )
         if dossier is None:
             raise NotFound()
-        return Response(s.ReceiptSlipSerializer(selectors.receipt_slip(dossier)).data)
+        data = s.ReceiptSlipSerializer(selectors.receipt_slip(dossier)).data
+        access_log.record(
+            request.user, [dossier], ReadKind.FORM, Purpose.API_COUNTER_RECEIPT, object_id="01"
+        )
+        return Response(data)
 
 
 @extend_schema(

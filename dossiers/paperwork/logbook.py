@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 
 from django.db.models import QuerySet
 from django.db.models.fields.json import KT
@@ -31,6 +32,8 @@ from .titles import LOGBOOK_TITLE
 MAX_RANGE_DAYS = 366
 # A PDF of more rows than this is refused: the CSV has no limit.
 PDF_MAX_ROWS = 1500
+# The CSV is read, recorded in the access log and sent this many rows at a time.
+CSV_CHUNK_ROWS = 1000
 FORMATS = ("pdf", "csv")
 MARGINS = (12.0, 10.0, 15.0, 12.0)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -145,6 +148,10 @@ class LogbookRow:
     returned_at: datetime | None
     return_method: str
     notes: str
+    # Not printed: whose row it is, for the access log (docs/access-log.md).
+    dossier_id: int | None = None
+    applicant_identifier: str = ""
+    applicant_account_id: int | None = None
 
     def as_text(self) -> list[str]:
         """The row as printed (local times, dd/mm/yyyy HH:MM)."""
@@ -185,6 +192,10 @@ def logbook_queryset(agency: Agency, date_from: date, date_to: date) -> QuerySet
             "status",
             "finished_at",
             "reschedule_count",
+            "id",
+            "applicant__personal_id",
+            "applicant__tax_code",
+            "applicant__account_id",
         )
     )
 
@@ -222,6 +233,10 @@ def logbook_rows(
             status,
             finished_at,
             reschedule_count,
+            dossier_id,
+            personal_id,
+            tax_code,
+            account_id,
         ) = values
         yield LogbookRow(
             number=number,
@@ -233,6 +248,9 @@ def logbook_rows(
             returned_at=returned_at,
             return_method=c.return_method_label(return_method),
             notes=_notes(status, due_at, finished_at, reschedule_count, now),
+            dossier_id=dossier_id,
+            applicant_identifier=personal_id or tax_code,
+            applicant_account_id=account_id,
         )
 
 
@@ -256,8 +274,15 @@ def _split(moment: datetime | None) -> list[str]:
     return text.split(" ", 1)
 
 
-def render_logbook_pdf(agency: Agency, date_from: date, date_to: date) -> bytes:
-    """The logbook as a landscape PDF; more than PDF_MAX_ROWS rows is a 400 (use the CSV)."""
+# Told of the rows a logbook shows, before they are sent (the access log).
+RowsCallback = Callable[[list[LogbookRow]], object]
+
+
+def render_logbook_pdf(
+    agency: Agency, date_from: date, date_to: date, *, on_rows: RowsCallback | None = None
+) -> bytes:
+    """The logbook as a landscape PDF; more than PDF_MAX_ROWS rows is a 400 (use the CSV).
+    `on_rows` is called once with every row, after the PDF is made."""
     rows = list(logbook_rows(agency, date_from, date_to, limit=PDF_MAX_ROWS + 1))
     if len(rows) > PDF_MAX_ROWS:
         message = _(
@@ -305,7 +330,7 @@ def render_logbook_pdf(agency: Agency, date_from: date, date_to: date) -> bytes:
     )
     story.append(pdf.spacer(2))
     story.append(pdf.labelled(_("Tổng số hồ sơ:"), str(len(rows))))
-    return pdf.render(
+    content = pdf.render(
         story,
         title=title,
         subject=f"{agency.code} {date_from:%d/%m/%Y}–{date_to:%d/%m/%Y}",
@@ -313,6 +338,9 @@ def render_logbook_pdf(agency: Agency, date_from: date, date_to: date) -> bytes:
         pagesize=pdf.LANDSCAPE,
         margins_mm=MARGINS,
     )
+    if on_rows is not None and rows:
+        on_rows(rows)
+    return content
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -323,10 +351,17 @@ class _Line:
         return value
 
 
-def logbook_csv(agency: Agency, date_from: date, date_to: date) -> Iterator[str]:
+def logbook_csv(
+    agency: Agency, date_from: date, date_to: date, *, on_rows: RowsCallback | None = None
+) -> Iterator[str]:
     """The logbook as CSV text, line by line, for a streaming response. It starts with a
-    UTF-8 byte-order mark so that Excel reads the Vietnamese text correctly."""
+    UTF-8 byte-order mark so that Excel reads the Vietnamese text correctly. `on_rows` is
+    called with each chunk of CSV_CHUNK_ROWS rows before the chunk is sent."""
     writer = csv.writer(_Line())
     yield "\ufeff" + writer.writerow(_header())
-    for row in logbook_rows(agency, date_from, date_to):
-        yield writer.writerow(row.as_text())
+    rows = logbook_rows(agency, date_from, date_to)
+    while chunk := list(islice(rows, CSV_CHUNK_ROWS)):
+        if on_rows is not None:
+            on_rows(chunk)
+        for row in chunk:
+            yield writer.writerow(row.as_text())

@@ -397,3 +397,19 @@ def test_a_yes_no_filter_with_another_value_is_a_400(cast, param):
     response = cast.client(cast.clerk).get("/api/v1/dossiers/", {param: "maybe"})
     assert response.status_code == 400
     assert param in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ("2026-03-10T00:00:00+07:00", 200),
+        ("2026-03-10T00:00:00-22:00", 200),  # Python takes ±24 h offsets, PostgreSQL ±15:59
+        ("2026-13-10T00:00:00", 400),
+        ("9999-12-31T23:59:59-23:59", 400),  # no UTC instant holds it
+    ],
+)
+def test_due_before_takes_any_iso_offset_or_answers_400(cast, value, status):
+    response = cast.client(cast.clerk).get("/api/v1/dossiers/", {"due_before": value})
+    assert response.status_code == status, response.content
+    if status == 400:
+        assert "due_before" in response.json()["errors"]
