@@ -12,7 +12,7 @@ from accounts.models import User
 from accounts.roles import Role
 from dossiers import services
 from dossiers.models import Applicant, Dossier
-from tests.accesslog.conftest import CITIZEN_ID, rows
+from tests.support.accesslog import CITIZEN_ID, rows
 
 pytestmark = pytest.mark.django_db
 

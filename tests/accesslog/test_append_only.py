@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accesslog.models import AccessRecord, AppendOnly
 from core.identity import subject_key
-from tests.accesslog.conftest import TABLE, LogInserts, rows, staff
+from tests.support.accesslog import TABLE, LogInserts, rows, staff
 
 assert TABLE == "accesslog_accessrecord"  # the raw SQL below names it
 

@@ -11,7 +11,7 @@ from core.identity import subject_key
 from documents.models import StoreDocument
 from dossiers import services
 from dossiers.models import Applicant, Dossier, EResult
-from tests.accesslog.conftest import CITIZEN_ID, LogInserts, approved, rows, staff
+from tests.support.accesslog import CITIZEN_ID, LogInserts, approved, rows, staff
 from tests.support.files import pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db
