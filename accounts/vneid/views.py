@@ -48,6 +48,9 @@ MESSAGES = {
     ),
     "invalid_app_redirect": lambda: _("Địa chỉ quay lại ứng dụng không được phép."),
     "not_logged_in": lambda: _("Chưa đăng nhập bằng VNeID trong trình duyệt này."),
+    "ticket_already_used": lambda: _(
+        "Lần đăng nhập này đã được dùng cho một ứng dụng; hãy đăng nhập lại cho thiết bị khác."
+    ),
 }
 
 
@@ -140,10 +143,17 @@ def done(request):
     )
     if login is None:
         return failure(request, "not_logged_in", status=403)
+    if login.exchanged_at is not None:
+        # One VNeID login, one app token: another device logs in again.
+        return failure(request, "ticket_already_used", status=409)
     ticket, login = services.issue_vneid_ticket(login)
     app = request.session.get(SESSION_APP_REDIRECT)
-    if app:
-        return HttpResponseRedirect(_with_query(app, ticket=ticket))
+    if app and app in settings.ONECUA_VNEID_APP_REDIRECT_URIS:
+        response = HttpResponseRedirect.__new__(HttpResponseRedirect)
+        # An app's own URI scheme (allow-listed above) is not one Django redirects to by default.
+        response.allowed_schemes = [*HttpResponseRedirect.allowed_schemes, urlsplit(app).scheme]
+        response.__init__(_with_query(app, ticket=ticket))
+        return response
     answer = {
         "ticket": ticket,
         "expires": serializers.DateTimeField().to_representation(login.ticket_expires_at),

@@ -252,8 +252,10 @@ def id_token(identity, client_id: str, nonce: str, faults: FaultConfig) -> str:
     }
     if nonce:
         claims["nonce"] = "not-" + nonce if faults.wrong_nonce else nonce
+    # A forgery names the published key (its kid) but is signed with another.
+    kid = keys.key_id(keys.signing_key())
     key = keys.forged_key() if faults.wrong_key else keys.signing_key()
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": keys.key_id(key)})
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
 
 @provider_endpoint
