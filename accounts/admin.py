@@ -6,19 +6,30 @@ from django.utils.translation import ngettext
 from core.admin import ReadOnlyMixin
 
 from . import services, twofactor
-from .models import AuthToken, User
+from .models import AuthToken, User, VneidLogin
 
 
 class AuthTokenInline(ReadOnlyMixin, admin.TabularInline):
     """The account's API tokens (one per device that logged in), never their secrets."""
 
     model = AuthToken
-    fields = ["device", "purpose", "created", "expiry", "last_used_at"]
+    fields = ["device", "purpose", "assurance_level", "created", "expiry", "last_used_at"]
     readonly_fields = fields
     ordering = ["-created"]
     extra = 0
     verbose_name = _("phiên đăng nhập API")
     verbose_name_plural = _("phiên đăng nhập API (token)")
+
+
+class VneidLoginInline(ReadOnlyMixin, admin.TabularInline):
+    """The account's logins through VNeID (docs/accounts.md, "VNeID"), newest first."""
+
+    model = VneidLogin
+    fields = ["logged_in_at", "assurance_level", "subject", "exchanged_at"]
+    readonly_fields = fields
+    ordering = ["-logged_in_at"]
+    extra = 0
+    max_num = 0
 
 
 @admin.register(User)
@@ -28,13 +39,13 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["username", "full_name", "email", "personal_id"]
     list_select_related = ["agency"]
     autocomplete_fields = ["agency"]
-    inlines = [AuthTokenInline]
+    inlines = [AuthTokenInline, VneidLoginInline]
     actions = ["revoke_tokens", "deactivate", "reset_two_factor"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (
             _("Vai trò và cơ quan"),
-            {"fields": ("role", "agency", "full_name", "personal_id", "phone")},
+            {"fields": ("role", "agency", "full_name", "personal_id", "birth_date", "phone")},
         ),
     )
     add_fieldsets = (

@@ -469,3 +469,21 @@ def test_discovery_and_keys(db):
     keys = APIClient().get("/mock-vneid/jwks/").json()["keys"]
     assert [(k["kty"], k["alg"]) for k in keys] == [("RSA", "RS256")]
     assert "d" not in keys[0]  # the public half only
+
+
+# --- the admin console ----------------------------------------------------------------------------
+
+
+def test_the_admin_shows_vneid_logins_and_sets_a_procedures_level(cast, client):
+    vneid_token(OTHER_LEVEL_2)
+    user = User.objects.get(personal_id=OTHER_LEVEL_2)
+    client.force_login(cast.admin)
+    page = client.get(f"/admin/accounts/user/{user.pk}/change/").content.decode()
+    assert "lần đăng nhập VNeID" in page.lower() or "Lần đăng nhập VNeID" in page
+    assert "1985" in page  # the birth date from the claims
+    # A draft's level is edited on its page; the list filters by it.
+    procedure = Procedure.objects.get(code=PROCEDURE)
+    listing = client.get("/admin/procedures/procedure/", {"min_assurance_level__exact": 2})
+    assert listing.status_code == 200 and PROCEDURE not in listing.content.decode()
+    change = client.get(f"/admin/procedures/procedure/{procedure.pk}/change/").content.decode()
+    assert "mức định danh điện tử tối thiểu" in change.lower()
