@@ -37,7 +37,7 @@ DEBUG = env.bool("DEBUG", default=False)
 # The database, e.g. postgresql://onecua:…@db:5432/onecua (parsed by django-environ below, under
 # "Database"; query parameters become OPTIONS). Unset or empty: the embedded SQLite file.
 DATABASE_URL = env.str("DATABASE_URL", default="")
-# The mocks of the national systems (the portal DVCQG today; VNeID, payment and messaging
+# The mocks of the national systems (the portal DVCQG and VNeID today; payment and messaging
 # gateways to come): installed and routed only when on. On by default in the embedded default (no
 # DATABASE_URL), off otherwise. With them off, production fails closed: a missing portal URL or
 # credential, OIDC client setting or SECRET_KEY is an error of the system checks
