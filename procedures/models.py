@@ -57,9 +57,9 @@ class SupplementRule(models.TextChoices):
 
 class AssuranceLevel(models.IntegerChoices):
     """The electronic identification level a citizen's VNeID account has (Decree 69/2024/ND-CP on
-    electronic identification and authentication, art. 12: level 1 registered through the app,
-    level 2 verified in person with the chip ID card). A procedure that asks for level 2 refuses
-    an online submission made with a weaker login (docs/accounts.md, "VNeID")."""
+    electronic identification and authentication, replacing Decree 59/2022): level 1 registered
+    through the app, level 2 verified in person with the chip ID card. A procedure that asks for
+    level 2 refuses an online submission made with a weaker login (docs/accounts.md, "VNeID")."""
 
     LEVEL_1 = 1, _("Mức 1")
     LEVEL_2 = 2, _("Mức 2")

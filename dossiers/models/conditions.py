@@ -101,11 +101,11 @@ def supplement_request_in_time(dossier) -> bool:
     ),
 )
 def assurance_sufficient(procedure, assurance_level: int | None) -> bool:
-    """An online submission needs the procedure's identification level (Decree 69/2024/ND-CP
-    art. 12; procedures.AssuranceLevel): level 2 only from a VNeID level-2 login; level 1 from
-    any citizen's login (a password login counts as level 1 where it is allowed at all,
-    settings ONECUA_CITIZEN_PASSWORD_LOGIN). Checked by the submission service, which creates
-    the dossier (no transition to hang it on)."""
+    """An online submission needs the procedure's identification level (Decree 69/2024/ND-CP,
+    replacing Decree 59/2022; procedures.AssuranceLevel): level 2 only from a VNeID level-2
+    login; level 1 from any citizen's login (a password login counts as level 1 where it is
+    allowed at all, settings ONECUA_CITIZEN_PASSWORD_LOGIN). Checked by the submission service,
+    which creates the dossier (no transition to hang it on)."""
     return (assurance_level or 1) >= procedure.min_assurance_level
 
 
