@@ -1,5 +1,8 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -21,17 +24,6 @@ class AuthTokenInline(ReadOnlyMixin, admin.TabularInline):
     verbose_name_plural = _("phiên đăng nhập API (token)")
 
 
-class VneidLoginInline(ReadOnlyMixin, admin.TabularInline):
-    """The account's logins through VNeID (docs/accounts.md, "VNeID"), newest first."""
-
-    model = VneidLogin
-    fields = ["logged_in_at", "assurance_level", "subject", "exchanged_at"]
-    readonly_fields = fields
-    ordering = ["-logged_in_at"]
-    extra = 0
-    max_num = 0
-
-
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "full_name", "role", "agency", "is_active", "is_staff"]
@@ -39,7 +31,8 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["username", "full_name", "email", "personal_id"]
     list_select_related = ["agency"]
     autocomplete_fields = ["agency"]
-    inlines = [AuthTokenInline, VneidLoginInline]
+    inlines = [AuthTokenInline]
+    readonly_fields = ["vneid_logins"]
     actions = ["revoke_tokens", "deactivate", "reset_two_factor"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
@@ -47,11 +40,31 @@ class UserAdmin(BaseUserAdmin):
             _("Vai trò và cơ quan"),
             {"fields": ("role", "agency", "full_name", "personal_id", "birth_date", "phone")},
         ),
+        (_("Đăng nhập bằng VNeID"), {"fields": ("vneid_logins",)}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
         (_("Vai trò và cơ quan"), {"fields": ("role", "agency", "full_name")}),
     )
+
+    @admin.display(description=_("lần đăng nhập VNeID gần đây"))
+    def vneid_logins(self, obj):
+        """The account's last logins through VNeID (docs/accounts.md, "VNeID")."""
+        logins = VneidLogin.objects.filter(user=obj).order_by("-logged_in_at")[:10]
+        if obj is None or obj.pk is None or not logins:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} — {} {}",
+            (
+                (
+                    timezone.localtime(login.logged_in_at).strftime("%d/%m/%Y %H:%M"),
+                    _("mức"),
+                    login.assurance_level,
+                )
+                for login in logins
+            ),
+        )
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
