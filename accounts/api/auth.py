@@ -217,12 +217,23 @@ class LogoutAllView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(tags=["auth"], responses=MeSerializer)
+class CurrentLoginSerializer(MeSerializer):
+    assurance_level = serializers.IntegerField(
+        allow_null=True,
+        help_text=_(
+            "Mức định danh điện tử (1 hoặc 2) của lần đăng nhập VNeID đang dùng; null khi đăng "
+            "nhập bằng mật khẩu."
+        ),
+    )
+
+
+@extend_schema(tags=["auth"], responses=CurrentLoginSerializer)
 class MeView(APIView):
-    """Tài khoản đang đăng nhập."""
+    """Tài khoản đang đăng nhập (và mức định danh VNeID của lần đăng nhập này)."""
 
     permission_classes = [IsAuthenticated]
     accepts_enrolment_token = True
 
     def get(self, request):
-        return Response(MeSerializer(request.user).data)
+        level = services.login_assurance_level(request)
+        return Response({**MeSerializer(request.user).data, "assurance_level": level})

@@ -88,7 +88,8 @@ def test_login_to_a_dossier_the_portal_records_as_vneid_authenticated(cast):
     token = AuthToken.objects.get(user=user)
     assert (token.assurance_level, token.device) == (2, "Điện thoại của Bình")
     client = as_token(answer["token"])
-    assert client.get("/api/v1/auth/me/").json()["full_name"] == "Trần Thị Bình"
+    me = client.get("/api/v1/auth/me/").json()
+    assert (me["full_name"], me["assurance_level"]) == ("Trần Thị Bình", 2)
 
     # A dossier with the applicant left to VNeID's claims (only the place given).
     response = client.post(
@@ -402,6 +403,7 @@ def test_a_level_2_procedure_refuses_a_weaker_login(cast):
 
 
 def test_a_password_login_files_without_the_vneid_flag(cast, submit):
+    assert cast.client(cast.citizen).get("/api/v1/auth/me/").json()["assurance_level"] is None
     code = submit()["code"]
     assert Dossier.objects.get(code=code).vneid_verified is False
 
