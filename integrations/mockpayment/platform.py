@@ -274,7 +274,7 @@ def _kick_delivery():
 
 
 def notification_body(txn: Transaction, status: str | None = None, *, wrong=False) -> dict:
-    status = status or txn.status
+    status = str(status or txn.status)
     body = {
         "partner_code": txn.partner_code,
         "transaction_ref": txn.transaction_ref,

@@ -50,11 +50,11 @@ from .platform import (
 STYLE = Path(__file__).with_name("page.css")
 
 
-def answer(code: str, message: str = "", status: int = 200, **extra) -> HttpResponse:
+def answer(code: str, message: str = "", http_status: int = 200, **extra) -> HttpResponse:
     body = {"code": code, "message": message or "Thành công.", **extra}
     return HttpResponse(
         json.dumps(body, ensure_ascii=False),
-        status=status,
+        status=http_status,
         content_type="application/json; charset=utf-8",
     )
 
