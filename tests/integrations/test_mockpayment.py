@@ -277,6 +277,11 @@ def test_the_hosted_page_shows_the_dossier_the_fee_lines_and_the_total(platform)
     assert 'href="/mock-payment/static/page.css"' in html
     css = platform.client.get(BASE + "static/page.css")
     assert css["Content-Type"].startswith("text/css")
+    # The project's Content-Security-Policy, with the return URL's origin as a form target (the
+    # form's answer redirects there).
+    policy = response["Content-Security-Policy"]
+    assert "form-action 'self' https://onecua.example.vn" in policy
+    assert "script-src 'self'" in policy
 
 
 def test_confirming_pays_and_sends_the_browser_back_with_signed_parameters(platform):
