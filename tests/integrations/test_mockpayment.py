@@ -496,11 +496,12 @@ def test_a_partner_out_of_reach_is_retried_then_given_up_after_a_day(platform, c
 def test_notifications_to_the_test_host_go_in_process(platform, settings):
     """A notify_url on MOCK_PAYMENT_INPROCESS_HOSTS is posted through Django's request
     machinery: here to a receiver routed by a test URLconf."""
-    settings.ROOT_URLCONF = "tests.integrations.mockpayment_urls"
-    platform.pay(platform.init(notify_url="http://testserver/test-ipn/?k=1"))
-    notify.run_once()
     from tests.integrations import mockpayment_urls
 
+    settings.ROOT_URLCONF = "tests.integrations.mockpayment_urls"
+    mockpayment_urls.RECEIVED.clear()
+    platform.pay(platform.init(notify_url="http://testserver/test-ipn/?k=1"))
+    notify.run_once()
     (body,) = mockpayment_urls.RECEIVED
     assert verified(body)
     assert Notification.objects.get().state == "acknowledged"
