@@ -104,14 +104,18 @@ def platform_endpoint(name: str, methods: tuple[str, ...]):
     return decorate
 
 
-def _mock_base(request) -> str:
-    """The mock's base URL as a browser reaches it: MOCK_PAYMENT_PUBLIC_URL, else this request's
-    scheme and host with the prefix the mock is mounted under."""
+def _mock_base(request, txn: Transaction) -> str:
+    """The mock's base URL as a browser reaches it: MOCK_PAYMENT_PUBLIC_URL; else, for an init
+    called in-process (the host is one of MOCK_PAYMENT_INPROCESS_HOSTS: onecua calling the mock
+    mounted in itself), the origin of the return URL — onecua's, as the payer's browser knows
+    it, which serves the mock too; else this request's scheme and host."""
     if settings.MOCK_PAYMENT_PUBLIC_URL:
         return settings.MOCK_PAYMENT_PUBLIC_URL.rstrip("/")
-    return request.build_absolute_uri(reverse("mockpayment:init")).removesuffix(
-        "/api/v1/payments/init"
-    )
+    prefix = reverse("mockpayment:init").removesuffix("/api/v1/payments/init")
+    if request.get_host().partition(":")[0] in settings.MOCK_PAYMENT_INPROCESS_HOSTS:
+        parts = urlsplit(txn.return_url)
+        return f"{parts.scheme}://{parts.netloc}{prefix}"
+    return request.build_absolute_uri(prefix)
 
 
 # --- the partner's API --------------------------------------------------------------------------
@@ -126,7 +130,7 @@ def init(request):
         OK,
         platform_txn_id=txn.platform_txn_id,
         transaction_ref=txn.transaction_ref,
-        payment_url=f"{_mock_base(request)}/pay/{txn.page_token}/",
+        payment_url=f"{_mock_base(request, txn)}/pay/{txn.page_token}/",
     )
 
 

@@ -122,7 +122,8 @@ def test_init_answers_a_payment_url_on_the_hosted_page(platform):
     assert body["code"] == "00"
     assert body["transaction_ref"] == "TT-0001"
     assert body["platform_txn_id"].startswith("MP20260302")
-    assert body["payment_url"].startswith("http://testserver/mock-payment/pay/")
+    # Called in-process (the test client's host): the page is on the return URL's origin.
+    assert body["payment_url"].startswith("https://onecua.example.vn/mock-payment/pay/")
     txn = Transaction.objects.get()
     assert (txn.amount, txn.status, txn.dossier_code) == (150_000, "pending", "H43.12-260302-0001")
     assert signing.format_time(txn.expires_at) == "20260302100000"
@@ -249,6 +250,16 @@ def test_the_public_url_setting_names_the_hosted_page(platform, settings):
     settings.MOCK_PAYMENT_PUBLIC_URL = "https://thanhtoan.example.vn/mock-payment/"
     url = platform.init().json()["payment_url"]
     assert url.startswith("https://thanhtoan.example.vn/mock-payment/pay/")
+
+
+def test_over_http_the_hosted_page_is_on_the_host_called(platform, settings):
+    response = platform.post(
+        "api/v1/payments/init",
+        init_request(),
+        signing.INIT_FIELDS,
+        HTTP_HOST="127.0.0.1:8000",
+    )
+    assert response.json()["payment_url"].startswith("http://127.0.0.1:8000/mock-payment/pay/")
 
 
 # --- the hosted page ----------------------------------------------------------------------------
