@@ -29,6 +29,8 @@ class User(AbstractUser):
     # Số định danh cá nhân (12 digits) for citizens.
     personal_id = models.CharField(_("số định danh cá nhân"), max_length=12, blank=True)
     phone = models.CharField(_("số điện thoại"), max_length=20, blank=True)
+    # From VNeID's claims (NgayThangNamSinh), kept up to date at each VNeID login.
+    birth_date = models.DateField(_("ngày sinh"), null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -80,6 +82,11 @@ class AuthToken(AbstractAuthToken):
         _("mục đích"), max_length=20, choices=TokenPurpose.choices, default=TokenPurpose.SESSION
     )
     last_used_at = models.DateTimeField(_("dùng lần cuối"), null=True, blank=True)
+    # The VNeID identification level (1 or 2) of the login this token was issued for; null for a
+    # password login (accounts/vneid/, docs/accounts.md "VNeID").
+    assurance_level = models.PositiveSmallIntegerField(
+        _("mức định danh VNeID"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("token API")
@@ -87,3 +94,36 @@ class AuthToken(AbstractAuthToken):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.device or self.pk}"
+
+
+class VneidLogin(models.Model):
+    """One citizen's login through VNeID in a browser (accounts/vneid/): who, when, at which
+    identification level. The browser's page then hands the citizen's app a one-time ticket
+    (only its SHA-256 digest is stored), which the app exchanges once, within minutes, for an API
+    token of its own (`token`, which carries the same level)."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("tài khoản"), on_delete=models.CASCADE, related_name="vneid_logins"
+    )
+    logged_in_at = models.DateTimeField(_("thời điểm đăng nhập"))
+    assurance_level = models.PositiveSmallIntegerField(_("mức định danh VNeID"))
+    # The provider's subject identifier (`sub`) of the citizen.
+    subject = models.CharField(_("định danh tại VNeID (sub)"), max_length=255)
+    ticket_digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    ticket_expires_at = models.DateTimeField(null=True, blank=True)
+    exchanged_at = models.DateTimeField(_("đổi lấy token lúc"), null=True, blank=True)
+    token = models.ForeignKey(
+        AuthToken,
+        verbose_name=_("token API"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("lần đăng nhập VNeID")
+        verbose_name_plural = pgettext_lazy("plural", "lần đăng nhập VNeID")
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.logged_in_at:%Y-%m-%d %H:%M} (mức {self.assurance_level})"

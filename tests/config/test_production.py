@@ -71,15 +71,20 @@ def test_with_the_mocks_off_nothing_of_them_is_installed_or_routed(tmp_path):
         "from django.apps import apps\n"
         "from django.conf import settings\n"
         "from django.urls import Resolver404, resolve\n"
-        "try:\n"
-        "    resolve('/mock-dvcqg/auth/token')\n"
-        "    routed = True\n"
-        "except Resolver404:\n"
-        "    routed = False\n"
+        "def routed(path):\n"
+        "    try:\n"
+        "        resolve(path)\n"
+        "        return True\n"
+        "    except Resolver404:\n"
+        "        return False\n"
         "print(json.dumps({\n"
         "    'mocks': settings.ONECUA_MOCKS,\n"
         "    'installed': apps.is_installed('integrations.mockportal'),\n"
-        "    'routed': routed,\n"
+        "    'routed': routed('/mock-dvcqg/auth/token'),\n"
+        "    'vneid_installed': apps.is_installed('integrations.mockvneid'),\n"
+        "    'vneid_routed': routed('/mock-vneid/jwks/'),\n"
+        "    'vneid_in_process': settings.ONECUA_OIDC_MOCK_IN_PROCESS,\n"
+        "    'citizen_password_login': settings.ONECUA_CITIZEN_PASSWORD_LOGIN,\n"
         "    'portal_user': settings.PORTAL_USERNAME,\n"
         "}))\n"
     )
@@ -90,12 +95,17 @@ def test_with_the_mocks_off_nothing_of_them_is_installed_or_routed(tmp_path):
         "mocks": False,
         "installed": False,
         "routed": False,
+        "vneid_installed": False,
+        "vneid_routed": False,
+        "vneid_in_process": False,
+        "citizen_password_login": False,
         "portal_user": "dvc-onecua",
     }
     # Nor is the mock's command there.
     done = _manage("run_mock_portal", "--help", env=env)
     assert done.returncode != 0
     assert "Unknown command: 'run_mock_portal'" in done.stderr
+    assert "Unknown command" in _manage("run_mock_vneid", "--help", env=env).stderr
 
 
 @pytest.mark.parametrize("variable", sorted(REQUIRED))
