@@ -15,7 +15,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.fields import match
+
 from .models import AuthToken, TokenPurpose, User
+from .roles import Role
 
 # The label kept when a login names no device: the client's User-Agent, cut to the field.
 DEVICE_MAX_LENGTH = AuthToken._meta.get_field("device").max_length
@@ -70,3 +73,14 @@ def purge_expired_tokens() -> int:
     """Delete every expired token (a daily task; expired tokens never authenticate anyway)."""
     deleted, _ = AuthToken.objects.filter(expiry__lte=timezone.now()).delete()
     return deleted
+
+
+def citizen_by_personal_id(personal_id: str) -> User | None:
+    """The citizen account of the person with this 12-digit personal ID, or None: the one way
+    to find a citizen by their number (counter intake, the VNeID login). The number is
+    encrypted at rest, so the look-up compares its keyed hash (core.fields.match), an indexed
+    equality backed by the one-citizen-per-person constraint."""
+    personal_id = (personal_id or "").strip()
+    if not personal_id:
+        return None
+    return User.objects.filter(match("personal_id", personal_id), role=Role.CITIZEN).first()

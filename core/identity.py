@@ -16,6 +16,10 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+# settings.DEVELOPMENT_HMAC_KEY: the default of ONECUA_HMAC_KEY with the mocks on.
+DEVELOPMENT_HMAC_KEY = "onecua-development-hmac-key-not-a-secret"
 
 
 def normalise_identifier(identifier: str) -> str:
@@ -28,5 +32,7 @@ def subject_key(identifier: str) -> str:
     value = normalise_identifier(identifier)
     if not value:
         return ""
+    if not settings.ONECUA_HMAC_KEY:
+        raise ImproperlyConfigured("ONECUA_HMAC_KEY is not set (core/checks.py, onecua.E007).")
     key = settings.ONECUA_HMAC_KEY.encode("utf-8")
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
