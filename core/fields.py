@@ -119,6 +119,8 @@ def _with_hashes(model, values: dict) -> dict:
     """`values` of an update plus the keyed hashes of the hashed fields among them."""
     for field in model._meta.concrete_fields:
         if isinstance(field, BlindIndexField) and field.source in values:
+            if field.attname in values:  # bulk_update() passes both, as expressions
+                continue
             value = values[field.source]
             if value is not None and not isinstance(value, str):
                 raise EncryptedLookupError(
