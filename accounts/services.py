@@ -83,4 +83,10 @@ def citizen_by_personal_id(personal_id: str) -> User | None:
     personal_id = (personal_id or "").strip()
     if not personal_id:
         return None
-    return User.objects.filter(match("personal_id", personal_id), role=Role.CITIZEN).first()
+    # Stated as the one-citizen-per-person constraint's condition, so that its partial unique
+    # index serves the look-up.
+    return (
+        User.objects.filter(match("personal_id", personal_id), role=Role.CITIZEN)
+        .exclude(personal_id_hash="")
+        .first()
+    )

@@ -82,7 +82,9 @@ class EncryptedTextField(models.TextField):
 
 class BlindIndexField(models.CharField):
     """The keyed hash (core.crypto.blind_index) of the field `source` of the same row, kept by
-    every save and bulk creation; "" when the source is empty."""
+    every save and bulk creation; "" when the source is empty. Index it in the model's
+    `Meta.indexes` rather than with `db_index=True`, which on PostgreSQL adds a second,
+    `varchar_pattern_ops` index for LIKE that a hash never needs."""
 
     description = "Keyed hash of another field"
 
@@ -92,7 +94,6 @@ class BlindIndexField(models.CharField):
         kwargs.setdefault("blank", True)
         kwargs.setdefault("default", "")
         kwargs.setdefault("editable", False)
-        kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
 
     def deconstruct(self):
@@ -103,7 +104,6 @@ class BlindIndexField(models.CharField):
             ("blank", True),
             ("default", ""),
             ("editable", False),
-            ("db_index", True),
         ):
             if key in kwargs and kwargs[key] == default:
                 del kwargs[key]

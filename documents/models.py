@@ -57,7 +57,7 @@ class StoreDocument(models.Model):
     # The owner's 12-digit personal ID or tax code (the applicant's identifier), encrypted at
     # rest (core/fields.py, docs/personal-data.md); a store is found by its keyed hash.
     owner_id = EncryptedTextField(_("số định danh chủ sở hữu"), max_length=14)
-    owner_id_hash = BlindIndexField(source="owner_id", db_index=False)
+    owner_id_hash = BlindIndexField(source="owner_id")
     owner_name = models.CharField(_("chủ sở hữu"), max_length=300)
     kind = models.CharField(_("loại"), max_length=16, choices=StoreDocumentKind.choices)
     title = models.CharField(_("tên giấy tờ"), max_length=500)

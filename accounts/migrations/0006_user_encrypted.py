@@ -1,5 +1,5 @@
 """The user's personal ID and phone become encrypted fields (no SQL); the one-citizen-per-person
-constraint is on the keyed hash now (0004)."""
+constraint is on the keyed hash now (0004, 0005). The manager keeps the hash on update()."""
 
 from django.db import migrations, models
 
@@ -17,7 +17,9 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterModelManagers(
             name="user",
-            managers=[("objects", accounts.models.AccountManager())],
+            managers=[
+                ("objects", accounts.models.AccountManager()),
+            ],
         ),
         migrations.AlterField(
             model_name="user",

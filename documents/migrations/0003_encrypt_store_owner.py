@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="storedocument",
             name="owner_id_hash",
-            field=core.fields.BlindIndexField(db_index=False, source="owner_id"),
+            field=core.fields.BlindIndexField(source="owner_id"),
         ),
         migrations.AlterField(
             model_name="storedocument",

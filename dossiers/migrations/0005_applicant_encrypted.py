@@ -1,8 +1,10 @@
 """The applicant's personal data become encrypted fields (no SQL: the columns are text since
-0003 and hold ciphertext since 0004)."""
+0003 and hold ciphertext since 0004), and the keyed hashes are indexed (after they were filled:
+the indexes are built once, not updated row by row)."""
 
 import django.core.validators
-from django.db import migrations
+from django.conf import settings
+from django.db import migrations, models
 
 import core.fields
 
@@ -10,6 +12,8 @@ import core.fields
 class Migration(migrations.Migration):
     dependencies = [
         ("dossiers", "0004_encrypt_applicant_rows"),
+        ("organisations", "0002_own_tables"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -81,5 +85,17 @@ class Migration(migrations.Migration):
                 ],
                 verbose_name="mã số thuế / mã số doanh nghiệp",
             ),
+        ),
+        migrations.AddIndex(
+            model_name="applicant",
+            index=models.Index(fields=["personal_id_hash"], name="applicant_personal_id_hash"),
+        ),
+        migrations.AddIndex(
+            model_name="applicant",
+            index=models.Index(fields=["tax_code_hash"], name="applicant_tax_code_hash"),
+        ),
+        migrations.AddIndex(
+            model_name="applicant",
+            index=models.Index(fields=["phone_hash"], name="applicant_phone_hash"),
         ),
     ]

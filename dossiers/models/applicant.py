@@ -91,6 +91,12 @@ class Applicant(models.Model):
     objects = HashedQuerySet.as_manager()
 
     class Meta:
+        # Exact search by personal ID, tax code or phone: through these (docs/personal-data.md).
+        indexes = [
+            models.Index(fields=["personal_id_hash"], name="applicant_personal_id_hash"),
+            models.Index(fields=["tax_code_hash"], name="applicant_tax_code_hash"),
+            models.Index(fields=["phone_hash"], name="applicant_phone_hash"),
+        ]
         verbose_name = _("chủ hồ sơ")
         verbose_name_plural = pgettext_lazy("plural", "chủ hồ sơ")
 
