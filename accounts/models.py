@@ -63,6 +63,18 @@ class User(AbstractUser):
             raise ValidationError({"agency": _("Cán bộ phải thuộc một cơ quan.")})
         if self.personal_id and not (len(self.personal_id) == 12 and self.personal_id.isdigit()):
             raise ValidationError({"personal_id": _("Số định danh cá nhân gồm đúng 12 chữ số.")})
+        # The constraint, said where a form can show it: a form leaves the hash out of its
+        # validation (it is no form field), so the constraint alone would only fail at save.
+        if (
+            self.role == Role.CITIZEN
+            and self.personal_id_hash
+            and User.objects.filter(role=Role.CITIZEN, personal_id_hash=self.personal_id_hash)
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                {"personal_id": _("Đã có tài khoản công dân với số định danh cá nhân này.")}
+            )
 
     @property
     def is_official(self) -> bool:

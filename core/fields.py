@@ -62,8 +62,15 @@ class EncryptedTextField(models.TextField):
         return encrypt(str(value))
 
     def formfield(self, **kwargs):
-        # A one-line input (a TextField would get a text area): the values are short.
-        kwargs.setdefault("widget", forms.TextInput)
+        # A one-line input: the values are short, but a TextField gets a text area (the
+        # admin's too, which passes its own).
+        widget = kwargs.get("widget")
+        if (
+            widget is None
+            or isinstance(widget, forms.Textarea)
+            or (isinstance(widget, type) and issubclass(widget, forms.Textarea))
+        ):
+            kwargs["widget"] = forms.TextInput(attrs={"class": "vTextField"})
         return super().formfield(**kwargs)
 
     def get_lookup(self, lookup_name):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 
@@ -385,3 +386,37 @@ def test_with_the_mocks_on_the_development_keys_are_the_defaults(settings):
     assert live.DEVELOPMENT_HMAC_KEY == DEVELOPMENT_HMAC_KEY
     assert _errors(production_checks.field_keys) == []
     assert _errors(production_checks.hmac_key) == []
+
+
+def test_the_user_admin_edits_an_encrypted_personal_id(cast, client):
+    client.force_login(cast.admin)
+    url = f"/admin/accounts/user/{cast.other_citizen.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert re.search(
+        r'<input type="text" name="personal_id" value="025090009999"[^>]*maxlength="12"',
+        page.content.decode(),
+    )
+    form = page.context["adminform"].form
+    data = {key: value for key, value in form.initial.items() if value is not None}
+    data.update(
+        username="binh",
+        role=Role.CITIZEN,
+        personal_id=CITIZEN_ID,  # someone else's
+        date_joined_0="01/03/2026",
+        date_joined_1="09:00:00",
+        _save="1",
+    )
+    for key in ("agency", "last_login", "date_joined", "groups", "user_permissions", "password"):
+        data.pop(key, None)
+    for inline in page.context["inline_admin_formsets"]:
+        prefix = inline.formset.prefix
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    answer = client.post(url, data)
+    assert answer.status_code == 200  # the form again, with the error; not a 500
+    assert "Đã có tài khoản công dân với số định danh cá nhân này." in answer.content.decode()
+    data["personal_id"] = "025090006666"
+    answer = client.post(url, data)
+    assert answer.status_code == 302, answer.context["adminform"].form.errors
+    assert citizen_by_personal_id("025090006666") == cast.other_citizen
+    assert citizen_by_personal_id("025090009999") is None
