@@ -67,7 +67,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--intakes", type=int, default=300, help="intake pairs (on/off)")
-    parser.add_argument("--applicants", type=int, default=1_000_000)
+    parser.add_argument(
+        "--applicants", type=int, default=1_000_000, help="0: the primitives and intake only"
+    )
     parser.add_argument("--searches", type=int, default=500, help="look-ups per kind")
     parser.add_argument("--workers", type=int, default=2, help="processes encrypting rows")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -83,7 +85,8 @@ def main() -> None:
         if not args.keep:
             drop_database(args.database_url)
     print_machine(info)
-    path = write_results("bench_encryption", {"machine": info, "args": vars(args), **results})
+    name = "bench_encryption" if args.applicants else "bench_encryption_intake"
+    path = write_results(name, {"machine": info, "args": vars(args), **results})
     print(f"\nResults: {path}")
 
 
@@ -386,6 +389,8 @@ def run(args) -> dict:
     clerk = _clerk()
     results["primitives"] = primitives()
     results["intake"], ids, _codes = intake(args, clerk)
+    if not args.applicants:
+        return results
     print(f"Writing {args.applicants:,} encrypted applicants by COPY …", flush=True)
     results["generation"] = generate(args)
     print(

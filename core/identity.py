@@ -4,7 +4,8 @@
 12-digit personal ID or an organisation's tax code: the same number always gives the same key,
 and the key cannot be turned back into the number without the secret. The access log
 (docs/access-log.md) names whose data was read by it; the index kept beside an encrypted
-personal ID is meant to be the same function, so that both can be matched without decrypting.
+personal ID, tax code or phone (core.crypto.blind_index, docs/personal-data.md) is the same
+function, so that both can be matched without decrypting.
 
 Changing ONECUA_HMAC_KEY changes every key: rows keyed before no longer match anyone until they
 are rekeyed (which needs the clear numbers), so the key is set once per deployment.
