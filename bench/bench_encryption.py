@@ -23,8 +23,10 @@ On a throw-away PostgreSQL database seeded with the real catalogue (`seed_all --
    table of the same IDs in clear with a B-tree index (what the schema had before). Timed, for
    `--searches` random IDs that exist and as many that do not: the ORM look-up through the
    hash (`Applicant.objects.filter(match("personal_id", …)).first()`, which also decrypts the
-   row found), the same on the clear table (raw SQL), and `GET /api/v1/dossiers/?applicant=…`
-   of the intake dossiers' IDs. The plan of the hash look-up (EXPLAIN) is printed.
+   row found), the same in raw SQL (the keyed hash computed, nothing decrypted), the clear
+   table (raw SQL), and `GET /api/v1/dossiers/?applicant=…` of the intake dossiers' IDs beside
+   the same list without the filter (alternating). The plan of the hash look-up (EXPLAIN) is
+   printed.
 
 Prints tables and writes bench/results/bench_encryption.json; docs/performance.md §10 records
 the figures. Drops the database afterwards (unless --keep).
