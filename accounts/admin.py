@@ -6,7 +6,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin import ReadOnlyMixin
+from core.admin import EncryptedSearchMixin, ReadOnlyMixin
 
 from . import services, twofactor
 from .models import AuthToken, User, VneidLogin
@@ -25,10 +25,12 @@ class AuthTokenInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(EncryptedSearchMixin, BaseUserAdmin):
     list_display = ["username", "full_name", "role", "agency", "is_active", "is_staff"]
     list_filter = ["role", "is_active", "is_staff"]
-    search_fields = ["username", "full_name", "email", "personal_id"]
+    search_fields = ["username", "full_name", "email"]
+    # The personal ID is encrypted at rest: found exactly, through its keyed hash.
+    encrypted_search_fields = ["personal_id"]
     list_select_related = ["agency"]
     autocomplete_fields = ["agency"]
     inlines = [AuthTokenInline]

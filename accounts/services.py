@@ -18,6 +18,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.fields import match
+
 from .models import AuthToken, TokenPurpose, User, VneidLogin
 from .roles import Role
 
@@ -89,12 +91,20 @@ VNEID_TICKET_LIFETIME = timedelta(minutes=2)
 
 
 def citizen_by_personal_id(personal_id: str) -> User | None:
-    """The citizen account of this 12-digit personal ID, or None: the ONE look-up of a citizen
-    by their number (counter intake, the VNeID login), so that a change of how the number is
-    stored (e.g. a keyed hash beside an encrypted value) is made here only."""
+    """The citizen account of the person with this 12-digit personal ID, or None: the one way
+    to find a citizen by their number (counter intake, the VNeID login). The number is
+    encrypted at rest, so the look-up compares its keyed hash (core.fields.match), an indexed
+    equality backed by the one-citizen-per-person constraint."""
+    personal_id = (personal_id or "").strip()
     if not personal_id:
         return None
-    return User.objects.filter(role=Role.CITIZEN, personal_id=personal_id).first()
+    # Stated as the one-citizen-per-person constraint's condition, so that its partial unique
+    # index serves the look-up.
+    return (
+        User.objects.filter(match("personal_id", personal_id), role=Role.CITIZEN)
+        .exclude(personal_id_hash="")
+        .first()
+    )
 
 
 @dataclass(frozen=True)

@@ -552,11 +552,26 @@ ONECUA_RECEIPT_CUTOFF = env.str("ONECUA_RECEIPT_CUTOFF", default="15:00")
 # The shipped catalogue (docs/catalogue.md), loaded by `seed_all` and the mock portal.
 ONECUA_CATALOGUE_FILE = BASE_DIR / "procedures" / "data" / "catalogue.json"
 
+# Development defaults of the two keys below, public (with the mocks off, core/checks.py refuses
+# them: onecua.E006, onecua.E007); core/identity.py and core/crypto.py name the same values.
+DEVELOPMENT_HMAC_KEY = "onecua-development-hmac-key-not-a-secret"
+DEVELOPMENT_FIELD_KEY = "lPwL9-FLeH0bAyxO0Pq6YcBmwCG7k_QfRqsFpMEBGAY="
+
 # The secret of the keyed hashes that name a data subject without their number in clear
 # (core/identity.py: HMAC-SHA256 of a personal ID or tax code; the access log, docs/access-log.md).
-# Production sets its own, once: changing it orphans every key written before. The default is a
-# fixed development key, public in this file.
-ONECUA_HMAC_KEY = env.str("ONECUA_HMAC_KEY", default="onecua-development-hmac-key-not-a-secret")
+# Production sets its own, once: changing it orphans every key written before (the encrypted
+# fields' hashes can be recomputed with `manage.py rotate_field_keys`, the access log's cannot).
+# The default, with the mocks on only, is a fixed development key, public in this file.
+ONECUA_HMAC_KEY = env.str("ONECUA_HMAC_KEY", default=DEVELOPMENT_HMAC_KEY if ONECUA_MOCKS else "")
+
+# The keys that encrypt personal data at rest (core/crypto.py, docs/personal-data.md): Fernet keys
+# (32 bytes in URL-safe base64), comma-separated, newest first. The newest encrypts, all decrypt;
+# `manage.py rotate_field_keys` re-encrypts every value with the newest, after which the older
+# keys can be removed. With the mocks on the default is a fixed development key, public in
+# core/crypto.py; with them off there is no default (core/checks.py, onecua.E006).
+ONECUA_FIELD_KEYS = env.list(
+    "ONECUA_FIELD_KEYS", cast=str.strip, default=[DEVELOPMENT_FIELD_KEY] if ONECUA_MOCKS else []
+)
 
 # `1`: each access-log row is durable (its WAL flushed to disk) before the data read leaves;
 # default off: the log's own commit is asynchronous on PostgreSQL, so a database server crash

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from accounts import services as accounts
 from accounts.roles import Role
+from accounts.services import citizen_by_personal_id
 from core.errors import DomainError, Forbidden
 from organisations.models import AdministrativeUnit, Agency, AgencyKind
 from procedures.models import Level, Procedure, ProcedureStatus, ServiceLevel, StepRole
@@ -308,7 +308,7 @@ def counter_intake(
         account = None
         if applicant.get("personal_id"):
             # The citizen's own account, when they have one, sees the dossier too.
-            account = accounts.citizen_by_personal_id(applicant["personal_id"])
+            account = citizen_by_personal_id(applicant["personal_id"])
         applicant_row = _create_applicant(applicant, account=account)
         terms = snapshot_terms(procedure)
         due = rules.due_from(terms, act.now)

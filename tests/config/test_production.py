@@ -26,6 +26,8 @@ REQUIRED = {
     "ONECUA_OIDC_CLIENT_ID": "onecua.E004",
     "ONECUA_OIDC_CLIENT_SECRET": "onecua.E004",
     "ONECUA_OIDC_ISSUER": "onecua.E004",
+    "ONECUA_FIELD_KEYS": "onecua.E006",
+    "ONECUA_HMAC_KEY": "onecua.E007",
 }
 
 
@@ -54,7 +56,13 @@ def test_the_documented_block_names_every_required_variable():
     assert documented["ONECUA_MOCKS"] == "0"
     assert set(REQUIRED) <= set(documented)
     # Secrets are placeholders in the README, never values someone could deploy as they are.
-    for name in ("SECRET_KEY", "PORTAL_PASSWORD", "ONECUA_OIDC_CLIENT_SECRET"):
+    for name in (
+        "SECRET_KEY",
+        "PORTAL_PASSWORD",
+        "ONECUA_OIDC_CLIENT_SECRET",
+        "ONECUA_FIELD_KEYS",
+        "ONECUA_HMAC_KEY",
+    ):
         assert documented[name] == production_env.PLACEHOLDER
 
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_auth_tokens"),
+        ("accounts", "0006_user_encrypted"),
     ]
 
     operations = [
