@@ -21,12 +21,15 @@ urlpatterns = [
     path("api/redoc/redoc.standalone.js", api_docs.redoc_bundle, name="redoc-bundle"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dashboard/", include("indicators.dashboard.urls")),
+    # The SMS and Zalo gateways' signed delivery receipts (no account: the signature).
+    path("notifications/", include("notifications.urls")),
     # Public pages (tracking, e-result verification): no login.
     path("", include("dossiers.public_urls")),
 ]
 if settings.ONECUA_MOCKS:
     # The mocks of the national systems, only when they are on (settings ONECUA_MOCKS).
     urlpatterns.insert(0, path("mock-dvcqg/", include("integrations.mockportal.urls")))
+    urlpatterns.insert(0, path("mock-messaging/", include("integrations.mockmessaging.urls")))
 
 handler400 = errors.bad_request
 handler403 = errors.permission_denied

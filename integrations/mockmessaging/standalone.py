@@ -1,0 +1,9 @@
+"""Settings of a process that serves only the mock gateways (like the mock portal's)."""
+
+from django.conf import settings
+
+
+def configure() -> None:
+    settings.ROOT_URLCONF = "integrations.mockmessaging.standalone_urls"
+    settings.MIDDLEWARE = []
+    settings.WSGI_APPLICATION = "integrations.mockmessaging.wsgi.application"
