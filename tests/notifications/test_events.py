@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dossiers import services
 from notifications import events, phones, rendering
-from notifications.models import Channel, Notification, NotificationTemplate, Preference
+from notifications.models import Notification, NotificationTemplate, Preference
 from outbox.models import OutboxMessage
 from tests.support.cast import applicant_data
 
