@@ -7,7 +7,9 @@ application and the Celery worker and beat (config/startup.py) refuse to start:
   only with the mocks on);
 - the national portal: PORTAL_BASE_URL (an http(s) URL), PORTAL_USERNAME, PORTAL_PASSWORD;
 - the OIDC client of the VNeID login: ONECUA_OIDC_CLIENT_ID, ONECUA_OIDC_CLIENT_SECRET,
-  ONECUA_OIDC_ISSUER (an https URL).
+  ONECUA_OIDC_ISSUER (an https URL);
+- the notifications' gateways: EMAIL_HOST, NOTIFY_SMS_URL / NOTIFY_ZALO_URL (http(s) URLs), their
+  keys and the secrets of their signed delivery receipts (E006, E007).
 
 A value still equal to README's placeholder (`PLACEHOLDER`) counts as missing. Each error names
 its variable. With the mocks on (the embedded default, the tests) nothing here applies.
@@ -101,3 +103,24 @@ def oidc_client(app_configs=None, **kwargs) -> list[checks.Error]:
         ("ONECUA_OIDC_ISSUER", settings.ONECUA_OIDC_ISSUER, "https URL"),
     ]
     return _required(oidc, "the OIDC client of the VNeID login", "onecua.E004", "onecua.E005")
+
+
+@checks.register()
+def messaging_gateways(app_configs=None, **kwargs) -> list[checks.Error]:
+    """The notifications' gateways (docs/notifications.md): the SMTP server of the e-mails, the
+    SMS brandname gateway and Zalo's ZNS, with the secrets their delivery receipts are signed
+    with."""
+    if settings.ONECUA_MOCKS:
+        return []
+    gateways = [
+        ("EMAIL_HOST", settings.EMAIL_HOST, ""),
+        ("NOTIFY_SMS_URL", settings.NOTIFY_SMS_URL, "http(s) URL"),
+        ("NOTIFY_SMS_API_KEY", settings.NOTIFY_SMS_API_KEY, ""),
+        ("NOTIFY_SMS_CALLBACK_SECRET", settings.NOTIFY_SMS_CALLBACK_SECRET, ""),
+        ("NOTIFY_ZALO_URL", settings.NOTIFY_ZALO_URL, "http(s) URL"),
+        ("NOTIFY_ZALO_ACCESS_TOKEN", settings.NOTIFY_ZALO_ACCESS_TOKEN, ""),
+        ("NOTIFY_ZALO_CALLBACK_SECRET", settings.NOTIFY_ZALO_CALLBACK_SECRET, ""),
+    ]
+    return _required(
+        gateways, "the notifications' gateways (e-mail, SMS, Zalo)", "onecua.E006", "onecua.E007"
+    )

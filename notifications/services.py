@@ -222,16 +222,16 @@ def record_receipt(
         if gateway_id and not notification.gateway_id:
             notification.gateway_id = gateway_id
             fields.append("gateway_id")
+        if notification.sent_at is None:  # the gateway took it (whatever it says first)
+            notification.sent_at = at
+            fields.append("sent_at")
         if ORDER[status] > ORDER[NotificationStatus(notification.status)]:
             notification.status = status
             fields.append("status")
-            if status == NotificationStatus.SENT:
-                notification.sent_at = at
-                fields.append("sent_at")
-            elif status == NotificationStatus.DELIVERED:
+            if status == NotificationStatus.DELIVERED:
                 notification.delivered_at = at
                 fields.append("delivered_at")
-            else:
+            elif status == NotificationStatus.FAILED:
                 notification.error = detail[:2000]
                 fields.append("error")
         if fields:

@@ -40,8 +40,8 @@ def _sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def answer(status: int, **body) -> JsonResponse:
-    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+def answer(http_status: int, **body) -> JsonResponse:
+    return JsonResponse(body, status=http_status, json_dumps_params={"ensure_ascii": False})
 
 
 def _keys(gateway: str) -> str:

@@ -26,6 +26,13 @@ REQUIRED = {
     "ONECUA_OIDC_CLIENT_ID": "onecua.E004",
     "ONECUA_OIDC_CLIENT_SECRET": "onecua.E004",
     "ONECUA_OIDC_ISSUER": "onecua.E004",
+    "EMAIL_HOST": "onecua.E006",
+    "NOTIFY_SMS_URL": "onecua.E006",
+    "NOTIFY_SMS_API_KEY": "onecua.E006",
+    "NOTIFY_SMS_CALLBACK_SECRET": "onecua.E006",
+    "NOTIFY_ZALO_URL": "onecua.E006",
+    "NOTIFY_ZALO_ACCESS_TOKEN": "onecua.E006",
+    "NOTIFY_ZALO_CALLBACK_SECRET": "onecua.E006",
 }
 
 
@@ -78,7 +85,8 @@ def test_with_the_mocks_off_nothing_of_them_is_installed_or_routed(tmp_path):
         "    routed = False\n"
         "print(json.dumps({\n"
         "    'mocks': settings.ONECUA_MOCKS,\n"
-        "    'installed': apps.is_installed('integrations.mockportal'),\n"
+        "    'installed': apps.is_installed('integrations.mockportal')\n"
+        "        or apps.is_installed('integrations.mockmessaging'),\n"
         "    'routed': routed,\n"
         "    'portal_user': settings.PORTAL_USERNAME,\n"
         "}))\n"
@@ -114,12 +122,14 @@ def test_the_placeholder_counts_as_missing_and_urls_are_checked(tmp_path):
         PORTAL_PASSWORD=production_env.PLACEHOLDER,
         PORTAL_BASE_URL="dvcqg.example.gov.vn/api",
         ONECUA_OIDC_ISSUER="http://vneid.example.gov.vn/oidc",
+        NOTIFY_SMS_URL="sms.example.vn",
     )
     done = _manage("check", env=env)
     assert done.returncode != 0
     assert "(onecua.E002) PORTAL_PASSWORD is still the placeholder CHANGE_ME" in done.stderr
     assert "(onecua.E003) PORTAL_BASE_URL must be an absolute http(s) URL" in done.stderr
     assert "(onecua.E005) ONECUA_OIDC_ISSUER must be an absolute https URL" in done.stderr
+    assert "(onecua.E007) NOTIFY_SMS_URL must be an absolute http(s) URL" in done.stderr
 
 
 def test_no_fallback_secret_key_with_the_mocks_off(tmp_path):
