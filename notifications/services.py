@@ -66,10 +66,8 @@ def quiet_until(at: datetime) -> datetime | None:
 def preference_of(user) -> Preference:
     if user is None:
         return Preference()
-    try:
-        return user.notification_preference
-    except Preference.DoesNotExist:
-        return Preference(user=user)
+    # Read from the database, never a cached reverse relation of a user object.
+    return Preference.objects.filter(user_id=user.pk).first() or Preference(user_id=user.pk)
 
 
 def _templates(kind: str, language: str) -> dict[str, NotificationTemplate]:

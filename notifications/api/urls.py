@@ -6,7 +6,7 @@ urlpatterns = [
     path("me/notifications/", views.MyNotificationsView.as_view(), name="my-notifications"),
     path("me/notifications/read/", views.MarkReadView.as_view(), name="my-notifications-read"),
     path(
-        "me/notifications/<int:pk>/read/",
+        "me/notifications/<int:notification_id>/read/",
         views.MarkOneReadView.as_view(),
         name="my-notification-read",
     ),

@@ -59,8 +59,8 @@ class MarkOneReadView(APIView):
         request=None,
         responses={200: serializers.NotificationSerializer},
     )
-    def post(self, request, pk: int):
-        notification = get_object_or_404(services.inbox_of(request.user), pk=pk)
+    def post(self, request, notification_id: int):
+        notification = get_object_or_404(services.inbox_of(request.user), pk=notification_id)
         if notification.read_at is None:
             notification.read_at = timezone.now()
             notification.save(update_fields=["read_at"])
