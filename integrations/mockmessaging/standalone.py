@@ -2,8 +2,10 @@
 
 from django.conf import settings
 
+STANDALONE_URLCONF = "integrations.mockmessaging.standalone_urls"
+
 
 def configure() -> None:
-    settings.ROOT_URLCONF = "integrations.mockmessaging.standalone_urls"
+    settings.ROOT_URLCONF = STANDALONE_URLCONF
     settings.MIDDLEWARE = []
     settings.WSGI_APPLICATION = "integrations.mockmessaging.wsgi.application"
