@@ -190,3 +190,34 @@ def test_sms_segments_gsm7_and_ucs2():
     assert rendering.sms_length("ạ" * 70).segments == 1
     assert rendering.sms_length("ạ" * 71).segments == 2  # 67 per part
     assert rendering.sms_length("ạ" * 135).segments == 3
+
+
+def test_an_official_with_an_address_is_told_by_email_too(cast, dossier_factory):
+    cast.specialist.email = "specialist@example.vn"
+    cast.specialist.save(update_fields=["email"])
+    d = dossier_factory(status="processing")
+    n = Notification.objects.get(dossier=d, kind="assigned", channel="email")
+    assert n.address == "specialist@example.vn" and n.recipient == cast.specialist
+    assert "phân công" in n.subject and d.code in n.body
+    # Nothing of the applicant's channels for an official's notice.
+    assert not Notification.objects.filter(dossier=d, kind="assigned", channel="sms").exists()
+
+
+def test_the_table_covers_the_issue_s_events_and_nothing_else():
+    """Issue 14 §1's events (fee requested and payment received come with the payments work);
+    writes that keep the status (attach, digitise) and the applicant's own supplement tell
+    nobody."""
+    assert {a: [n.kind for n in ns] for a, ns in events.BY_ACTION.items()} == {
+        "submit": ["submitted"],
+        "receive": ["received"],
+        "intake": ["received"],
+        "request_supplement": ["supplement_requested"],
+        "refuse_receipt": ["receipt_refused"],
+        "reschedule": ["rescheduled"],
+        "approve": ["result_ready"],
+        "return_result": ["returned"],
+        "refuse": ["refused"],
+        "stop": ["stopped"],
+        "assign": ["assigned"],
+        "hand_over": ["handed_over"],
+    }
