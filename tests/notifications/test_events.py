@@ -221,3 +221,23 @@ def test_the_table_covers_the_issue_s_events_and_nothing_else():
         "assign": ["assigned"],
         "hand_over": ["handed_over"],
     }
+
+
+@pytest.mark.clock()  # Monday 2 March 2026, 09:00
+def test_the_apology_carries_the_old_and_the_new_date(cast, dossier_factory, clock):
+    from tests.support.clock import at
+
+    d = dossier_factory(status="processing")
+    promised = d.due_at
+    clock.set(2026, 3, 2, 14, 0)
+    services.reschedule(
+        dossier=d.code,
+        actor=cast.leader,
+        reason="Cần xác minh thêm nơi cư trú",
+        new_due_at=at(2026, 3, 20, 10, 0),
+    )
+    n = Notification.objects.get(dossier=d, kind="rescheduled", channel="email")
+    assert "Cần xác minh thêm nơi cư trú" in n.body
+    assert timezone.localtime(promised).strftime("%d/%m/%Y") in n.body
+    assert "20/03/2026" in n.body and n.required
+    assert sent(d, "rescheduled") == ALL_APPLICANT
