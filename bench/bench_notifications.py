@@ -142,11 +142,12 @@ def main() -> None:
         Preference.objects.create(user=cast.citizen, zalo=True)
         codes = []
         t0 = time.perf_counter()
-        for _ in range(args.dossiers):
+        for i in range(args.dossiers):
+            # Each applicant their own address and number (the rate limit is per address).
             d = dossiers.submit_online(
                 actor=cast.citizen,
                 procedure_code="1.001193",
-                applicant=applicant_data(cast),
+                applicant=applicant_data(cast, email=f"a{i}@example.vn", phone=f"0912{i:06d}"),
                 summary="Hồ sơ đo tốc độ thông báo",
                 components=[{"order": 1}],
             )

@@ -542,8 +542,8 @@ NOTIFY_GATEWAY_TIMEOUT = env.float("NOTIFY_GATEWAY_TIMEOUT", default=10.0)
 NOTIFY_CALLBACK_TOLERANCE = env.int("NOTIFY_CALLBACK_TOLERANCE", default=300)
 # No SMS in these local hours ("HH:MM-HH:MM", Asia/Ho_Chi_Minh): held until their end.
 NOTIFY_SMS_QUIET_HOURS = env.str("NOTIFY_SMS_QUIET_HOURS", default="21:00-07:00")
-# At most COUNT notices per address and channel within SECONDS (0: no limit); more wait. The
-# legally required notices are never held back.
+# At most COUNT notices per address and channel within SECONDS (0: no limit); past it, optional
+# notices are not sent on that channel (they stay in the inbox). Required notices: no limit.
 NOTIFY_RATE_LIMIT_COUNT = env.int("NOTIFY_RATE_LIMIT_COUNT", default=10)
 NOTIFY_RATE_LIMIT_SECONDS = env.int("NOTIFY_RATE_LIMIT_SECONDS", default=3600)
 # SMS templates longer than this many segments (on the sample dossier) are refused.

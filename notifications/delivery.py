@@ -1,7 +1,8 @@
 """The outbox handlers of the notices (topics notify.email, notify.sms, notify.zalo): each sends
 one notification through its gateway and records the gateway's answer as a receipt. A handler
 is idempotent: a notification already past "pending" is not sent again. An SMS whose time falls
-in the quiet hours, or a recipient over the rate limit, is deferred (no attempt counted)."""
+in the quiet hours is deferred (no attempt counted); an optional notice to an address over the
+rate limit is not sent (failed, "rate limit")."""
 
 from __future__ import annotations
 
@@ -57,7 +58,15 @@ def _send(message, channel: str, send) -> None:
             raise outbox.Deferred(until, "SMS quiet hours")
     until = _rate_limited_until(notification)
     if until:
-        raise outbox.Deferred(until, "recipient rate limit")
+        # Over the limit: this optional notice is not sent on this channel (it stays in the
+        # inbox). Holding it would hold the required notices of its key behind it.
+        services.record_receipt(
+            notification,
+            NotificationStatus.FAILED,
+            detail=f"rate limit: {settings.NOTIFY_RATE_LIMIT_COUNT} per "
+            f"{settings.NOTIFY_RATE_LIMIT_SECONDS} s to this address",
+        )
+        return
     try:
         accepted = send(notification)
     except outbox.PermanentError as exc:

@@ -235,15 +235,21 @@ def test_a_retry_landing_in_the_quiet_hours_is_deferred_without_an_attempt(cast,
 
 
 @pytest.mark.clock(2026, 3, 2, 9, 0)
-def test_the_rate_limit_holds_optional_notices_not_required_ones(cast, act, clock, settings):
+def test_the_rate_limit_drops_optional_sms_never_required_ones(cast, act, clock, settings):
     settings.NOTIFY_RATE_LIMIT_COUNT = 1
     d = submit(cast, act)  # "submitted" (optional): sent, fills the limit
     act("receive", dossier=d.code, actor=cast.clerk)  # "received" (required): not held
     assert Message.objects.filter(gateway="sms").count() == 2
-    d2 = submit(cast, act)  # optional again: held an hour
-    assert Message.objects.filter(gateway="sms").count() == 2
-    message = OutboxMessage.objects.get(topic="notify.sms", key__endswith=f":{d2.pk}")
-    assert message.attempts == 0 and message.next_attempt_at > timezone.now()
+    d2 = submit(cast, act)  # optional again: not sent by SMS (still in the inbox)
+    act("receive", dossier=d2.code, actor=cast.clerk)  # required: not held behind it
+    assert Message.objects.filter(gateway="sms").count() == 3
+    skipped = Notification.objects.get(dossier=d2, kind="submitted", channel="sms")
+    assert skipped.status == "failed" and "rate limit" in skipped.error
+    assert Notification.objects.get(dossier=d2, kind="submitted", channel="inbox")
+    assert Notification.objects.get(dossier=d2, kind="received", channel="sms").status in (
+        "sent",
+        "delivered",
+    )
 
 
 def _post_receipt(client, gateway, body: dict, secret=None, timestamp=None):
