@@ -13,7 +13,8 @@ process (gunicorn, --gateway-workers) and a real SMTP server (aiosmtpd's sink) a
    transaction per event as in the dossier's own — notifications (rows + outbox messages) per
    second;
 2. hand over: every pending notify.* outbox message is delivered by `outbox.delivery.deliver_key`,
-   key after key, as one solo worker does — notifications handed to a gateway (HTTP to the mock
+   key after key, as one solo worker does (or `--threads N` keys at once in this one process, as
+   one worker with Celery's threads pool) — notifications handed to a gateway (HTTP to the mock
    SMS / ZNS, SMTP to the sink) per second, each one's receipt recorded;
 3. the combined rate: one notification rendered AND handed over, per second per worker.
 """
@@ -21,10 +22,13 @@ process (gunicorn, --gateway-workers) and a real SMTP server (aiosmtpd's sink) a
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -56,6 +60,19 @@ def wait_port(port: int, seconds: float = 60) -> None:
     raise SystemExit(f"127.0.0.1:{port} did not answer")
 
 
+def deliver_all(keys: list[str]) -> None:
+    """One thread of a worker process's pool: its share of the keys, then its connection."""
+    from django.db import connection
+
+    from outbox import delivery
+
+    try:
+        for key in keys:
+            delivery.deliver_key(key, limit=100000)
+    finally:
+        connection.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -66,6 +83,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="render passes over the events")
     parser.add_argument("--gateway-workers", type=int, default=2)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="cProfile the hand-over")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="deliveries in parallel in this one process, each thread its own keys (as a Celery "
+        "worker with the threads pool and --concurrency N); 1: key after key (solo pool)",
+    )
     args = parser.parse_args()
     exit_on_sigterm()
 
@@ -186,20 +211,38 @@ def main() -> None:
         # 2. Hand them to the gateways: one solo worker, key after key.
         wait_port(gateway_port)
         wait_port(smtp_port)
-        keys = list(
-            OutboxMessage.objects.filter(topic__startswith="notify.", status=OutboxStatus.PENDING)
-            .order_by()
-            .values_list("key", flat=True)
-            .distinct()
-        )
         pending = OutboxMessage.objects.filter(
             topic__startswith="notify.", status=OutboxStatus.PENDING
         ).count()
-        by_topic = {}
+        by_topic, per_topic_seconds = {}, {}
+        profiler = cProfile.Profile() if args.profile else None
         start = time.perf_counter()
-        for key in keys:
-            delivery.deliver_key(key, limit=100000)
+        for topic in ("notify.email", "notify.sms", "notify.zalo"):
+            keys = list(
+                OutboxMessage.objects.filter(topic=topic, status=OutboxStatus.PENDING)
+                .order_by()
+                .values_list("key", flat=True)
+                .distinct()
+            )
+            t = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            if args.threads <= 1:
+                for key in keys:
+                    delivery.deliver_key(key, limit=100000)
+            else:
+                chunks = [keys[i :: args.threads] for i in range(args.threads)]
+                threads = [threading.Thread(target=deliver_all, args=(c,)) for c in chunks]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+            if profiler:
+                profiler.disable()
+            per_topic_seconds[topic] = time.perf_counter() - t
         seconds = time.perf_counter() - start
+        if profiler:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
         sent = OutboxMessage.objects.filter(topic__startswith="notify.", status="sent").count()
         for topic in ("notify.email", "notify.sms", "notify.zalo"):
             by_topic[topic] = OutboxMessage.objects.filter(topic=topic, status="sent").count()
@@ -210,6 +253,8 @@ def main() -> None:
             f"hand over: {sent}/{pending} in {seconds:.2f} s = {sent / seconds:.0f}/s "
             f"({by_topic}; {left} left)"
         )
+        for topic, spent in per_topic_seconds.items():
+            print(f"  {topic}: {by_topic[topic] / spent:.0f}/s")
 
         render_rate = max(m / s for m, s in renders)
         # Inbox rows are rendered but not handed over: the combined rate counts the external
@@ -237,6 +282,8 @@ def main() -> None:
                     "pending": pending,
                     "seconds": seconds,
                     "by_topic": by_topic,
+                    "per_topic_seconds": per_topic_seconds,
+                    "threads": args.threads,
                     "left": left,
                 },
                 "rates": {"render": render_rate, "hand_over": hand_rate, "combined": combined},

@@ -29,7 +29,7 @@ def _rate_limited_until(notification: Notification):
     """Over NOTIFY_RATE_LIMIT_COUNT sent to this address on this channel within the last
     NOTIFY_RATE_LIMIT_SECONDS: the time the oldest of them leaves the window."""
     limit = settings.NOTIFY_RATE_LIMIT_COUNT
-    if not limit or notification.required:
+    if not limit or notification.required or not notification.address:
         return None  # a legally required notice is never held back by the limit
     window = timedelta(seconds=settings.NOTIFY_RATE_LIMIT_SECONDS)
     now = timezone.now()
@@ -74,7 +74,6 @@ def _send(message, channel: str, send) -> None:
         # goes on (a dead message would hold back every later notice of the dossier).
         services.record_receipt(notification, NotificationStatus.FAILED, detail=str(exc))
         return
-    notification.refresh_from_db(fields=["status", "gateway_id"])
     services.record_receipt(notification, NotificationStatus.SENT, gateway_id=accepted.gateway_id)
 
 

@@ -14,6 +14,17 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    F,
+    Q,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from outbox import delivery as outbox
@@ -205,10 +216,34 @@ ORDER = {
 def record_receipt(
     notification: Notification, status: str, *, gateway_id: str = "", detail: str = "", at=None
 ) -> DeliveryReceipt:
-    """Record what the gateway said; the notification's status only moves forward (a late
-    "sent" never undoes "delivered")."""
+    """Record what the gateway said, and move the notification's status in ONE conditional
+    UPDATE: it only moves forward (a late "sent" never undoes "delivered", whatever order the
+    answer and the callback come in), the first gateway id and time of sending stay."""
     at = at or timezone.now()
-    with transaction.atomic():
+    status = NotificationStatus(status)
+    lower = [s for s, order in ORDER.items() if order < ORDER[status]]
+    moves = Q(status__in=lower)
+    changes = {
+        "sent_at": Coalesce(F("sent_at"), Value(at), output_field=DateTimeField()),
+        "status": Case(
+            When(moves, then=Value(status.value)), default=F("status"), output_field=CharField()
+        ),
+    }
+    if gateway_id:
+        changes["gateway_id"] = Case(
+            When(gateway_id="", then=Value(gateway_id)),
+            default=F("gateway_id"),
+            output_field=CharField(),
+        )
+    if status == NotificationStatus.DELIVERED:
+        changes["delivered_at"] = Case(
+            When(moves, then=Value(at)), default=F("delivered_at"), output_field=DateTimeField()
+        )
+    elif status == NotificationStatus.FAILED:
+        changes["error"] = Case(
+            When(moves, then=Value(detail[:2000])), default=F("error"), output_field=TextField()
+        )
+    with transaction.atomic(savepoint=False):
         receipt = DeliveryReceipt.objects.create(
             notification=notification,
             status=status,
@@ -216,24 +251,7 @@ def record_receipt(
             detail=detail[:500],
             at=at,
         )
-        fields = []
-        if gateway_id and not notification.gateway_id:
-            notification.gateway_id = gateway_id
-            fields.append("gateway_id")
-        if notification.sent_at is None:  # the gateway took it (whatever it says first)
-            notification.sent_at = at
-            fields.append("sent_at")
-        if ORDER[status] > ORDER[NotificationStatus(notification.status)]:
-            notification.status = status
-            fields.append("status")
-            if status == NotificationStatus.DELIVERED:
-                notification.delivered_at = at
-                fields.append("delivered_at")
-            elif status == NotificationStatus.FAILED:
-                notification.error = detail[:2000]
-                fields.append("error")
-        if fields:
-            notification.save(update_fields=fields)
+        Notification.objects.filter(pk=notification.pk).update(**changes)
     return receipt
 
 

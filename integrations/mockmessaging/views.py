@@ -90,7 +90,7 @@ def send_receipt(message: Message, callback_url: str, status: str, detail: str =
     own = settings.ONECUA_PUBLIC_BASE_URL
     if callback_url.startswith(own) and settings.ROOT_URLCONF != STANDALONE_URLCONF:
         # Served by onecua's own process (the embedded default, the tests): call it in-process.
-        response = Client().post(
+        response = Client(raise_request_exception=False).post(
             parts.path,
             body,
             content_type="application/json",
