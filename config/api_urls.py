@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("procedures.api.urls")),
     path("", include("dossiers.api.urls")),
     path("", include("indicators.api.urls")),
+    path("", include("notifications.api.urls")),
 ]
