@@ -12,6 +12,7 @@ pytest_plugins = [
     "tests.support.cast",
     "tests.support.dossiers",
     "tests.support.signing",
+    "tests.support.fees",
 ]
 
 

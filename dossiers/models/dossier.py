@@ -13,6 +13,7 @@ from .. import permissions as perm
 from .applicant import Applicant
 from .conditions import (
     apology_in_time,
+    fee_owed,
     internal_step_left,
     never_rescheduled,
     not_yet_due,
@@ -22,6 +23,7 @@ from .conditions import (
 )
 from .guard import DossierQuerySet
 from .status import (
+    OPEN,
     OPEN_STATES,
     RUNNING,
     STOPPABLE,
@@ -113,6 +115,9 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     has_e_result = models.BooleanField(_("có kết quả điện tử"), default=False)
     paid_online = models.BooleanField(_("thanh toán trực tuyến"), default=False)
     vneid_verified = models.BooleanField(_("tài khoản xác thực VNeID"), default=False)
+    # Some fee line is still owed (kept by dossiers.services.fees, read by the fee actions'
+    # condition without a query).
+    fees_owed = models.BooleanField(_("còn phí, lệ phí chưa nộp"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("người tạo"),
@@ -257,6 +262,26 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     )
     def confirm_payment(self):
         """Đã thực hiện nghĩa vụ tài chính."""
+
+    @transition(
+        field=status,
+        source=status_values(OPEN),
+        target=None,
+        conditions=[fee_owed],
+        permission=perm.can_handle_payment,
+    )
+    def adjust_fee(self):
+        """Miễn, giảm phí, lệ phí (có lý do và căn cứ pháp lý)."""
+
+    @transition(
+        field=status,
+        source=status_values(OPEN),
+        target=None,
+        conditions=[fee_owed],
+        permission=perm.can_handle_payment,
+    )
+    def collect_fee(self):
+        """Thu phí, lệ phí tại quầy (the service then ends a payment pause: `confirm_payment`)."""
 
     @transition(
         field=status, source=S.PROCESSING, target=S.RESULT_READY, permission=perm.can_decide

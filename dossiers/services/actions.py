@@ -20,7 +20,7 @@ from procedures.models import StepRole, SupplementRule
 
 from .. import rules
 from ..models import Dossier, DossierAction, DossierStatus, Outcome, Pause, PauseKind, ReturnMethod
-from . import steps
+from . import fees, steps
 from .door import Act, DossierRef, dossier_action
 from .results import issue_e_result
 
@@ -209,6 +209,8 @@ def request_payment(
             due_at_when_opened=d.due_at,
         )
         d.request_payment()
+        if amount and not fees.owed_lines(d).exists():
+            fees.add_requested_line(d, amount, note)
         act.done(note=note, payload={"amount": amount})
     return d
 
@@ -224,6 +226,7 @@ def confirm_payment(
             raise DomainError(_("Hồ sơ không có yêu cầu nào đang mở."), code="no_pause")
         d.due_at = rules.shifted_due(pause.due_at_when_opened, pause.opened_at, act.now)
         d.paid_online = d.paid_online or paid_online
+        fees.settle_confirmed(act, paid_online)
         d.confirm_payment()
         act.done(note=note, payload={"paid_online": paid_online, "due_at": d.due_at.isoformat()})
     return d
