@@ -111,6 +111,7 @@ ACTION_TABLE: dict[DossierAction, ActionRow] = {
             forms.FeeCollectForm,
             {"fee_amount_unknown": (409, "no owed line has a known amount yet")},
         ),
+        ActionRow(A.RECORD_REFUND, services.record_refund, s.RefundSerializer, forms.RefundForm),
         ActionRow(
             A.APPROVE,
             services.approve,

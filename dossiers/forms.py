@@ -144,6 +144,11 @@ class FeeCollectForm(ActionForm):
     note = _note_field()
 
 
+class RefundForm(ActionForm):
+    voucher = forms.CharField(label=_("Số chứng từ chi"), required=False, max_length=64)
+    note = _note_field()
+
+
 class ApproveForm(ActionForm):
     e_result = forms.BooleanField(label=_("Có kết quả điện tử"), required=False)
     note = _note_field()

@@ -13,6 +13,7 @@ pytest_plugins = [
     "tests.support.dossiers",
     "tests.support.signing",
     "tests.support.fees",
+    "tests.support.payments",
 ]
 
 

@@ -175,6 +175,13 @@ class FeeCollectSerializer(StrictInputMixin, serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class RefundSerializer(StrictInputMixin, serializers.Serializer):
+    voucher = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text=_("Số chứng từ chi")
+    )
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
 class ApproveSerializer(StrictInputMixin, serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     e_result = serializers.BooleanField(
@@ -428,6 +435,7 @@ class DossierDetailSerializer(DossierListSerializer):
             "fee_lines",
             "fee_collection",
             "fees_owed",
+            "refund_pending",
             "original_due_at",
             "finished_at",
             "returned_at",

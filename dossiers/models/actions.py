@@ -30,6 +30,7 @@ class DossierAction(models.TextChoices):
     )
     ADJUST_FEE = "adjust_fee", pgettext_lazy("action", "Miễn, giảm phí, lệ phí")
     COLLECT_FEE = "collect_fee", pgettext_lazy("action", "Thu phí, lệ phí tại quầy")
+    RECORD_REFUND = "record_refund", pgettext_lazy("action", "Xác nhận đã hoàn trả phí, lệ phí")
     APPROVE = "approve", pgettext_lazy("action", "Phê duyệt kết quả")
     REFUSE = "refuse", pgettext_lazy("action", "Từ chối giải quyết")
     RETURN_RESULT = "return_result", pgettext_lazy("action", "Trả kết quả")
@@ -41,7 +42,6 @@ class DossierAction(models.TextChoices):
     DIGITISE = "digitise", pgettext_lazy("action", "Số hóa thành phần hồ sơ")
     # Written by the payment platform's verified notification (payments/), not by a user.
     PAY_ONLINE = "pay_online", pgettext_lazy("action", "Thanh toán trực tuyến")
-    REQUEST_REFUND = "request_refund", pgettext_lazy("action", "Đề nghị hoàn trả phí, lệ phí")
 
     @property
     def url_path(self) -> str:

@@ -114,3 +114,8 @@ def fee_owed(dossier) -> bool:
     """Exempting, reducing or collecting needs a line still owed (a flag the fee services keep
     on the row, so `available_actions` needs no query)."""
     return dossier.fees_owed
+
+
+@refuses("no_refund_pending", _("Hồ sơ không có khoản phí, lệ phí nào chờ hoàn trả."))
+def refund_to_record(dossier) -> bool:
+    return dossier.refund_pending

@@ -25,7 +25,7 @@ from .door import (
     explain,
     new_dossier,
 )
-from .fees import adjust_fee, collect_fee, record_online_payment
+from .fees import adjust_fee, collect_fee, record_online_payment, record_refund
 from .files import attach_file, digitise
 from .intake import counter_intake, submit_online
 
@@ -47,6 +47,7 @@ __all__ = [
     "new_dossier",
     "receive",
     "record_online_payment",
+    "record_refund",
     "refuse",
     "refuse_receipt",
     "request_payment",

@@ -75,7 +75,7 @@ def refuse_receipt(*, dossier: DossierRef, actor, reason: str) -> Dossier:
         d.refuse_receipt()
         d.outcome_reason = reason
         d.finished_at = act.now
-        act.done(note=reason)
+        act.done(note=reason, payload=fees.request_refunds(act))
     return d
 
 
@@ -264,7 +264,7 @@ def refuse(*, dossier: DossierRef, actor, reason: str) -> Dossier:
     with dossier_action(dossier, actor, A.REFUSE) as act:
         act.dossier.refuse()
         _finish(act, Outcome.REFUSED, reason, False)
-        act.done(note=reason)
+        act.done(note=reason, payload=fees.request_refunds(act))
     return act.dossier
 
 
@@ -305,7 +305,7 @@ def withdraw(*, dossier: DossierRef, actor, reason: str = "") -> Dossier:
     with dossier_action(dossier, actor, A.WITHDRAW) as act:
         act.dossier.withdraw()
         _end(act, reason)
-        act.done(note=reason)
+        act.done(note=reason, payload=fees.request_refunds(act))
     return act.dossier
 
 
@@ -315,7 +315,7 @@ def stop(*, dossier: DossierRef, actor, reason: str) -> Dossier:
     with dossier_action(dossier, actor, A.STOP) as act:
         act.dossier.stop()
         _end(act, reason)
-        act.done(note=reason)
+        act.done(note=reason, payload=fees.request_refunds(act))
     return act.dossier
 
 

@@ -14,6 +14,7 @@ from procedures.models import FeeMode, ServiceLevel
 
 from .. import rules
 from ..models import (
+    CLOSED,
     Channel,
     Dossier,
     DossierAction,
@@ -21,6 +22,7 @@ from ..models import (
     DossierStatus,
     FeeCollection,
     FeeStatus,
+    Outcome,
     PaymentMethod,
 )
 from .door import Act, DossierRef, dossier_action
@@ -250,6 +252,48 @@ def collect_fee(
     return d
 
 
+# --- refunds --------------------------------------------------------------------------------------
+def request_refunds(act: Act) -> dict:
+    """A dossier refused, not received, withdrawn or stopped after payment: what was paid is
+    recorded as to be refunded, for the agency's accountant (the refund itself happens outside
+    the system). Returns the Event's payload part ({} when nothing was paid)."""
+    d = act.dossier
+    paid = list(d.fees.filter(status=FeeStatus.PAID).order_by("order"))
+    if not paid:
+        return {}
+    for line in paid:
+        line.status = FeeStatus.REFUND_REQUESTED
+        line.save(update_fields=["status"])
+    d.refund_pending = True
+    return {
+        "refund_requested": {
+            "lines": [line.order for line in paid],
+            "amount": sum(line.amount_due or 0 for line in paid),
+        }
+    }
+
+
+def record_refund(*, dossier: DossierRef, actor, voucher: str = "", note: str = "") -> Dossier:
+    """The agency's accountant has refunded what was paid: the lines to refund are refunded."""
+    with dossier_action(dossier, actor, A.RECORD_REFUND) as act:
+        d = act.dossier
+        d.record_refund()
+        lines = list(d.fees.filter(status=FeeStatus.REFUND_REQUESTED).order_by("order"))
+        for line in lines:
+            line.status = FeeStatus.REFUNDED
+            line.save(update_fields=["status"])
+        d.refund_pending = False
+        act.done(
+            note=note,
+            payload={
+                "lines": [line.order for line in lines],
+                "amount": sum(line.amount_due or 0 for line in lines),
+                "voucher": voucher.strip(),
+            },
+        )
+    return d
+
+
 def _platform_guard(dossier: Dossier, actor) -> None:
     """The platform's verified notification may settle the lines of any dossier still open."""
 
@@ -272,10 +316,15 @@ def record_online_payment(
         owed = [fee for fee in owed_lines(d) if fee.order in set(lines)]
         orders = _settle(act, owed, PaymentMethod.ONLINE, reference)
         d.paid_online = True
-        if d.status in (DossierStatus.AWAITING_PAYMENT,):
+        refund = {}
+        if d.status == DossierStatus.AWAITING_PAYMENT:
             _end_payment_pause(act)
+        elif d.status in CLOSED or d.outcome == Outcome.REFUSED:
+            # Paid after the dossier ended (a late notification): to be refunded.
+            refund = request_refunds(act)
         act.done(
             payload={
+                **refund,
                 "reference": reference,
                 "amount": amount,
                 "lines": orders,
@@ -294,4 +343,6 @@ __all__ = [
     "create_lines",
     "owed_lines",
     "record_online_payment",
+    "record_refund",
+    "request_refunds",
 ]

@@ -23,6 +23,10 @@ REQUIRED = {
     "PORTAL_BASE_URL": "onecua.E002",
     "PORTAL_USERNAME": "onecua.E002",
     "PORTAL_PASSWORD": "onecua.E002",
+    "ONECUA_PAYMENT_URL": "onecua.E006",
+    "ONECUA_PAYMENT_PARTNER_CODE": "onecua.E006",
+    "ONECUA_PAYMENT_SECRET": "onecua.E006",
+    "ONECUA_PAYMENT_NOTIFY_URL": "onecua.E006",
     "ONECUA_OIDC_CLIENT_ID": "onecua.E004",
     "ONECUA_OIDC_CLIENT_SECRET": "onecua.E004",
     "ONECUA_OIDC_ISSUER": "onecua.E004",
@@ -54,7 +58,12 @@ def test_the_documented_block_names_every_required_variable():
     assert documented["ONECUA_MOCKS"] == "0"
     assert set(REQUIRED) <= set(documented)
     # Secrets are placeholders in the README, never values someone could deploy as they are.
-    for name in ("SECRET_KEY", "PORTAL_PASSWORD", "ONECUA_OIDC_CLIENT_SECRET"):
+    for name in (
+        "SECRET_KEY",
+        "PORTAL_PASSWORD",
+        "ONECUA_OIDC_CLIENT_SECRET",
+        "ONECUA_PAYMENT_SECRET",
+    ):
         assert documented[name] == production_env.PLACEHOLDER
 
 
@@ -114,12 +123,14 @@ def test_the_placeholder_counts_as_missing_and_urls_are_checked(tmp_path):
         PORTAL_PASSWORD=production_env.PLACEHOLDER,
         PORTAL_BASE_URL="dvcqg.example.gov.vn/api",
         ONECUA_OIDC_ISSUER="http://vneid.example.gov.vn/oidc",
+        ONECUA_PAYMENT_NOTIFY_URL="http://motcua.example.gov.vn/api/v1/payments/ipn/",
     )
     done = _manage("check", env=env)
     assert done.returncode != 0
     assert "(onecua.E002) PORTAL_PASSWORD is still the placeholder CHANGE_ME" in done.stderr
     assert "(onecua.E003) PORTAL_BASE_URL must be an absolute http(s) URL" in done.stderr
     assert "(onecua.E005) ONECUA_OIDC_ISSUER must be an absolute https URL" in done.stderr
+    assert "(onecua.E007) ONECUA_PAYMENT_NOTIFY_URL must be an absolute https URL" in done.stderr
 
 
 def test_no_fallback_secret_key_with_the_mocks_off(tmp_path):

@@ -237,3 +237,40 @@ def test_the_admin_offers_the_fee_actions_with_their_forms(client, cast, fee_pro
     response = client.post(action, {"method": "cash", "receipt_number": "BL-7"})
     assert response.status_code == 302
     assert DossierFee.objects.get(dossier=dossier, order=1).reference == "BL-7"
+
+
+# --- refunds ----------------------------------------------------------------------------------
+def test_a_dossier_refused_after_payment_owes_a_refund_until_the_accountant_records_it(cast):
+    dossier = DossierFactory(cast=cast, status="awaiting_payment")
+    post(cast, cast.clerk, dossier.code, "collect_fee", {"method": "cash"})
+    response = post(cast, cast.leader, dossier.code, "refuse", {"reason": "Không đủ điều kiện"})
+    assert response.status_code == 200, response.json()
+    data = response.json()
+    assert data["refund_pending"] is True
+    assert [f["status"] for f in data["fee_lines"]] == ["refund_requested"]
+    event = Event.objects.get(dossier=dossier, action="refuse")
+    assert event.payload["refund_requested"] == {"lines": [1], "amount": 50000}
+    # The accountant (an official of the dossier's agencies) records the refund.
+    assert "record_refund" in detail(cast, cast.clerk, dossier.code)["available_actions"]
+    response = post(cast, cast.citizen, dossier.code, "record_refund", {})
+    assert response.status_code == 403
+    response = post(cast, cast.clerk, dossier.code, "record_refund", {"voucher": "PC-12"})
+    assert response.status_code == 200, response.json()
+    assert [f["status"] for f in response.json()["fee_lines"]] == ["refunded"]
+    assert response.json()["refund_pending"] is False
+    assert Event.objects.get(dossier=dossier, action="record_refund").payload["voucher"] == "PC-12"
+    again = post(cast, cast.clerk, dossier.code, "record_refund", {})
+    assert (again.status_code, again.json()["code"]) == (409, "no_refund_pending")
+
+
+def test_withdrawing_after_paying_requests_a_refund_and_without_paying_nothing(cast, fee_procedure):
+    paid = at_counter(cast, fee_procedure)
+    post(cast, cast.clerk, paid.code, "collect_fee", {"method": "card"})
+    unpaid = at_counter(cast, fee_procedure)
+    for dossier in (paid, unpaid):
+        response = post(cast, cast.clerk, dossier.code, "withdraw", {"reason": "Công dân rút"})
+        assert response.status_code == 200, response.json()
+    assert detail(cast, cast.clerk, paid.code)["refund_pending"] is True
+    data = detail(cast, cast.clerk, unpaid.code)
+    assert data["refund_pending"] is False and "record_refund" not in data["available_actions"]
+    assert {f["status"] for f in data["fee_lines"]} == {"owed"}
