@@ -23,6 +23,7 @@ urlpatterns = [
     path("dashboard/", include("indicators.dashboard.urls")),
     # Public pages (tracking, e-result verification): no login.
     path("", include("dossiers.public_urls")),
+    path("", include("payments.public_urls")),
 ]
 if settings.ONECUA_MOCKS:
     # The mocks of the national systems, only when they are on (settings ONECUA_MOCKS).

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from . import checksum, services
-from .client import OK, PlatformUnavailable, get_client
-from .models import Payment, PaymentStatus
+from .client import OK, PlatformUnavailable, _log, get_client
+from .models import Direction, MessageKind, Payment, PaymentStatus
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +44,26 @@ def reconcile(*, now: datetime | None = None, batch: int = 500) -> Counter:
         for payment in chunk:
             last_id = payment.id
             try:
-                answer = client.query(payment)
+                # The query, its answer's log rows and what it changes: one commit. (The
+                # payment's row lock is taken only after the platform answered.)
+                with transaction.atomic():
+                    answer = client.query(payment)
+                    counts[_apply(payment, answer)] += 1
             except PlatformUnavailable:
+                _log_unavailable(payment)
                 counts["unavailable"] += 1
                 logger.warning("payment reconciliation: the platform does not answer")
                 return counts
-            counts[_apply(payment, answer)] += 1
+
+
+def _log_unavailable(payment: Payment) -> None:
+    _log(
+        payment,
+        payment.reference,
+        Direction.RECEIVED,
+        MessageKind.QUERY_ANSWER,
+        {"error": "the platform did not answer"},
+    )
 
 
 def _apply(payment: Payment, answer: dict) -> str:

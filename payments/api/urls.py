@@ -8,5 +8,10 @@ urlpatterns = [
         views.DossierPaymentsView.as_view(),
         name="dossier-payments",
     ),
+    path(
+        "dossiers/<str:code>/payments/<str:reference>/receipt/",
+        views.ReceiptView.as_view(),
+        name="payment-receipt",
+    ),
     path("payments/ipn/", views.NotificationView.as_view(), name="payment-ipn"),
 ]

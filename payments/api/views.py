@@ -5,8 +5,10 @@ public: verified by its check value, not by a login)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
@@ -19,7 +21,8 @@ from dossiers import access_log, selectors
 from dossiers.access_log import Purpose, ReadKind
 
 from .. import services
-from ..models import Payment
+from ..models import Payment, PaymentStatus
+from ..receipt import render_receipt
 from . import serializers as s
 
 
@@ -79,6 +82,36 @@ class DossierPaymentsView(APIView):
             s.PaymentSerializer(payment).data,
             status=status.HTTP_201_CREATED if new else status.HTTP_200_OK,
         )
+
+
+class ReceiptView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["payments"],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        summary="Biên lai thu phí, lệ phí điện tử (PDF) của một giao dịch đã thanh toán",
+    )
+    def get(self, request, code, reference):
+        dossier = selectors.visible_to(request.user).filter(code=code).first()
+        payment = (
+            Payment.objects.filter(
+                dossier=dossier,
+                reference=reference,
+                status__in=(PaymentStatus.PAID, PaymentStatus.REFUNDED),
+            )
+            .select_related("dossier__receiving_agency__parent")
+            .first()
+            if dossier is not None
+            else None
+        )
+        if payment is None:
+            raise NotFound(_not_found())
+        body = render_receipt(payment)
+        access_log.record(request.user, [dossier], ReadKind.DOSSIER_DETAIL, Purpose.API_PAYMENTS)
+        response = HttpResponse(body, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="bien-lai-{payment.reference}.pdf"'
+        return response
 
 
 def _not_found():

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts import services as accounts
 from dossiers.models import ComponentFile, EResult
+from payments.models import Payment
 from tests.support.dossiers import DossierFactory
 from tests.support.files import pdf_bytes
 
@@ -51,6 +52,16 @@ def world(cast):
     attachment = ComponentFile.objects.filter(component__dossier=dossier).first()
     result = EResult.objects.get(dossier=dossier)
     token = accounts.issue_token(cast.citizen, device="A's phone")
+    payment = Payment.objects.create(  # a paid payment of A's dossier: its e-receipt
+        reference="OC260302WORLD0000001",
+        dossier=dossier,
+        amount=1000,
+        lines=[{"order": 1, "name": "Lệ phí", "kind": "le_phi", "amount": 1000}],
+        payer=dossier.applicant.full_name,
+        expires_at=dossier.submitted_at,
+        status="paid",
+        paid_at=dossier.submitted_at,
+    )
     return {
         "dossier": dossier,
         "values": {
@@ -61,6 +72,7 @@ def world(cast):
             "id": str(result.store_document_id),
             "result_id": str(result.pk),
             "token_id": str(token[0].pk if isinstance(token, tuple) else token.pk),
+            "reference": payment.reference,
         },
     }
 
