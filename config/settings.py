@@ -108,6 +108,9 @@ if ONECUA_MOCKS:
     # A mock of the national portal (DVCQG), served under /mock-dvcqg/ (and alone by
     # `manage.py run_mock_portal`): the default target of the portal sync.
     INSTALLED_APPS.append("integrations.mockportal")
+    # A mock of the national payment platform, served under /mock-payment/ (and alone by
+    # `manage.py run_mock_payment`): docs/payment-platform.md.
+    INSTALLED_APPS.append("integrations.mockpayment")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -509,6 +512,29 @@ MOCK_PORTAL_USERNAME = env.str("MOCK_PORTAL_USERNAME", default="onecua")
 MOCK_PORTAL_PASSWORD = env.str("MOCK_PORTAL_PASSWORD", default="onecua-mock")
 MOCK_PORTAL_TOKEN_SECONDS = env.int("MOCK_PORTAL_TOKEN_SECONDS", default=3600)
 MOCK_PORTAL_ADMIN_ENABLED = env.bool("MOCK_PORTAL_ADMIN_ENABLED", default=True)
+
+# The mock payment platform's own settings (integrations/mockpayment/README.md). Its partners:
+# code → secret ("code=secret,code2=secret2"); the default is a development secret, public in
+# this file. The notifications' retries: every base × 2^n seconds within the window, then it
+# gives up; seconds per POST. Notify URLs on these hosts are posted in-process (the test
+# client's host). Its base URL as browsers reach it (default: the host of the init request).
+MOCK_PAYMENT_PARTNERS = env.dict(
+    "MOCK_PAYMENT_PARTNERS", default={"onecua": "onecua-mock-payment-secret"}
+)
+MOCK_PAYMENT_ADMIN_ENABLED = env.bool("MOCK_PAYMENT_ADMIN_ENABLED", default=True)
+MOCK_PAYMENT_RETRY_BASE_SECONDS = env.int("MOCK_PAYMENT_RETRY_BASE_SECONDS", default=60)
+MOCK_PAYMENT_RETRY_WINDOW_SECONDS = env.int("MOCK_PAYMENT_RETRY_WINDOW_SECONDS", default=86400)
+MOCK_PAYMENT_NOTIFY_TIMEOUT = env.float("MOCK_PAYMENT_NOTIFY_TIMEOUT", default=10.0)
+MOCK_PAYMENT_INPROCESS_HOSTS = env.list("MOCK_PAYMENT_INPROCESS_HOSTS", default=["testserver"])
+MOCK_PAYMENT_PUBLIC_URL = env.str("MOCK_PAYMENT_PUBLIC_URL", default="")
+# Test knob, settings only: deliver an outcome's notification as soon as it commits.
+MOCK_PAYMENT_AUTODELIVER = True
+if ONECUA_MOCKS:
+    # Retries and expiries of the mock payment platform's notifications (notify.py).
+    CELERY_BEAT_SCHEDULE["mock-payment-deliver"] = {
+        "task": "mockpayment.deliver_notifications",
+        "schedule": 30.0,
+    }
 
 # The outbox (outbox/delivery.py): attempts before a message is dead, and the retry delays
 # (exponential from the base, capped, with jitter; seconds).

@@ -28,6 +28,7 @@ urlpatterns = [
 if settings.ONECUA_MOCKS:
     # The mocks of the national systems, only when they are on (settings ONECUA_MOCKS).
     urlpatterns.insert(0, path("mock-dvcqg/", include("integrations.mockportal.urls")))
+    urlpatterns.insert(0, path("mock-payment/", include("integrations.mockpayment.urls")))
 
 handler400 = errors.bad_request
 handler403 = errors.permission_denied
