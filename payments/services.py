@@ -173,7 +173,8 @@ def apply_outcome(reference: str, data: dict) -> str:
     """Apply what the platform reports about `reference` (a verified IPN or status query):
     under a row lock, so two notifications at once make one payment. Returns the answer code."""
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().filter(reference=reference).first()
+        # By the unique reference, unordered (the model's ordering would sort by created_at).
+        payment = Payment.objects.select_for_update().filter(reference=reference).order_by().first()
         if payment is None:
             return UNKNOWN
         outcome = OUTCOMES.get(data.get("status"))
@@ -235,7 +236,7 @@ def handle_notification(data) -> dict:
     try:
         with transaction.atomic():
             payment = (
-                Payment.objects.filter(reference=reference).only("pk").first()
+                Payment.objects.filter(reference=reference).order_by().only("pk").first()
                 if reference
                 else None
             )
