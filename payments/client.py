@@ -69,7 +69,8 @@ def transport():
     raise ImproperlyConfigured("ONECUA_PAYMENT_URL is not set (core/checks.py)")
 
 
-def _log(payment, reference, direction, kind, body, *, verified=None, code="") -> None:
+def log_message(payment, reference, direction, kind, body, *, verified=None, code="") -> None:
+    """Append one message to the payment's log (`PaymentMessage`, append-only)."""
     PaymentMessage.objects.create(
         payment=payment,
         reference=str(reference or "")[:64],
@@ -89,13 +90,17 @@ class PaymentClient:
 
     def _call(self, payment, reference, path, body, fields, kind, answer_kind) -> dict:
         body = checksum.sign({"partner_code": self.partner_code, **body}, fields, self.secret)
-        _log(payment, reference, Direction.SENT, kind, body)
+        log_message(payment, reference, Direction.SENT, kind, body)
         try:
             answer = self.transport.post(path, body)
         except PlatformUnavailable as exc:
-            _log(payment, reference, Direction.RECEIVED, answer_kind, {"error": str(exc)[:500]})
+            log_message(
+                payment, reference, Direction.RECEIVED, answer_kind, {"error": str(exc)[:500]}
+            )
             raise
-        _log(payment, reference, Direction.RECEIVED, answer_kind, answer, code=answer.get("code"))
+        log_message(
+            payment, reference, Direction.RECEIVED, answer_kind, answer, code=answer.get("code")
+        )
         return answer
 
     def init(self, payment: Payment, *, return_url: str, notify_url: str) -> dict:

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import checksum, services
-from .client import OK, PlatformUnavailable, _log, get_client
+from .client import OK, PlatformUnavailable, get_client, log_message
 from .models import Direction, MessageKind, Payment, PaymentStatus
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def reconcile(*, now: datetime | None = None, batch: int = 500) -> Counter:
 
 
 def _log_unavailable(payment: Payment) -> None:
-    _log(
+    log_message(
         payment,
         payment.reference,
         Direction.RECEIVED,

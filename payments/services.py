@@ -23,7 +23,7 @@ from dossiers.services import fees
 from dossiers.services.fees import FeeCollection
 
 from . import checksum
-from .client import OK, PlatformUnavailable, _log, get_client
+from .client import OK, PlatformUnavailable, get_client, log_message
 from .models import SETTLED, Direction, MessageKind, Payment, PaymentStatus
 
 logger = logging.getLogger(__name__)
@@ -240,7 +240,7 @@ def handle_notification(data) -> dict:
                 if reference
                 else None
             )
-            _log(
+            log_message(
                 payment, reference, Direction.RECEIVED, MessageKind.NOTIFY, body, verified=verified
             )
             if not isinstance(data, dict):
@@ -253,9 +253,13 @@ def handle_notification(data) -> dict:
             else:
                 code = apply_outcome(reference, data)
             answer = Answer(code).as_dict()
-            _log(payment, reference, Direction.SENT, MessageKind.NOTIFY_ANSWER, answer, code=code)
+            log_message(
+                payment, reference, Direction.SENT, MessageKind.NOTIFY_ANSWER, answer, code=code
+            )
     except Exception:
-        _log(None, reference, Direction.RECEIVED, MessageKind.NOTIFY, body, verified=verified)
+        log_message(
+            None, reference, Direction.RECEIVED, MessageKind.NOTIFY, body, verified=verified
+        )
         raise
     return answer
 

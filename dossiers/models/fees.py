@@ -8,6 +8,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from procedures.models import FeeKind
+
 from .dossier import Dossier
 
 
@@ -39,9 +41,7 @@ class DossierFee(models.Model):
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="fees")
     order = models.PositiveSmallIntegerField(_("thứ tự"))
     name = models.CharField(_("tên khoản thu"), max_length=500)
-    kind = models.CharField(
-        _("loại"), max_length=8, choices=[("phi", _("Phí")), ("le_phi", _("Lệ phí"))]
-    )
+    kind = models.CharField(_("loại"), max_length=8, choices=FeeKind.choices)
     # The amount the procedure fixes (None: set by regulation, not known when filed).
     amount = models.PositiveBigIntegerField(_("mức thu (VNĐ)"), null=True, blank=True)
     # What this applicant owes after an exemption or a reduction (None: not known yet).

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -114,9 +115,7 @@ class ReceiptView(APIView):
         return response
 
 
-def _not_found():
-    from django.utils.translation import gettext as _
-
+def _not_found() -> str:
     return _("Không tìm thấy hồ sơ.")
 
 
