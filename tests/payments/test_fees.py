@@ -274,3 +274,16 @@ def test_withdrawing_after_paying_requests_a_refund_and_without_paying_nothing(c
     data = detail(cast, cast.clerk, unpaid.code)
     assert data["refund_pending"] is False and "record_refund" not in data["available_actions"]
     assert {f["status"] for f in data["fee_lines"]} == {"owed"}
+
+
+def test_the_portal_record_lists_the_dossiers_fee_lines_after_exemptions(cast, fee_procedure):
+    from integrations.portal.mapping import dossier_record
+
+    dossier = file_online(cast, fee_procedure)
+    post(cast, cast.clerk, dossier.code, "adjust_fee", EXEMPT)
+    d = Dossier.objects.get(pk=dossier.pk)
+    record = dossier_record(d, Event.objects.filter(dossier=d).latest("at", "id"))
+    assert record["DanhSachLePhi"] == [
+        {"TenPhiLePhi": "Phí thẩm định hồ sơ", "MucPhi": 0, "LoaiPhiLePhi": "phi"},
+        {"TenPhiLePhi": "Lệ phí cấp giấy", "MucPhi": 8000, "LoaiPhiLePhi": "le_phi"},
+    ]
