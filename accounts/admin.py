@@ -1,19 +1,22 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin import ReadOnlyMixin
+from core.admin import EncryptedSearchMixin, ReadOnlyMixin
 
 from . import services, twofactor
-from .models import AuthToken, User
+from .models import AuthToken, User, VneidLogin
 
 
 class AuthTokenInline(ReadOnlyMixin, admin.TabularInline):
     """The account's API tokens (one per device that logged in), never their secrets."""
 
     model = AuthToken
-    fields = ["device", "purpose", "created", "expiry", "last_used_at"]
+    fields = ["device", "purpose", "assurance_level", "created", "expiry", "last_used_at"]
     readonly_fields = fields
     ordering = ["-created"]
     extra = 0
@@ -22,25 +25,48 @@ class AuthTokenInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(EncryptedSearchMixin, BaseUserAdmin):
     list_display = ["username", "full_name", "role", "agency", "is_active", "is_staff"]
     list_filter = ["role", "is_active", "is_staff"]
-    search_fields = ["username", "full_name", "email", "personal_id"]
+    search_fields = ["username", "full_name", "email"]
+    # The personal ID is encrypted at rest: found exactly, through its keyed hash.
+    encrypted_search_fields = ["personal_id"]
     list_select_related = ["agency"]
     autocomplete_fields = ["agency"]
     inlines = [AuthTokenInline]
+    readonly_fields = ["vneid_logins"]
     actions = ["revoke_tokens", "deactivate", "reset_two_factor"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (
             _("Vai trò và cơ quan"),
-            {"fields": ("role", "agency", "full_name", "personal_id", "phone")},
+            {"fields": ("role", "agency", "full_name", "personal_id", "birth_date", "phone")},
         ),
+        (_("Đăng nhập bằng VNeID"), {"fields": ("vneid_logins",)}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
         (_("Vai trò và cơ quan"), {"fields": ("role", "agency", "full_name")}),
     )
+
+    @admin.display(description=_("lần đăng nhập VNeID gần đây"))
+    def vneid_logins(self, obj):
+        """The account's last logins through VNeID (docs/accounts.md, "VNeID")."""
+        logins = VneidLogin.objects.filter(user=obj).order_by("-logged_in_at")[:10]
+        if obj is None or obj.pk is None or not logins:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} — {} {}",
+            (
+                (
+                    timezone.localtime(login.logged_in_at).strftime("%d/%m/%Y %H:%M"),
+                    _("mức"),
+                    login.assurance_level,
+                )
+                for login in logins
+            ),
+        )
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []

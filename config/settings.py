@@ -37,10 +37,10 @@ DEBUG = env.bool("DEBUG", default=False)
 # The database, e.g. postgresql://onecua:…@db:5432/onecua (parsed by django-environ below, under
 # "Database"; query parameters become OPTIONS). Unset or empty: the embedded SQLite file.
 DATABASE_URL = env.str("DATABASE_URL", default="")
-# The mocks of the national systems (the portal DVCQG today; VNeID, payment and messaging
-# gateways to come): installed and routed only when on. On by default in the embedded default (no
-# DATABASE_URL), off otherwise. With them off, production fails closed: a missing portal URL or
-# credential, OIDC client setting or SECRET_KEY is an error of the system checks
+# The mocks of the national systems (the portal DVCQG, VNeID and the payment platform today; the
+# messaging gateways to come): installed and routed only when on. On by default in the embedded
+# default (no DATABASE_URL), off otherwise. With them off, production fails closed: a missing
+# portal URL or credential, OIDC client setting or SECRET_KEY is an error of the system checks
 # (core/checks.py), and nothing falls back to a mock or to a generated key.
 ONECUA_MOCKS = env.bool("ONECUA_MOCKS", default=not DATABASE_URL)
 
@@ -111,6 +111,10 @@ if ONECUA_MOCKS:
     # A mock of the national payment platform, served under /mock-payment/ (and alone by
     # `manage.py run_mock_payment`): docs/payment-platform.md.
     INSTALLED_APPS.append("integrations.mockpayment")
+    # A mock of VNeID, the national identity provider (OpenID Connect), served under
+    # /mock-vneid/ (and alone by `manage.py run_mock_vneid`): the default provider of the
+    # citizens' login.
+    INSTALLED_APPS.append("integrations.mockvneid")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -201,6 +205,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # The citizens' VNeID login (OpenID Connect; accounts/vneid/, settings "VNeID" below).
+    "accounts.vneid.backend.VneidBackend",
 ]
 # API tokens: django-rest-knox with the token model of accounts (per device, hashed, expiring at
 # API_TOKEN_HOURS after login, revocable; docs/accounts.md). knox's own model is swapped out, and
@@ -497,13 +503,6 @@ ONECUA_PAYMENT_RETURN_URL = env.str("ONECUA_PAYMENT_RETURN_URL", default="")
 ONECUA_PAYMENT_TIMEOUT = env.float("ONECUA_PAYMENT_TIMEOUT", default=10.0)
 ONECUA_PAYMENT_EXPIRY_MINUTES = env.int("ONECUA_PAYMENT_EXPIRY_MINUTES", default=30)
 
-# The OIDC client of the citizens' VNeID login (the national identity provider): our client id
-# and secret there, and the provider's issuer URL (its discovery base: <issuer>/.well-known/
-# openid-configuration). Required with the mocks off (core/checks.py); with them on, the VNeID
-# mock (to come) stands in.
-ONECUA_OIDC_CLIENT_ID = env.str("ONECUA_OIDC_CLIENT_ID", default="")
-ONECUA_OIDC_CLIENT_SECRET = env.str("ONECUA_OIDC_CLIENT_SECRET", default="")
-ONECUA_OIDC_ISSUER = env.str("ONECUA_OIDC_ISSUER", default="")
 
 # The mock portal's own settings (integrations/mockportal/README.md): the credentials it accepts
 # (the same defaults as PORTAL_USERNAME/PORTAL_PASSWORD), its tokens' lifetime in seconds, and
@@ -578,11 +577,26 @@ ONECUA_RECEIPT_CUTOFF = env.str("ONECUA_RECEIPT_CUTOFF", default="15:00")
 # The shipped catalogue (docs/catalogue.md), loaded by `seed_all` and the mock portal.
 ONECUA_CATALOGUE_FILE = BASE_DIR / "procedures" / "data" / "catalogue.json"
 
+# Development defaults of the two keys below, public (with the mocks off, core/checks.py refuses
+# them: onecua.E006, onecua.E007); core/identity.py and core/crypto.py name the same values.
+DEVELOPMENT_HMAC_KEY = "onecua-development-hmac-key-not-a-secret"
+DEVELOPMENT_FIELD_KEY = "lPwL9-FLeH0bAyxO0Pq6YcBmwCG7k_QfRqsFpMEBGAY="
+
 # The secret of the keyed hashes that name a data subject without their number in clear
 # (core/identity.py: HMAC-SHA256 of a personal ID or tax code; the access log, docs/access-log.md).
-# Production sets its own, once: changing it orphans every key written before. The default is a
-# fixed development key, public in this file.
-ONECUA_HMAC_KEY = env.str("ONECUA_HMAC_KEY", default="onecua-development-hmac-key-not-a-secret")
+# Production sets its own, once: changing it orphans every key written before (the encrypted
+# fields' hashes can be recomputed with `manage.py rotate_field_keys`, the access log's cannot).
+# The default, with the mocks on only, is a fixed development key, public in this file.
+ONECUA_HMAC_KEY = env.str("ONECUA_HMAC_KEY", default=DEVELOPMENT_HMAC_KEY if ONECUA_MOCKS else "")
+
+# The keys that encrypt personal data at rest (core/crypto.py, docs/personal-data.md): Fernet keys
+# (32 bytes in URL-safe base64), comma-separated, newest first. The newest encrypts, all decrypt;
+# `manage.py rotate_field_keys` re-encrypts every value with the newest, after which the older
+# keys can be removed. With the mocks on the default is a fixed development key, public in
+# core/crypto.py; with them off there is no default (core/checks.py, onecua.E006).
+ONECUA_FIELD_KEYS = env.list(
+    "ONECUA_FIELD_KEYS", cast=str.strip, default=[DEVELOPMENT_FIELD_KEY] if ONECUA_MOCKS else []
+)
 
 # `1`: each access-log row is durable (its WAL flushed to disk) before the data read leaves;
 # default off: the log's own commit is asynchronous on PostgreSQL, so a database server crash
@@ -606,6 +620,64 @@ LOGGING = {
 ONECUA_PUBLIC_BASE_URL = env.str("ONECUA_PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip(
     "/"
 )
+
+# --- VNeID: the citizens' login (OpenID Connect; accounts/vneid/, docs/accounts.md "VNeID") ------
+# Our client id and secret at the provider, and the provider's issuer URL (its discovery base:
+# <issuer>/.well-known/openid-configuration). Required with the mocks off (core/checks.py). With
+# them on and ONECUA_OIDC_ISSUER unset, the provider is the mock VNeID of this process
+# (integrations/mockvneid) at ONECUA_PUBLIC_BASE_URL/mock-vneid, with the mock's client.
+_OIDC_ISSUER_FROM_ENV = env.str("ONECUA_OIDC_ISSUER", default="")
+ONECUA_OIDC_ISSUER = _OIDC_ISSUER_FROM_ENV or (
+    f"{ONECUA_PUBLIC_BASE_URL}/mock-vneid" if ONECUA_MOCKS else ""
+)
+ONECUA_OIDC_CLIENT_ID = env.str("ONECUA_OIDC_CLIENT_ID", default="onecua" if ONECUA_MOCKS else "")
+ONECUA_OIDC_CLIENT_SECRET = env.str(
+    "ONECUA_OIDC_CLIENT_SECRET", default="onecua-vneid-mock" if ONECUA_MOCKS else ""
+)
+# Settings only: the provider's back-channel calls (discovery, keys, token, userinfo) go to the
+# mock in-process rather than over HTTP (accounts/vneid/provider.py).
+ONECUA_OIDC_MOCK_IN_PROCESS = ONECUA_MOCKS and not _OIDC_ISSUER_FROM_ENV
+# Clock skew allowed between the provider and us when checking an ID token's exp/iat (seconds).
+ONECUA_OIDC_LEEWAY_SECONDS = env.int("ONECUA_OIDC_LEEWAY_SECONDS", default=30)
+# Seconds per back-channel call to the provider.
+ONECUA_OIDC_TIMEOUT = env.float("ONECUA_OIDC_TIMEOUT", default=10.0)
+# Where the done page may send the browser back to the citizen's app with its one-time ticket
+# (exact URIs, comma-separated, e.g. vn.gov.phutho.motcua:/vneid); none: the page shows it.
+ONECUA_VNEID_APP_REDIRECT_URIS = env.list(
+    "ONECUA_VNEID_APP_REDIRECT_URIS", cast=str.strip, default=[]
+)
+# Citizens may log in with a password (the API's /auth/login/): on with the mocks (the demo
+# accounts), off otherwise, where citizens log in through VNeID only; officials keep theirs.
+ONECUA_CITIZEN_PASSWORD_LOGIN = env.bool("ONECUA_CITIZEN_PASSWORD_LOGIN", default=ONECUA_MOCKS)
+# mozilla-django-oidc's settings, settings only: authorization code with PKCE (S256) and a nonce,
+# RS256 ID tokens, the client secret sent by HTTP Basic, our callback's URL name. The endpoints
+# come from discovery (accounts/vneid/provider.py), not from OIDC_OP_* settings.
+OIDC_RP_CLIENT_ID = ONECUA_OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = ONECUA_OIDC_CLIENT_SECRET
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid profile email phone"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_TOKEN_USE_BASIC_AUTH = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "vneid-callback"
+OIDC_STORE_ACCESS_TOKEN = False
+OIDC_STORE_ID_TOKEN = False
+
+# The mock VNeID's own settings (integrations/mockvneid/README.md): its issuer (default: where
+# the in-process client looks for it), the one client it knows (the defaults of
+# ONECUA_OIDC_CLIENT_ID/SECRET), the redirect URIs it accepts (exact; none listed: any http(s)
+# URL), its token lifetime, where its RS256 signing key is made and kept (never committed), and
+# its test-control endpoints (_faults, _reset; 404 when off).
+MOCK_VNEID_ISSUER = env.str("MOCK_VNEID_ISSUER", default=f"{ONECUA_PUBLIC_BASE_URL}/mock-vneid")
+MOCK_VNEID_CLIENT_ID = env.str("MOCK_VNEID_CLIENT_ID", default="onecua")
+MOCK_VNEID_CLIENT_SECRET = env.str("MOCK_VNEID_CLIENT_SECRET", default="onecua-vneid-mock")
+MOCK_VNEID_REDIRECT_URIS = env.list("MOCK_VNEID_REDIRECT_URIS", cast=str.strip, default=[])
+MOCK_VNEID_TOKEN_SECONDS = env.int("MOCK_VNEID_TOKEN_SECONDS", default=600)
+MOCK_VNEID_KEY_FILE = env.str(
+    "MOCK_VNEID_KEY_FILE", default=str(VAR_DIR / "mock-vneid" / "signing-key.pem")
+)
+MOCK_VNEID_ADMIN_ENABLED = env.bool("MOCK_VNEID_ADMIN_ENABLED", default=True)
 
 # --- Digital signatures of e-results (documents/signing.py) ---------------------------------------
 # PEM files. The embedded default is a local test CA made by `manage.py make_signing_ca` (run by

@@ -21,6 +21,8 @@ urlpatterns = [
     path("api/redoc/redoc.standalone.js", api_docs.redoc_bundle, name="redoc-bundle"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dashboard/", include("indicators.dashboard.urls")),
+    # The citizens' VNeID login (OpenID Connect): start, callback, the app's ticket.
+    path("vneid/", include("accounts.vneid.urls")),
     # Public pages (tracking, e-result verification): no login.
     path("", include("dossiers.public_urls")),
     path("", include("payments.public_urls")),
@@ -29,6 +31,7 @@ if settings.ONECUA_MOCKS:
     # The mocks of the national systems, only when they are on (settings ONECUA_MOCKS).
     urlpatterns.insert(0, path("mock-dvcqg/", include("integrations.mockportal.urls")))
     urlpatterns.insert(0, path("mock-payment/", include("integrations.mockpayment.urls")))
+    urlpatterns.insert(0, path("mock-vneid/", include("integrations.mockvneid.urls")))
 
 handler400 = errors.bad_request
 handler403 = errors.permission_denied

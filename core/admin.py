@@ -4,9 +4,11 @@ tables of millions of rows), and the working-day calendar's overrides."""
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from .fields import match
 from .models import CalendarOverride
 
 
@@ -93,3 +95,21 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     list_filter = ["is_working_day"]
     search_fields = ["reason"]
     date_hierarchy = "date"
+
+
+class EncryptedSearchMixin:
+    """A ModelAdmin whose search also finds rows whose encrypted, hashed fields
+    (`encrypted_search_fields`, e.g. ["personal_id"]) equal the term exactly, through their
+    keyed hashes (core.fields.match); `search_fields` keep the plain fields."""
+
+    encrypted_search_fields: tuple[str, ...] | list[str] = ()
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if not term or not self.encrypted_search_fields:
+            return found, may_have_duplicates
+        exact = Q(pk__in=[])
+        for path in self.encrypted_search_fields:
+            exact |= match(path, term)
+        return found | queryset.filter(exact), may_have_duplicates

@@ -7,9 +7,13 @@ application and the Celery worker and beat (config/startup.py) refuse to start:
   only with the mocks on);
 - the national portal: PORTAL_BASE_URL (an http(s) URL), PORTAL_USERNAME, PORTAL_PASSWORD;
 - the national payment platform: ONECUA_PAYMENT_URL (an http(s) URL),
-  ONECUA_PAYMENT_PARTNER_CODE, ONECUA_PAYMENT_SECRET, ONECUA_PAYMENT_NOTIFY_URL (an https URL);
+  ONECUA_PAYMENT_PARTNER_CODE, ONECUA_PAYMENT_SECRET, ONECUA_PAYMENT_NOTIFY_URL (an https URL;
+  E008 missing, E009 not such a URL);
 - the OIDC client of the VNeID login: ONECUA_OIDC_CLIENT_ID, ONECUA_OIDC_CLIENT_SECRET,
-  ONECUA_OIDC_ISSUER (an https URL).
+  ONECUA_OIDC_ISSUER (an https URL);
+- the keys of personal data at rest (docs/personal-data.md): ONECUA_FIELD_KEYS (Fernet keys, not
+  the public development key; E006) and ONECUA_HMAC_KEY (32+ characters, not the development
+  key; E007).
 
 A value still equal to README's placeholder (`PLACEHOLDER`) counts as missing. Each error names
 its variable. With the mocks on (the embedded default, the tests) nothing here applies.
@@ -105,6 +109,80 @@ def oidc_client(app_configs=None, **kwargs) -> list[checks.Error]:
     return _required(oidc, "the OIDC client of the VNeID login", "onecua.E004", "onecua.E005")
 
 
+@checks.register(checks.Tags.security)
+def field_keys(app_configs=None, **kwargs) -> list[checks.Error]:
+    """ONECUA_FIELD_KEYS (core/crypto.py): with the mocks off, at least one key, none of them
+    the public development key or the placeholder, every one a valid Fernet key."""
+    if settings.ONECUA_MOCKS:
+        return []
+    from cryptography.fernet import Fernet
+
+    from .crypto import DEVELOPMENT_KEY, parse_keys
+
+    keys = parse_keys(settings.ONECUA_FIELD_KEYS)
+    hint = (
+        "Set ONECUA_FIELD_KEYS to one or more Fernet keys, newest first, comma-separated; make "
+        "one with: python3 -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())' (docs/personal-data.md)."
+    )
+    if not keys:
+        problem = "is not set"
+    elif DEVELOPMENT_KEY in keys:
+        problem = "contains the public development key"
+    elif PLACEHOLDER in keys:
+        problem = f"is still the placeholder {PLACEHOLDER}"
+    else:
+        problem = ""
+        for key in keys:
+            try:
+                Fernet(key)
+            except (ValueError, TypeError):
+                problem = "contains a value that is no Fernet key (32 bytes, URL-safe base64)"
+                break
+    if not problem:
+        return []
+    return [
+        checks.Error(
+            f"ONECUA_FIELD_KEYS {problem}: the keys that encrypt personal data at rest are "
+            "required when the mocks are off (ONECUA_MOCKS=0).",
+            hint=hint,
+            obj="settings",
+            id="onecua.E006",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security)
+def hmac_key(app_configs=None, **kwargs) -> list[checks.Error]:
+    """ONECUA_HMAC_KEY (core/identity.py): with the mocks off, set, not the public development
+    key, and long enough to be a secret."""
+    if settings.ONECUA_MOCKS:
+        return []
+    from .identity import DEVELOPMENT_HMAC_KEY
+
+    key = str(settings.ONECUA_HMAC_KEY or "").strip()
+    if not key:
+        problem = "is not set"
+    elif key == DEVELOPMENT_HMAC_KEY:
+        problem = "is the public development key"
+    elif key == PLACEHOLDER:
+        problem = f"is still the placeholder {PLACEHOLDER}"
+    elif len(key) < 32:
+        problem = "is shorter than 32 characters"
+    else:
+        return []
+    return [
+        checks.Error(
+            f"ONECUA_HMAC_KEY {problem}: the secret of the keyed hashes of personal IDs, tax "
+            "codes and phone numbers is required when the mocks are off (ONECUA_MOCKS=0).",
+            hint="Set ONECUA_HMAC_KEY once per deployment to 32 or more random characters: "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'.",
+            obj="settings",
+            id="onecua.E007",
+        )
+    ]
+
+
 @checks.register()
 def payment_platform(app_configs=None, **kwargs) -> list[checks.Error]:
     if settings.ONECUA_MOCKS:
@@ -115,4 +193,4 @@ def payment_platform(app_configs=None, **kwargs) -> list[checks.Error]:
         ("ONECUA_PAYMENT_SECRET", settings.ONECUA_PAYMENT_SECRET, ""),
         ("ONECUA_PAYMENT_NOTIFY_URL", settings.ONECUA_PAYMENT_NOTIFY_URL, "https URL"),
     ]
-    return _required(platform, "the national payment platform", "onecua.E006", "onecua.E007")
+    return _required(platform, "the national payment platform", "onecua.E008", "onecua.E009")

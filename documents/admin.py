@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accesslog.admin import RecordsReads
 from accesslog.models import Purpose, ReadKind
 from accesslog.recording import Subject
-from core.admin import SuperuserReadOnlyModelAdmin
+from core.admin import EncryptedSearchMixin, SuperuserReadOnlyModelAdmin
 
 from .models import StoreDocument
 
@@ -23,7 +23,7 @@ def download_link(file_id) -> str:
 
 
 @admin.register(StoreDocument)
-class StoreDocumentAdmin(RecordsReads, SuperuserReadOnlyModelAdmin):
+class StoreDocumentAdmin(RecordsReads, EncryptedSearchMixin, SuperuserReadOnlyModelAdmin):
     """What is shown is recorded in the access log (docs/access-log.md)."""
 
     access_list_kind = access_change_kind = ReadKind.STORE_DOCUMENT
@@ -31,8 +31,10 @@ class StoreDocumentAdmin(RecordsReads, SuperuserReadOnlyModelAdmin):
     access_change_purpose = Purpose.ADMIN_STORE_CHANGE
     list_display = ["title", "kind", "owner_id", "number", "issuer", "issued_on", "reuse_count"]
     list_filter = ["kind"]
-    # Exact matches on indexed columns (the store grows with every dossier).
-    search_fields = ["=owner_id", "=number"]
+    # Exact matches on indexed columns (the store grows with every dossier); the owner's
+    # identifier is encrypted at rest, so it is matched through its keyed hash.
+    search_fields = ["=number"]
+    encrypted_search_fields = ["owner_id"]
     show_facets = admin.ShowFacets.NEVER
     list_select_related = ["file"]
     readonly_fields = ["download"]

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.fields import BlindIndexField, EncryptedTextField, HashedQuerySet
+
 
 class StoredFile(models.Model):
     """One file kept in the documents storage."""
@@ -52,8 +54,10 @@ class StoreDocument(models.Model):
     """A document in a person's or organisation's data store (kho dữ liệu điện tử): every
     digitised paper and every e-result, with its metadata, reusable in their next dossiers."""
 
-    # The owner's 12-digit personal ID or tax code (the applicant's identifier).
-    owner_id = models.CharField(_("số định danh chủ sở hữu"), max_length=14, db_index=True)
+    # The owner's 12-digit personal ID or tax code (the applicant's identifier), encrypted at
+    # rest (core/fields.py, docs/personal-data.md); a store is found by its keyed hash.
+    owner_id = EncryptedTextField(_("số định danh chủ sở hữu"), max_length=14)
+    owner_id_hash = BlindIndexField(source="owner_id")
     owner_name = models.CharField(_("chủ sở hữu"), max_length=300)
     kind = models.CharField(_("loại"), max_length=16, choices=StoreDocumentKind.choices)
     title = models.CharField(_("tên giấy tờ"), max_length=500)
@@ -71,11 +75,13 @@ class StoreDocument(models.Model):
     created_at = models.DateTimeField(_("thời điểm lưu"), default=timezone.now)
     reuse_count = models.PositiveIntegerField(_("số lần tái sử dụng"), default=0)
 
+    objects = HashedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("giấy tờ trong kho dữ liệu")
         verbose_name_plural = pgettext_lazy("plural", "kho dữ liệu điện tử")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["owner_id", "-created_at"], name="store_owner_recent")]
+        indexes = [models.Index(fields=["owner_id_hash", "-created_at"], name="store_owner_recent")]
 
     def __str__(self) -> str:
         return self.title[:80]

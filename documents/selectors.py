@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accounts.roles import Role
+from core.fields import match
 
 from .models import StoreDocument
 
@@ -14,7 +15,7 @@ def store_of(user) -> QuerySet[StoreDocument]:
     nothing for anyone else (officials reach a document through the dossier that uses it)."""
     if getattr(user, "role", None) != Role.CITIZEN or not getattr(user, "personal_id", ""):
         return StoreDocument.objects.none()
-    return StoreDocument.objects.filter(owner_id=user.personal_id)
+    return StoreDocument.objects.filter(match("owner_id", user.personal_id))
 
 
 def find_in_store(document_id, owner_ids: set[str]) -> StoreDocument | None:

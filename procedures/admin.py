@@ -65,6 +65,7 @@ class ProcedureAdmin(admin.ModelAdmin):
         "level",
         "agency_kind",
         "service_level_assigned",
+        "min_assurance_level",
         "field",
     ]
     search_fields = ["code", "name", "search_text"]

@@ -55,6 +55,16 @@ class SupplementRule(models.TextChoices):
     SHIFT = "shift", _("Lùi hạn theo thời gian tạm dừng")
 
 
+class AssuranceLevel(models.IntegerChoices):
+    """The electronic identification level a citizen's VNeID account has (Decree 69/2024/ND-CP on
+    electronic identification and authentication, replacing Decree 59/2022): level 1 registered
+    through the app, level 2 verified in person with the chip ID card. A procedure that asks for
+    level 2 refuses an online submission made with a weaker login (docs/accounts.md, "VNeID")."""
+
+    LEVEL_1 = 1, _("Mức 1")
+    LEVEL_2 = 2, _("Mức 2")
+
+
 class FeeMode(models.TextChoices):
     FREE = "free", _("Miễn phí")
     FIXED = "fixed", _("Mức thu cố định")
@@ -114,6 +124,13 @@ class Procedure(models.Model):
     )
     supplement_window_days = models.PositiveSmallIntegerField(
         _("thời hạn bổ sung (ngày làm việc)"), default=15
+    )
+    # The VNeID identification level an online submission needs (1: any citizen's login; 2: a
+    # VNeID level-2 login), set by the province in the admin; the importer leaves it alone.
+    min_assurance_level = models.PositiveSmallIntegerField(
+        _("mức định danh điện tử tối thiểu"),
+        choices=AssuranceLevel.choices,
+        default=AssuranceLevel.LEVEL_1,
     )
     components_inferred = models.BooleanField(_("thành phần hồ sơ được suy ra"), default=False)
     steps_inferred = models.BooleanField(_("quy trình được suy ra"), default=False)

@@ -12,6 +12,7 @@ the same block. `--print` shows the variables (secrets masked).
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import secrets
@@ -47,10 +48,18 @@ def documented(readme: Path = README) -> dict[str, str]:
     return variables
 
 
+def _random(name: str) -> str:
+    """A random secret for the placeholder of `name`: a Fernet key (32 random bytes in URL-safe
+    base64) for the keys of personal data at rest, 50 random characters otherwise."""
+    if name == "ONECUA_FIELD_KEYS":
+        return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    return secrets.token_urlsafe(50)
+
+
 def environment(readme: Path = README) -> dict[str, str]:
     """The block with every placeholder replaced by a random value, plus PATH."""
     env = {
-        name: value.replace(PLACEHOLDER, secrets.token_urlsafe(50))
+        name: value.replace(PLACEHOLDER, _random(name))
         for name, value in documented(readme).items()
     }
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env}

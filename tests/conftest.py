@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.support.signing",
     "tests.support.fees",
     "tests.support.payments",
+    "tests.support.vneid",
 ]
 
 

@@ -5,6 +5,7 @@ Each login is a new token for one device (docs/accounts.md): logging out revokes
 """
 
 from axes.exceptions import AxesBackendPermissionDenied
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth import logout as session_logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -17,10 +18,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from core.errors import DomainError
+from core.errors import DomainError, Forbidden
 
 from .. import network, services, twofactor
 from ..models import AuthToken, TokenPurpose
+from ..roles import Role
 
 
 class LoginThrottle(AnonRateThrottle):
@@ -95,7 +97,9 @@ TokenResponse = inline_serializer(
         403: OpenApiResponse(
             description="`otp_not_enrolled`: the account must use a second factor and has no "
             "authenticator yet; `enrolment_token` (valid 15 minutes) opens the enrolment "
-            "endpoints (`enrol`: POST /auth/otp/totp/)"
+            "endpoints (`enrol`: POST /auth/otp/totp/). `password_login_disabled`: a citizen's "
+            "password login while ONECUA_CITIZEN_PASSWORD_LOGIN is off; `vneid_login` is where "
+            "the VNeID login starts"
         ),
     },
 )
@@ -127,6 +131,13 @@ class LoginView(APIView):
         if user is None or not user.is_active:
             raise DomainError(
                 _("Tên đăng nhập hoặc mật khẩu không đúng."), code="invalid_credentials"
+            )
+        if user.role == Role.CITIZEN and not settings.ONECUA_CITIZEN_PASSWORD_LOGIN:
+            # Citizens log in through VNeID (settings ONECUA_CITIZEN_PASSWORD_LOGIN).
+            raise Forbidden(
+                _("Công dân đăng nhập bằng tài khoản định danh điện tử VNeID."),
+                code="password_login_disabled",
+                extra={"vneid_login": reverse("vneid-login")},
             )
         device = data.validated_data.get("device") or request.headers.get("User-Agent", "")
         self.second_factor(request, user, data.validated_data.get("otp"), device)
@@ -206,12 +217,23 @@ class LogoutAllView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(tags=["auth"], responses=MeSerializer)
+class CurrentLoginSerializer(MeSerializer):
+    assurance_level = serializers.IntegerField(
+        allow_null=True,
+        help_text=_(
+            "Mức định danh điện tử (1 hoặc 2) của lần đăng nhập VNeID đang dùng; null khi đăng "
+            "nhập bằng mật khẩu."
+        ),
+    )
+
+
+@extend_schema(tags=["auth"], responses=CurrentLoginSerializer)
 class MeView(APIView):
-    """Tài khoản đang đăng nhập."""
+    """Tài khoản đang đăng nhập (và mức định danh VNeID của lần đăng nhập này)."""
 
     permission_classes = [IsAuthenticated]
     accepts_enrolment_token = True
 
     def get(self, request):
-        return Response(MeSerializer(request.user).data)
+        level = services.login_assurance_level(request)
+        return Response({**MeSerializer(request.user).data, "assurance_level": level})

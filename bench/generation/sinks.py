@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from django.db import connection
 
+from core.crypto import blind_index, encrypt
 from dossiers.models import Applicant, Dossier, Event, Pause, StepRun, bulk_writes
 from integrations.portal.sync import TOPIC, key_for
 from outbox.models import OutboxMessage, OutboxStatus
@@ -25,6 +26,8 @@ APPLICANT_COLUMNS = (
     "id", "kind", "full_name", "personal_id", "tax_code", "phone", "email", "address",
     "unit_id", "submitter_name", "submitter_personal_id", "authorisation_document",
 )  # fmt: skip
+# COPY writes the ciphertexts and the keyed hashes itself (bulk_create's fields do it for the ORM).
+COPY_APPLICANT_COLUMNS = (*APPLICANT_COLUMNS, "personal_id_hash", "tax_code_hash", "phone_hash")
 DOSSIER_COLUMNS = (
     "id", "code", "procedure_id", "terms", "applicant_id", "channel", "receiving_agency_id",
     "handling_agency_id", "summary", "status", "submitted_at", "received_at", "due_at",
@@ -194,9 +197,13 @@ def _j(value) -> str:
 
 
 def lines_applicants(rows) -> str:
+    """The applicants as the application stores them: the personal ID, tax code, phone, address
+    and submitter's ID encrypted (Fernet tokens hold no COPY escape), the keyed hashes of the
+    first three appended (COPY_APPLICANT_COLUMNS; docs/personal-data.md)."""
     return "".join(
-        f"{r[0]}\t{r[1]}\t{copy_text(r[2])}\t{r[3]}\t{r[4]}\t{r[5]}\t{r[6]}\t{copy_text(r[7])}\t"
-        f"{_n(r[8])}\t{copy_text(r[9])}\t{r[10]}\t{copy_text(r[11])}\n"
+        f"{r[0]}\t{r[1]}\t{copy_text(r[2])}\t{encrypt(r[3])}\t{encrypt(r[4])}\t{encrypt(r[5])}\t"
+        f"{r[6]}\t{encrypt(r[7])}\t{_n(r[8])}\t{copy_text(r[9])}\t{encrypt(r[10])}\t"
+        f"{copy_text(r[11])}\t{blind_index(r[3])}\t{blind_index(r[4])}\t{blind_index(r[5])}\n"
         for r in rows
     )
 
@@ -279,7 +286,7 @@ class PostgresSink:
     existing rows."""
 
     def __init__(self):
-        self.tables = tables()
+        self.tables = {**tables(), "applicants": (Applicant, COPY_APPLICANT_COLUMNS)}
         self.indexes: list[tuple[str, str]] = []
         self.queue: queue.Queue = queue.Queue(maxsize=2)
         self.error: BaseException | None = None

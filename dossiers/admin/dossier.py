@@ -42,12 +42,14 @@ from accesslog.admin import RecordsReads
 from accounts.roles import OFFICIAL_ROLES
 from core.admin import ReadOnlyModelAdmin
 from core.errors import DomainError, Forbidden
+from core.fields import match
 
 from .. import access_log, selectors, services
 from .. import paperwork as official_forms
 from ..access_log import Purpose, ReadKind
 from ..action_table import row_for
 from ..models import Applicant, Dossier
+from ..models.applicant import identified_by
 from .access import may_read, reads_everything
 from .filters import (
     EstimatedCountPaginator,
@@ -132,7 +134,7 @@ class DossierAdmin(RecordsReads, ReadOnlyModelAdmin):
     ]
     # Shown for the search box; the search itself is `get_search_results` (exact where
     # indexed).
-    search_fields = ["code", "applicant__full_name", "applicant__personal_id", "applicant__phone"]
+    search_fields = ["code", "applicant__full_name"]
     search_help_text = _(
         "Mã hồ sơ (đầy đủ), số định danh, mã số thuế hoặc số điện thoại (chính xác), "
         "hoặc một phần họ tên chủ hồ sơ."
@@ -251,13 +253,12 @@ class DossierAdmin(RecordsReads, ReadOnlyModelAdmin):
         if not term:
             return queryset, False
         if DIGITS.fullmatch(term):
-            applicants = Applicant.objects.filter(
-                Q(personal_id=term) | Q(phone=term) | Q(tax_code=term)
-            ).values("pk")
+            # The identifiers are encrypted: compared through their keyed hashes (indexed).
+            applicants = Applicant.objects.filter(identified_by(term)).values("pk")
             return queryset.filter(Q(code=term) | Q(applicant__in=applicants)), False
         if CODE_LIKE.fullmatch(term):
             codes = {term, term.upper()}
-            applicants = Applicant.objects.filter(tax_code=term).values("pk")
+            applicants = Applicant.objects.filter(match("tax_code", term)).values("pk")
             return queryset.filter(Q(code__in=codes) | Q(applicant__in=applicants)), False
         return queryset.filter(applicant__full_name__icontains=term), False
 

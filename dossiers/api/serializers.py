@@ -78,6 +78,19 @@ class ApplicantInputSerializer(StrictInputMixin, serializers.ModelSerializer):
         return attrs
 
 
+class OnlineApplicantInputSerializer(ApplicantInputSerializer):
+    """The applicant of an online submission: what a VNeID login knows (personal ID, name,
+    phone, e-mail) may be left out and is filled in from the claims by the service
+    (dossiers.services.intake.prefilled_applicant); the model's rules (`Applicant.clean`) then
+    judge the result, answered as `applicant.<field>` errors."""
+
+    class Meta(ApplicantInputSerializer.Meta):
+        extra_kwargs = {"full_name": {"required": False}}
+
+    def validate(self, attrs):
+        return attrs
+
+
 class ComponentInputSerializer(StrictInputMixin, serializers.Serializer):
     order = serializers.IntegerField(min_value=1, help_text=_("Số thứ tự thành phần của thủ tục"))
     provided = serializers.BooleanField(default=True)
@@ -96,7 +109,13 @@ class ComponentInputSerializer(StrictInputMixin, serializers.Serializer):
 
 class SubmitSerializer(StrictInputMixin, serializers.Serializer):
     procedure = serializers.CharField(max_length=20, help_text=_("Mã thủ tục, ví dụ 1.001193"))
-    applicant = ApplicantInputSerializer()
+    applicant = OnlineApplicantInputSerializer(
+        required=False,
+        help_text=_(
+            "Chủ hồ sơ. Khi đăng nhập bằng VNeID, số định danh, họ tên, số điện thoại và thư "
+            "điện tử của chính người đăng nhập được lấy từ VNeID nếu không gửi."
+        ),
+    )
     summary = serializers.CharField(max_length=1000)
     components = ComponentInputSerializer(many=True, required=False)
     receiving_agency = serializers.CharField(max_length=64, required=False, allow_blank=True)
@@ -106,6 +125,7 @@ class SubmitSerializer(StrictInputMixin, serializers.Serializer):
 
 
 class IntakeSerializer(SubmitSerializer):
+    applicant = ApplicantInputSerializer()
     receiving_agency = None
     handling_agency = serializers.CharField(max_length=64, required=False, allow_blank=True)
     channel = serializers.ChoiceField(

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from accounts import services as accounts
 from core.errors import NotFound, ProblemSerializer
 from core.pagination import OrderedCursorPagination
 
@@ -195,11 +196,12 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         dossier = services.submit_online(
             actor=request.user,
             procedure_code=v["procedure"],
-            applicant=v["applicant"],
+            applicant=v.get("applicant", {}),
             summary=v["summary"],
             components=v.get("components", []),
             receiving_agency=v.get("receiving_agency") or None,
             return_method=v["return_method"],
+            assurance_level=accounts.login_assurance_level(request),
         )
         return self._detail_response(dossier.code, status.HTTP_201_CREATED)
 

@@ -5,6 +5,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.fields import (
+    BlindIndexField,
+    EncryptedTextField,
+    HashedQuerySet,
+    match,
+    refresh_hashes,
+)
+
 personal_id_validator = RegexValidator(
     r"^\d{12}$", _("Số định danh cá nhân gồm đúng 12 chữ số."), code="personal_id"
 )
@@ -31,24 +39,29 @@ class Applicant(models.Model):
         _("loại đối tượng"), choices=ApplicantKind.choices, default=ApplicantKind.CITIZEN
     )
     full_name = models.CharField(_("họ tên / tên tổ chức"), max_length=300)
-    personal_id = models.CharField(
+    # Personal data encrypted at rest (core/fields.py, docs/personal-data.md): the attribute is
+    # the clear value, the column its ciphertext; an exact search compares the keyed hash kept
+    # beside it (`core.fields.match("personal_id", value)`), never the column.
+    personal_id = EncryptedTextField(
         _("số định danh cá nhân"),
         max_length=12,
         blank=True,
         validators=[personal_id_validator],
-        db_index=True,
     )
-    tax_code = models.CharField(
+    personal_id_hash = BlindIndexField(source="personal_id")
+    tax_code = EncryptedTextField(
         _("mã số thuế / mã số doanh nghiệp"),
         max_length=14,
         blank=True,
         validators=[tax_code_validator],
     )
-    phone = models.CharField(
+    tax_code_hash = BlindIndexField(source="tax_code")
+    phone = EncryptedTextField(
         _("số điện thoại"), max_length=16, blank=True, validators=[phone_validator]
     )
+    phone_hash = BlindIndexField(source="phone")
     email = models.EmailField(_("thư điện tử"), blank=True)
-    address = models.CharField(_("địa chỉ"), max_length=500, blank=True)
+    address = EncryptedTextField(_("địa chỉ"), max_length=500, blank=True)
     unit = models.ForeignKey(
         "organisations.AdministrativeUnit",
         verbose_name=_("xã/phường"),
@@ -59,7 +72,7 @@ class Applicant(models.Model):
     )
     # Người nộp thay (authorised submitter), when someone files on the owner's behalf.
     submitter_name = models.CharField(_("người nộp thay"), max_length=300, blank=True)
-    submitter_personal_id = models.CharField(
+    submitter_personal_id = EncryptedTextField(
         _("số định danh người nộp thay"),
         max_length=12,
         blank=True,
@@ -75,7 +88,15 @@ class Applicant(models.Model):
         related_name="applicants",
     )
 
+    objects = HashedQuerySet.as_manager()
+
     class Meta:
+        # Exact search by personal ID, tax code or phone: through these (docs/personal-data.md).
+        indexes = [
+            models.Index(fields=["personal_id_hash"], name="applicant_personal_id_hash"),
+            models.Index(fields=["tax_code_hash"], name="applicant_tax_code_hash"),
+            models.Index(fields=["phone_hash"], name="applicant_phone_hash"),
+        ]
         verbose_name = _("chủ hồ sơ")
         verbose_name_plural = pgettext_lazy("plural", "chủ hồ sơ")
 
@@ -88,6 +109,7 @@ class Applicant(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        refresh_hashes(self)
         errors = identity_errors(
             kind=self.kind,
             personal_id=self.personal_id,
@@ -97,6 +119,17 @@ class Applicant(models.Model):
         )
         if errors:
             raise ValidationError(errors)
+
+
+def identified_by(term: str, prefix: str = ""):
+    """Applicants (or, with `prefix`, e.g. "applicant__", rows naming one) whose personal ID,
+    tax code or phone is exactly `term`: the one search by identifier, through the keyed hashes
+    (the values are encrypted at rest; docs/personal-data.md)."""
+    return (
+        match(f"{prefix}personal_id", term)
+        | match(f"{prefix}tax_code", term)
+        | match(f"{prefix}phone", term)
+    )
 
 
 def identity_errors(

@@ -93,6 +93,22 @@ def supplement_request_in_time(dossier) -> bool:
     return timezone.now() <= rules.supplement_request_window_ends(dossier.received_at)
 
 
+@refuses(
+    "assurance_level_too_low",
+    _(
+        "Thủ tục này yêu cầu đăng nhập bằng tài khoản định danh điện tử VNeID mức 2; "
+        "vui lòng đăng nhập lại bằng tài khoản mức 2."
+    ),
+)
+def assurance_sufficient(procedure, assurance_level: int | None) -> bool:
+    """An online submission needs the procedure's identification level (Decree 69/2024/ND-CP,
+    replacing Decree 59/2022; procedures.AssuranceLevel): level 2 only from a VNeID level-2
+    login; level 1 from any citizen's login (a password login counts as level 1 where it is
+    allowed at all, settings ONECUA_CITIZEN_PASSWORD_LOGIN). Checked by the submission service,
+    which creates the dossier (no transition to hang it on)."""
+    return (assurance_level or 1) >= procedure.min_assurance_level
+
+
 @refuses("no_next_step", _("Không còn bước xử lý nội bộ nào: hãy phê duyệt hoặc từ chối."))
 def internal_step_left(dossier) -> bool:
     """hand_over needs a next internal step (not the return of the result)."""

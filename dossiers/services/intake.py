@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from accounts.models import User
 from accounts.roles import Role
+from accounts.services import citizen_by_personal_id
 from core.errors import DomainError, Forbidden
 from organisations.models import AdministrativeUnit, Agency, AgencyKind
 from procedures.models import Level, Procedure, ProcedureStatus, ServiceLevel, StepRole
@@ -14,6 +14,7 @@ from procedures.models import Level, Procedure, ProcedureStatus, ServiceLevel, S
 from .. import codes, routing, rules
 from ..models import (
     Applicant,
+    ApplicantKind,
     Channel,
     Dossier,
     DossierAction,
@@ -21,6 +22,7 @@ from ..models import (
     DossierStatus,
     ReturnMethod,
 )
+from ..models.conditions import assurance_sufficient, refusal_of
 from . import fees, files, steps
 from .door import Act, new_dossier
 
@@ -186,19 +188,47 @@ def _insert(act: Act, rows: list[DossierComponent]) -> None:
     fees.create_lines(dossier)
 
 
+def prefilled_applicant(applicant: dict, user) -> dict:
+    """The applicant of a VNeID-authenticated citizen's dossier, completed from the claims kept
+    on their account (accounts.services.citizen_from_vneid): when the applicant is that person
+    (a citizen with no personal ID given, or theirs), what was not given — personal ID, name,
+    phone, e-mail — is taken from VNeID. Someone else (an organisation, another person's ID)
+    is left as given."""
+    data = dict(applicant)
+    kind = data.get("kind") or ApplicantKind.CITIZEN
+    if kind != ApplicantKind.CITIZEN or data.get("personal_id", "") not in ("", user.personal_id):
+        return data
+    for name, value in (
+        ("personal_id", user.personal_id),
+        ("full_name", user.full_name),
+        ("phone", user.phone),
+        ("email", user.email),
+    ):
+        if value and not data.get(name):
+            data[name] = value
+    return data
+
+
 def submit_online(
     *,
     actor,
     procedure_code: str,
-    applicant: dict,
+    applicant: dict | None = None,
     summary: str,
     components: list[dict] | None = None,
     receiving_agency: str | None = None,
     return_method: str = ReturnMethod.ONLINE,
+    assurance_level: int | None = None,
 ) -> Dossier:
     """A citizen files a dossier online; it waits in `new` for the receiving officer's check.
     The citizen may choose the receiving centre (boundary-free); the handling agency follows
-    from the procedure and the place."""
+    from the procedure and the place.
+
+    `assurance_level`: the VNeID identification level of the citizen's login (1 or 2; None for
+    a password login, accounts.services.login_assurance_level). A VNeID login's dossier has its
+    applicant pre-filled from the claims (`prefilled_applicant`) and is marked
+    `vneid_verified` (the portal's TaiKhoanDuocXacThucVoiVNeID); a procedure that requires
+    level 2 refuses a weaker login (403 `assurance_level_too_low`)."""
     if getattr(actor, "role", None) != Role.CITIZEN:
         raise Forbidden(_("Chỉ công dân, tổ chức mới nộp hồ sơ trực tuyến."))
     procedure = _procedure(procedure_code)
@@ -208,6 +238,18 @@ def submit_online(
             code="not_online",
             errors={"procedure": [_("Thủ tục không nộp trực tuyến được.")]},
         )
+    if not assurance_sufficient(procedure, assurance_level):
+        refusal = refusal_of(assurance_sufficient)
+        raise Forbidden(
+            refusal.message,
+            code=refusal.code,
+            extra={
+                "required_level": procedure.min_assurance_level,
+                "login_level": assurance_level,
+            },
+        )
+    vneid = assurance_level is not None
+    applicant = prefilled_applicant(applicant or {}, actor) if vneid else (applicant or {})
     with new_dossier(actor, DossierAction.SUBMIT) as act:
         applicant_row = _create_applicant(applicant, account=actor)
         centre = _agency(receiving_agency, "receiving_agency") or routing.default_receiving_centre(
@@ -229,7 +271,7 @@ def submit_online(
             summary=summary,
             submitted_at=act.now,
             return_method=return_method,
-            vneid_verified=False,
+            vneid_verified=vneid,
             created_by=actor,
         )
         steps.set_next_step(dossier, 0)
@@ -268,9 +310,7 @@ def counter_intake(
         account = None
         if applicant.get("personal_id"):
             # The citizen's own account, when they have one, sees the dossier too.
-            account = User.objects.filter(
-                role=Role.CITIZEN, personal_id=applicant["personal_id"]
-            ).first()
+            account = citizen_by_personal_id(applicant["personal_id"])
         applicant_row = _create_applicant(applicant, account=account)
         terms = snapshot_terms(procedure)
         due = rules.due_from(terms, act.now)
@@ -309,4 +349,4 @@ def counter_intake(
     return dossier
 
 
-__all__ = ["counter_intake", "snapshot_terms", "submit_online"]
+__all__ = ["counter_intake", "prefilled_applicant", "snapshot_terms", "submit_online"]

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("dossiers", "0003_fees"),
+        ("dossiers", "0006_fees"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

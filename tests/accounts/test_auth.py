@@ -82,6 +82,7 @@ def test_login_returns_a_token_that_authenticates_me(api, officer):
         "role": "receiving_officer",
         "agency": "000.01.999.H43",
         "agency_name": "Trung tâm PVHCC thử",
+        "assurance_level": None,  # a password login (VNeID's: tests/accounts/test_vneid.py)
     }
 
 

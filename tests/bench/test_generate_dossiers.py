@@ -21,9 +21,10 @@ from bench.generation.rates import rates
 from bench.generation.report import generate_and_report
 from bench.generation.world import NotSeeded
 from core.calendar import LOCAL_TZ
+from core.fields import match
 from dossiers import services
 from dossiers.codes import next_sequence
-from dossiers.models import Dossier, DossierSequence, Event, Pause, StepRun
+from dossiers.models import Applicant, Dossier, DossierSequence, Event, Pause, StepRun
 from dossiers.models.status import OPEN_STATES
 from organisations.models import Agency, AgencyKind
 from outbox.models import OutboxMessage
@@ -118,6 +119,11 @@ def test_postgresql_fast_path(on_postgres):
         )
         assert cursor.fetchone()[0] == 1
     applicant = Dossier.objects.first().applicant
+    # COPY wrote the applicants encrypted and hashed, as the application would (they read back,
+    # and exact search finds them; docs/personal-data.md).
+    identifier = applicant.personal_id or applicant.tax_code
+    field = "personal_id" if applicant.personal_id else "tax_code"
+    assert identifier and applicant in Applicant.objects.filter(match(field, identifier))
     procedure = Procedure.objects.filter(status=ProcedureStatus.PUBLISHED, level="commune").first()
     centre = Agency.objects.filter(kind=AgencyKind.COMMUNE_SERVICE_CENTRE).first()
     clerk = User.objects.create(username="pg-clerk", role=Role.RECEIVING_OFFICER, agency=centre)

@@ -23,13 +23,15 @@ REQUIRED = {
     "PORTAL_BASE_URL": "onecua.E002",
     "PORTAL_USERNAME": "onecua.E002",
     "PORTAL_PASSWORD": "onecua.E002",
-    "ONECUA_PAYMENT_URL": "onecua.E006",
-    "ONECUA_PAYMENT_PARTNER_CODE": "onecua.E006",
-    "ONECUA_PAYMENT_SECRET": "onecua.E006",
-    "ONECUA_PAYMENT_NOTIFY_URL": "onecua.E006",
+    "ONECUA_PAYMENT_URL": "onecua.E008",
+    "ONECUA_PAYMENT_PARTNER_CODE": "onecua.E008",
+    "ONECUA_PAYMENT_SECRET": "onecua.E008",
+    "ONECUA_PAYMENT_NOTIFY_URL": "onecua.E008",
     "ONECUA_OIDC_CLIENT_ID": "onecua.E004",
     "ONECUA_OIDC_CLIENT_SECRET": "onecua.E004",
     "ONECUA_OIDC_ISSUER": "onecua.E004",
+    "ONECUA_FIELD_KEYS": "onecua.E006",
+    "ONECUA_HMAC_KEY": "onecua.E007",
 }
 
 
@@ -62,6 +64,8 @@ def test_the_documented_block_names_every_required_variable():
         "SECRET_KEY",
         "PORTAL_PASSWORD",
         "ONECUA_OIDC_CLIENT_SECRET",
+        "ONECUA_FIELD_KEYS",
+        "ONECUA_HMAC_KEY",
         "ONECUA_PAYMENT_SECRET",
     ):
         assert documented[name] == production_env.PLACEHOLDER
@@ -80,15 +84,20 @@ def test_with_the_mocks_off_nothing_of_them_is_installed_or_routed(tmp_path):
         "from django.apps import apps\n"
         "from django.conf import settings\n"
         "from django.urls import Resolver404, resolve\n"
-        "try:\n"
-        "    resolve('/mock-dvcqg/auth/token')\n"
-        "    routed = True\n"
-        "except Resolver404:\n"
-        "    routed = False\n"
+        "def routed(path):\n"
+        "    try:\n"
+        "        resolve(path)\n"
+        "        return True\n"
+        "    except Resolver404:\n"
+        "        return False\n"
         "print(json.dumps({\n"
         "    'mocks': settings.ONECUA_MOCKS,\n"
         "    'installed': apps.is_installed('integrations.mockportal'),\n"
-        "    'routed': routed,\n"
+        "    'routed': routed('/mock-dvcqg/auth/token'),\n"
+        "    'vneid_installed': apps.is_installed('integrations.mockvneid'),\n"
+        "    'vneid_routed': routed('/mock-vneid/jwks/'),\n"
+        "    'vneid_in_process': settings.ONECUA_OIDC_MOCK_IN_PROCESS,\n"
+        "    'citizen_password_login': settings.ONECUA_CITIZEN_PASSWORD_LOGIN,\n"
         "    'portal_user': settings.PORTAL_USERNAME,\n"
         "}))\n"
     )
@@ -99,12 +108,17 @@ def test_with_the_mocks_off_nothing_of_them_is_installed_or_routed(tmp_path):
         "mocks": False,
         "installed": False,
         "routed": False,
+        "vneid_installed": False,
+        "vneid_routed": False,
+        "vneid_in_process": False,
+        "citizen_password_login": False,
         "portal_user": "dvc-onecua",
     }
     # Nor is the mock's command there.
     done = _manage("run_mock_portal", "--help", env=env)
     assert done.returncode != 0
     assert "Unknown command: 'run_mock_portal'" in done.stderr
+    assert "Unknown command" in _manage("run_mock_vneid", "--help", env=env).stderr
 
 
 @pytest.mark.parametrize("variable", sorted(REQUIRED))
@@ -130,7 +144,7 @@ def test_the_placeholder_counts_as_missing_and_urls_are_checked(tmp_path):
     assert "(onecua.E002) PORTAL_PASSWORD is still the placeholder CHANGE_ME" in done.stderr
     assert "(onecua.E003) PORTAL_BASE_URL must be an absolute http(s) URL" in done.stderr
     assert "(onecua.E005) ONECUA_OIDC_ISSUER must be an absolute https URL" in done.stderr
-    assert "(onecua.E007) ONECUA_PAYMENT_NOTIFY_URL must be an absolute https URL" in done.stderr
+    assert "(onecua.E009) ONECUA_PAYMENT_NOTIFY_URL must be an absolute https URL" in done.stderr
 
 
 def test_no_fallback_secret_key_with_the_mocks_off(tmp_path):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dossiers", "0003_fees"),
+        ("dossiers", "0006_fees"),
         ("organisations", "0002_own_tables"),
         ("procedures", "0002_processing_time_in_months"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

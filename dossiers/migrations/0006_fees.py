@@ -55,7 +55,7 @@ def owed_lines(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dossiers", "0002_next_step_order"),
+        ("dossiers", "0005_applicant_encrypted"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
