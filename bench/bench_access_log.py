@@ -97,9 +97,9 @@ def run(args):
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from rest_framework.authtoken.models import Token
 
     from accesslog.models import AccessRecord
+    from accounts.services import issue_token
     from dossiers import access_log, services
 
     settings.OUTBOX_AUTODELIVER = False
@@ -117,8 +117,8 @@ def run(args):
             components=components,
         )
         codes.append(dossier.code)
-    token = Token.objects.create(user=clerk)
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _row, secret = issue_token(clerk, device="bench")
+    client = Client(HTTP_AUTHORIZATION=f"Token {secret}")
     endpoints = {
         "list": lambda i: "/api/v1/dossiers/",
         "detail": lambda i: f"/api/v1/dossiers/{codes[i % len(codes)]}/",

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("payments.api.urls")),
     path("", include("dossiers.api.urls")),
     path("", include("indicators.api.urls")),
+    path("", include("notifications.api.urls")),
 ]

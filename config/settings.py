@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "integrations",
     "indicators",
     "payments",
+    "notifications",
     # The Content-Security-Policy header (settings CONTENT_SECURITY_POLICY below).
     "csp",
     # Swagger UI and ReDoc as pinned static files of our own (no CDN): /api/docs/, /api/redoc/.
@@ -115,6 +116,9 @@ if ONECUA_MOCKS:
     # /mock-vneid/ (and alone by `manage.py run_mock_vneid`): the default provider of the
     # citizens' login.
     INSTALLED_APPS.append("integrations.mockvneid")
+    # Mock SMS brandname and Zalo ZNS gateways, under /mock-messaging/ (and alone by
+    # `manage.py run_mock_messaging`): the default targets of the notifications.
+    INSTALLED_APPS.append("integrations.mockmessaging")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -432,6 +436,8 @@ SPECTACULAR_SETTINGS = {
         "StepTimingEnum": "dossiers.models.StepTiming",
         "ReadKindEnum": "accesslog.models.ReadKind",
         "ReadPurposeEnum": "accesslog.models.Purpose",
+        "NotificationChannelEnum": "notifications.models.Channel",
+        "NotificationStatusEnum": "notifications.models.NotificationStatus",
     },
 }
 
@@ -546,6 +552,52 @@ OUTBOX_AUTODELIVER = True
 # Test knob, settings only: under eager Celery (no broker) a retry waits on a timer thread; tests
 # turn it off so that no thread outlives a test (the retry is then left to the sweeper).
 OUTBOX_EAGER_RETRY_TIMERS = True
+
+# Notifications (docs/notifications.md). E-mail goes through Django's SMTP backend: EMAIL_HOST,
+# EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL. With the
+# mocks on and no EMAIL_HOST, e-mail is written to the console. SMS and Zalo ZNS go to HTTP
+# gateways: their URLs, keys and the secrets their delivery-receipt callbacks are signed with.
+# With the mocks on and no URL, the mock gateways of this project (integrations/mockmessaging)
+# stand in, in-process. With the mocks off, all of them are required (core/checks.py).
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST or not ONECUA_MOCKS
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="onecua <no-reply@onecua.local>")
+# The domain of the Message-IDs of our e-mails (the e-mail's "gateway id").
+NOTIFY_EMAIL_DOMAIN = env.str("NOTIFY_EMAIL_DOMAIN", default="onecua.local")
+NOTIFY_SMS_URL = env.str("NOTIFY_SMS_URL", default="")
+NOTIFY_SMS_API_KEY = env.str("NOTIFY_SMS_API_KEY", default="mock-sms-key" if ONECUA_MOCKS else "")
+NOTIFY_SMS_CALLBACK_SECRET = env.str(
+    "NOTIFY_SMS_CALLBACK_SECRET", default="mock-sms-callback-secret" if ONECUA_MOCKS else ""
+)
+# The SMS brandname (sender name registered with the carriers).
+NOTIFY_SMS_SENDER = env.str("NOTIFY_SMS_SENDER", default="ONECUA")
+NOTIFY_ZALO_URL = env.str("NOTIFY_ZALO_URL", default="")
+NOTIFY_ZALO_ACCESS_TOKEN = env.str(
+    "NOTIFY_ZALO_ACCESS_TOKEN", default="mock-zalo-token" if ONECUA_MOCKS else ""
+)
+NOTIFY_ZALO_CALLBACK_SECRET = env.str(
+    "NOTIFY_ZALO_CALLBACK_SECRET", default="mock-zalo-callback-secret" if ONECUA_MOCKS else ""
+)
+# Seconds per call to a gateway; how far a callback's signed timestamp may be from now.
+NOTIFY_GATEWAY_TIMEOUT = env.float("NOTIFY_GATEWAY_TIMEOUT", default=10.0)
+NOTIFY_CALLBACK_TOLERANCE = env.int("NOTIFY_CALLBACK_TOLERANCE", default=300)
+# No SMS in these local hours ("HH:MM-HH:MM", Asia/Ho_Chi_Minh): held until their end.
+NOTIFY_SMS_QUIET_HOURS = env.str("NOTIFY_SMS_QUIET_HOURS", default="21:00-07:00")
+# At most COUNT notices per address and channel within SECONDS (0: no limit); past it, optional
+# notices are not sent on that channel (they stay in the inbox). Required notices: no limit.
+NOTIFY_RATE_LIMIT_COUNT = env.int("NOTIFY_RATE_LIMIT_COUNT", default=10)
+NOTIFY_RATE_LIMIT_SECONDS = env.int("NOTIFY_RATE_LIMIT_SECONDS", default=3600)
+# SMS templates longer than this many segments (on the sample dossier) are refused.
+NOTIFY_SMS_MAX_SEGMENTS = env.int("NOTIFY_SMS_MAX_SEGMENTS", default=4)
 
 # Indicators, settings only: the outbox topic of the portal sync (must equal
 # integrations.portal.sync.TOPIC; indicators does not import integrations), and the delay within

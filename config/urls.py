@@ -23,6 +23,8 @@ urlpatterns = [
     path("dashboard/", include("indicators.dashboard.urls")),
     # The citizens' VNeID login (OpenID Connect): start, callback, the app's ticket.
     path("vneid/", include("accounts.vneid.urls")),
+    # The SMS and Zalo gateways' signed delivery receipts (no account: the signature).
+    path("notifications/", include("notifications.urls")),
     # Public pages (tracking, e-result verification): no login.
     path("", include("dossiers.public_urls")),
     path("", include("payments.public_urls")),
@@ -32,6 +34,7 @@ if settings.ONECUA_MOCKS:
     urlpatterns.insert(0, path("mock-dvcqg/", include("integrations.mockportal.urls")))
     urlpatterns.insert(0, path("mock-payment/", include("integrations.mockpayment.urls")))
     urlpatterns.insert(0, path("mock-vneid/", include("integrations.mockvneid.urls")))
+    urlpatterns.insert(0, path("mock-messaging/", include("integrations.mockmessaging.urls")))
 
 handler400 = errors.bad_request
 handler403 = errors.permission_denied

@@ -14,6 +14,8 @@ application and the Celery worker and beat (config/startup.py) refuse to start:
 - the keys of personal data at rest (docs/personal-data.md): ONECUA_FIELD_KEYS (Fernet keys, not
   the public development key; E006) and ONECUA_HMAC_KEY (32+ characters, not the development
   key; E007).
+- the notifications' gateways: EMAIL_HOST, NOTIFY_SMS_URL / NOTIFY_ZALO_URL (http(s) URLs), their
+  keys and the secrets of their signed delivery receipts (E010, E011).
 
 A value still equal to README's placeholder (`PLACEHOLDER`) counts as missing. Each error names
 its variable. With the mocks on (the embedded default, the tests) nothing here applies.
@@ -194,3 +196,24 @@ def payment_platform(app_configs=None, **kwargs) -> list[checks.Error]:
         ("ONECUA_PAYMENT_NOTIFY_URL", settings.ONECUA_PAYMENT_NOTIFY_URL, "https URL"),
     ]
     return _required(platform, "the national payment platform", "onecua.E008", "onecua.E009")
+
+
+@checks.register()
+def messaging_gateways(app_configs=None, **kwargs) -> list[checks.Error]:
+    """The notifications' gateways (docs/notifications.md): the SMTP server of the e-mails, the
+    SMS brandname gateway and Zalo's ZNS, with the secrets their delivery receipts are signed
+    with."""
+    if settings.ONECUA_MOCKS:
+        return []
+    gateways = [
+        ("EMAIL_HOST", settings.EMAIL_HOST, ""),
+        ("NOTIFY_SMS_URL", settings.NOTIFY_SMS_URL, "http(s) URL"),
+        ("NOTIFY_SMS_API_KEY", settings.NOTIFY_SMS_API_KEY, ""),
+        ("NOTIFY_SMS_CALLBACK_SECRET", settings.NOTIFY_SMS_CALLBACK_SECRET, ""),
+        ("NOTIFY_ZALO_URL", settings.NOTIFY_ZALO_URL, "http(s) URL"),
+        ("NOTIFY_ZALO_ACCESS_TOKEN", settings.NOTIFY_ZALO_ACCESS_TOKEN, ""),
+        ("NOTIFY_ZALO_CALLBACK_SECRET", settings.NOTIFY_ZALO_CALLBACK_SECRET, ""),
+    ]
+    return _required(
+        gateways, "the notifications' gateways (e-mail, SMS, Zalo)", "onecua.E010", "onecua.E011"
+    )

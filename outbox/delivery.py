@@ -52,6 +52,15 @@ class PermanentError(Exception):
     """The receiver refused the message for good (invalid): retrying will not help."""
 
 
+class Deferred(Exception):
+    """Not now, without an attempt counted: the message waits until `until` (e.g. an SMS in the
+    quiet hours, a recipient over their rate limit). Its key waits with it."""
+
+    def __init__(self, until, reason: str = ""):
+        super().__init__(reason or f"deferred until {until.isoformat()}")
+        self.until = until
+
+
 def register(topic: str) -> Callable[[Handler], Handler]:
     def decorator(handler: Handler) -> Handler:
         _HANDLERS[topic] = handler
@@ -65,11 +74,18 @@ def handler_for(topic: str) -> Handler | None:
 
 
 def enqueue(
-    *, topic: str, key: str, reference: dict, idempotency_key: str, supersedes: bool = False
+    *,
+    topic: str,
+    key: str,
+    reference: dict,
+    idempotency_key: str,
+    supersedes: bool = False,
+    not_before=None,
 ) -> OutboxMessage:
     """Record a message in the current transaction; delivery is asked for after commit.
     `supersedes`: the handler sends the whole current state, so this message makes any dead
-    older message of the same key and topic obsolete."""
+    older message of the same key and topic obsolete. `not_before`: a time before which it is
+    not to be delivered (the messages of its key after it wait too)."""
     now = timezone.now()
     message = OutboxMessage.objects.create(
         topic=topic,
@@ -77,7 +93,7 @@ def enqueue(
         reference=reference,
         idempotency_key=idempotency_key,
         created_at=now,
-        next_attempt_at=now,
+        next_attempt_at=max(now, not_before) if not_before else now,
         supersedes=supersedes,
     )
     message_enqueued.send(sender=OutboxMessage, message=message)
@@ -193,6 +209,9 @@ def deliver_key(key: str, *, limit: int = 200) -> int:
                 # A savepoint: whatever the handler writes is undone if it fails.
                 with transaction.atomic():
                     handler(message)
+            except Deferred as exc:
+                _defer(message, exc)
+                return sent
             except PermanentError as exc:
                 _fail(message, exc, permanent=True)
                 return sent
@@ -208,6 +227,14 @@ def deliver_key(key: str, *, limit: int = 200) -> int:
             sent += 1
     schedule(key)  # more than `limit` waiting: continue in a fresh task
     return sent
+
+
+def _defer(message: OutboxMessage, exc: Deferred) -> None:
+    message.next_attempt_at = exc.until
+    message.last_error = f"Deferred: {exc}"[:2000]
+    message.save(update_fields=["next_attempt_at", "last_error"])
+    delay = max(0.0, (exc.until - timezone.now()).total_seconds())
+    transaction.on_commit(lambda: schedule(message.key, countdown=delay))
 
 
 def _fail(message: OutboxMessage, exc: Exception, *, permanent: bool = False) -> None:

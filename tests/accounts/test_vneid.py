@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import AuthToken, User, VneidLogin
 from accounts.roles import Role
+from core.fields import match
 from dossiers.models import Dossier, Event
 from integrations.mockvneid.models import FaultConfig
 from integrations.portal.mapping import dossier_record
@@ -71,7 +72,7 @@ def test_login_to_a_dossier_the_portal_records_as_vneid_authenticated(cast):
     response = browser.pick(OTHER_LEVEL_2)
     assert (response.status_code, response["Location"]) == (302, "/vneid/done/")
     # The account, created and keyed by the personal ID, with the claims kept.
-    user = User.objects.get(role=Role.CITIZEN, personal_id=OTHER_LEVEL_2)
+    user = User.objects.get(match("personal_id", OTHER_LEVEL_2), role=Role.CITIZEN)
     assert user.full_name == "Trần Thị Bình"
     assert str(user.birth_date) == "1985-11-03"
     assert (user.phone, user.email) == ("0987654321", "binh.tran@example.vn")
@@ -166,7 +167,7 @@ def test_the_login_links_to_the_citizen_with_that_personal_id(cast):
     assert CITIZEN_ID == DEMO_LEVEL_2
     User.objects.create(username="canbo", role=Role.LEADER, agency=cast.department)
     token = vneid_token(DEMO_LEVEL_2)
-    assert User.objects.filter(personal_id=DEMO_LEVEL_2, role=Role.CITIZEN).count() == 1
+    assert User.objects.filter(match("personal_id", DEMO_LEVEL_2), role=Role.CITIZEN).count() == 1
     cast.citizen.refresh_from_db()
     assert cast.citizen.full_name == "Nguyễn Văn An"  # refreshed from the claims
     assert cast.citizen.email == "an.nguyen@example.vn"
@@ -181,8 +182,8 @@ def test_a_second_login_finds_the_same_account_never_by_email(cast):
     # Someone else's account with the same e-mail is not linked.
     User.objects.create(username="khac", role=Role.CITIZEN, email="binh.tran@example.vn")
     vneid_token(OTHER_LEVEL_2)
-    assert User.objects.filter(personal_id=OTHER_LEVEL_2).count() == 1
-    assert VneidLogin.objects.filter(user__personal_id=OTHER_LEVEL_2).count() == 2
+    assert User.objects.filter(match("personal_id", OTHER_LEVEL_2)).count() == 1
+    assert VneidLogin.objects.filter(match("user__personal_id", OTHER_LEVEL_2)).count() == 2
 
 
 def test_an_inactive_citizen_cannot_log_in(cast):
@@ -212,7 +213,7 @@ def test_a_bad_id_token_is_refused(db, switches, code):
     browser = Browser().start()
     refused(browser.pick(OTHER_LEVEL_2), code)
     assert "_auth_user_id" not in browser.client.session
-    assert not User.objects.filter(personal_id=OTHER_LEVEL_2).exists()
+    assert not User.objects.filter(match("personal_id", OTHER_LEVEL_2)).exists()
     assert not VneidLogin.objects.exists()
 
 
@@ -273,7 +274,7 @@ def test_a_wrong_or_missing_state_is_refused(db):
     refused(browser.callback(callback.replace(f"state={state}", "")), "invalid_state")
     # A callback in a browser that never started a login.
     refused(Browser().callback(callback), "invalid_state")
-    assert not User.objects.filter(personal_id=OTHER_LEVEL_2).exists()
+    assert not User.objects.filter(match("personal_id", OTHER_LEVEL_2)).exists()
 
 
 def test_a_pkce_verifier_that_does_not_match_is_refused(db):
@@ -478,7 +479,7 @@ def test_discovery_and_keys(db):
 
 def test_the_admin_shows_vneid_logins_and_sets_a_procedures_level(cast, client):
     vneid_token(OTHER_LEVEL_2)
-    user = User.objects.get(personal_id=OTHER_LEVEL_2)
+    user = User.objects.get(match("personal_id", OTHER_LEVEL_2))
     client.force_login(cast.admin)
     page = client.get(f"/admin/accounts/user/{user.pk}/change/").content.decode()
     assert "Lần đăng nhập VNeID gần đây" in page and " — mức 2" in page

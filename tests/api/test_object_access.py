@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts import services as accounts
 from dossiers.models import ComponentFile, EResult
+from notifications.models import Notification
 from payments.models import Payment
 from tests.support.dossiers import DossierFactory
 from tests.support.files import pdf_bytes
@@ -73,6 +74,10 @@ def world(cast):
             "result_id": str(result.pk),
             "token_id": str(token[0].pk if isinstance(token, tuple) else token.pk),
             "reference": payment.reference,
+            # A's inbox notification about the dossier.
+            "notification_id": str(
+                Notification.objects.filter(recipient=cast.citizen, channel="inbox").first().pk
+            ),
         },
     }
 
@@ -137,3 +142,5 @@ def test_the_owner_and_the_right_officials_do_reach_it(cast, world):
     assert clerk.get(f"/api/v1/counter/receipts/{values['code']}/").status_code == 200
     leader = cast.client(cast.leader)
     assert leader.get(f"/api/v1/dossiers/{values['code']}/forms/").status_code == 200
+    read = owner.post(f"/api/v1/me/notifications/{values['notification_id']}/read/")
+    assert read.status_code == 200 and read.json()["read"] is True

@@ -32,6 +32,13 @@ REQUIRED = {
     "ONECUA_OIDC_ISSUER": "onecua.E004",
     "ONECUA_FIELD_KEYS": "onecua.E006",
     "ONECUA_HMAC_KEY": "onecua.E007",
+    "EMAIL_HOST": "onecua.E010",
+    "NOTIFY_SMS_URL": "onecua.E010",
+    "NOTIFY_SMS_API_KEY": "onecua.E010",
+    "NOTIFY_SMS_CALLBACK_SECRET": "onecua.E010",
+    "NOTIFY_ZALO_URL": "onecua.E010",
+    "NOTIFY_ZALO_ACCESS_TOKEN": "onecua.E010",
+    "NOTIFY_ZALO_CALLBACK_SECRET": "onecua.E010",
 }
 
 
@@ -92,8 +99,9 @@ def test_with_the_mocks_off_nothing_of_them_is_installed_or_routed(tmp_path):
         "        return False\n"
         "print(json.dumps({\n"
         "    'mocks': settings.ONECUA_MOCKS,\n"
-        "    'installed': apps.is_installed('integrations.mockportal'),\n"
-        "    'routed': routed('/mock-dvcqg/auth/token'),\n"
+        "    'installed': apps.is_installed('integrations.mockportal')\n"
+        "        or apps.is_installed('integrations.mockmessaging'),\n"
+        "    'routed': routed('/mock-dvcqg/auth/token') or routed('/mock-messaging/sms/send'),\n"
         "    'vneid_installed': apps.is_installed('integrations.mockvneid'),\n"
         "    'vneid_routed': routed('/mock-vneid/jwks/'),\n"
         "    'vneid_in_process': settings.ONECUA_OIDC_MOCK_IN_PROCESS,\n"
@@ -138,6 +146,7 @@ def test_the_placeholder_counts_as_missing_and_urls_are_checked(tmp_path):
         PORTAL_BASE_URL="dvcqg.example.gov.vn/api",
         ONECUA_OIDC_ISSUER="http://vneid.example.gov.vn/oidc",
         ONECUA_PAYMENT_NOTIFY_URL="http://motcua.example.gov.vn/api/v1/payments/ipn/",
+        NOTIFY_SMS_URL="sms.example.vn",
     )
     done = _manage("check", env=env)
     assert done.returncode != 0
@@ -145,6 +154,7 @@ def test_the_placeholder_counts_as_missing_and_urls_are_checked(tmp_path):
     assert "(onecua.E003) PORTAL_BASE_URL must be an absolute http(s) URL" in done.stderr
     assert "(onecua.E005) ONECUA_OIDC_ISSUER must be an absolute https URL" in done.stderr
     assert "(onecua.E009) ONECUA_PAYMENT_NOTIFY_URL must be an absolute https URL" in done.stderr
+    assert "(onecua.E011) NOTIFY_SMS_URL must be an absolute http(s) URL" in done.stderr
 
 
 def test_no_fallback_secret_key_with_the_mocks_off(tmp_path):

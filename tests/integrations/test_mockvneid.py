@@ -20,6 +20,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from accounts.models import User
+from core.fields import match
 from tests.support.vneid import OTHER_LEVEL_2, VneidLogin, exchange, query_of
 
 pytestmark = pytest.mark.django_db
@@ -188,4 +189,4 @@ def test_onecuas_client_uses_the_standalone_mock_over_http(standalone, settings)
     response = browser.callback()
     assert (response.status_code, response["Location"]) == (302, "/vneid/done/"), response.content
     assert exchange(browser.ticket())["assurance_level"] == 2
-    assert User.objects.get(personal_id=OTHER_LEVEL_2).full_name == "Trần Thị Bình"
+    assert User.objects.get(match("personal_id", OTHER_LEVEL_2)).full_name == "Trần Thị Bình"

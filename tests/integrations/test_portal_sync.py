@@ -13,7 +13,7 @@ from integrations.mockportal.models import FaultConfig
 from integrations.portal.client import reset_client
 from integrations.portal.mapping import PORTAL_STATUS
 from integrations.portal.reconcile import compare_catalogue, reconcile
-from integrations.portal.sync import key_for
+from integrations.portal.sync import TOPIC, key_for
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxStatus
 from tests.support.cast import applicant_data
@@ -39,6 +39,11 @@ def act(django_capture_on_commit_callbacks):
             return getattr(services, name)(**kwargs)
 
     return run
+
+
+def portal_messages():
+    """The portal sync's messages (the notifications have their own topics and keys)."""
+    return OutboxMessage.objects.filter(topic=TOPIC)
 
 
 def faults(**values):
@@ -219,8 +224,8 @@ def test_every_path_of_the_diagram_reaches_the_portal_in_order(cast, act, path):
 def test_the_portal_down_for_a_run_of_actions_then_up(cast, act):
     faults(down=True)
     codes = [lifecycle(cast, act) for _ in range(3)]
-    assert OutboxMessage.objects.filter(status=OutboxStatus.SENT).count() == 0
-    assert OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count() == 18
+    assert portal_messages().filter(status=OutboxStatus.SENT).count() == 0
+    assert portal_messages().filter(status=OutboxStatus.PENDING).count() == 18
     faults(down=False)
     drain()
     for code in codes:
@@ -228,7 +233,7 @@ def test_the_portal_down_for_a_run_of_actions_then_up(cast, act):
         ours = Dossier.objects.get(code=code)
         assert view["data"]["TrangThaiHoSo"] == PORTAL_STATUS[ours.status] == 10
         assert [h["PhienBan"] for h in view["history"]] == [1, 2, 3, 4, 5, 6]  # no duplicate
-    assert not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists()
+    assert not portal_messages().exclude(status=OutboxStatus.SENT).exists()
 
 
 def test_a_third_of_calls_failing_still_delivers_everything_in_order(cast, act):
@@ -244,7 +249,7 @@ def test_a_third_of_calls_failing_still_delivers_everything_in_order(cast, act):
         versions = [h["PhienBan"] for h in view["history"]]
         assert versions == sorted(versions)
         assert statuses[0] == 1 and statuses[-1] == 10
-    assert not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists()
+    assert not portal_messages().exclude(status=OutboxStatus.SENT).exists()
 
 
 def test_a_revoked_token_is_renewed(cast, act):
@@ -262,7 +267,7 @@ def test_a_revoked_token_is_renewed(cast, act):
     code = Dossier.objects.get().code
     act("receive", dossier=code, actor=cast.clerk)
     assert portal_view(code)["data"]["TrangThaiHoSo"] == 2
-    assert not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists()
+    assert not portal_messages().exclude(status=OutboxStatus.SENT).exists()
 
 
 def test_a_record_the_portal_refuses_is_dead_and_visible(cast, act, monkeypatch):
@@ -284,7 +289,7 @@ def test_a_record_the_portal_refuses_is_dead_and_visible(cast, act, monkeypatch)
         summary="Hồ sơ lỗi",
         components=[{"order": 1}],
     )
-    message = OutboxMessage.objects.get()
+    message = portal_messages().get()
     assert message.status == OutboxStatus.DEAD
     assert "400" in message.last_error
 
@@ -318,7 +323,7 @@ def test_a_later_event_supersedes_a_dead_message_and_the_portal_converges(cast, 
     ).code
     refuse_status(monkeypatch, 2)
     act("receive", dossier=code, actor=cast.clerk)
-    dead = OutboxMessage.objects.get(reference__action="receive")
+    dead = portal_messages().get(reference__action="receive")
     assert dead.status == OutboxStatus.DEAD
     assert "400" in dead.last_error and "TrangThaiHoSo" in dead.last_error
     assert delivery.dead_letters_summary()["count"] == 1
@@ -334,7 +339,7 @@ def test_a_later_event_supersedes_a_dead_message_and_the_portal_converges(cast, 
     # The receipt step reached the portal with the assignment, before it.
     assert [p["TrangThai"] for p in view["progress"]] == [1, 2, 4]
     dead.refresh_from_db()
-    later = OutboxMessage.objects.get(reference__action="assign")
+    later = portal_messages().get(reference__action="assign")
     assert (dead.status, dead.superseded_by, later.status) == (
         OutboxStatus.SUPERSEDED,
         later,
@@ -359,13 +364,13 @@ def test_a_dead_first_message_is_superseded_by_a_create(cast, act, monkeypatch):
         components=[{"order": 1}],
     ).code
     assert portal_view(code) is None
-    assert OutboxMessage.objects.get().status == OutboxStatus.DEAD
+    assert portal_messages().get().status == OutboxStatus.DEAD
     monkeypatch.undo()
     act("refuse_receipt", dossier=code, actor=cast.clerk, reason="Sai thẩm quyền")
     view = portal_view(code)
     assert view["data"]["TrangThaiHoSo"] == 3
     assert [p["TrangThai"] for p in view["progress"]] == [1, 3]
-    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {
+    assert set(portal_messages().values_list("status", flat=True)) == {
         OutboxStatus.SUPERSEDED,
         OutboxStatus.SENT,
     }

@@ -47,6 +47,7 @@ from dossiers.models import Dossier
 from integrations.mockportal.models import Counter, Record
 from integrations.portal import mapping
 from integrations.portal.mapping import PORTAL_STATUS
+from integrations.portal.sync import TOPIC as PORTAL_TOPIC
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxStatus
 from tests.support.cast import applicant_data, build_cast
@@ -345,9 +346,15 @@ def lifecycle(cast) -> str:
     return d.code
 
 
+def portal_messages():
+    """The portal sync's messages (the notifications have their own topics and keys, and are
+    delivered by the same worker)."""
+    return OutboxMessage.objects.filter(topic=PORTAL_TOPIC)
+
+
 def outbox_counts() -> dict[str, int]:
     counts = dict.fromkeys(OutboxStatus.values, 0)
-    for status in OutboxMessage.objects.values_list("status", flat=True):
+    for status in portal_messages().values_list("status", flat=True):
         counts[status] += 1
     return counts
 
@@ -362,7 +369,7 @@ def wait_delivered(stack: Stack, total: int, *, timeout: float = WAIT, sweep_eve
         nonlocal last_sweep
         counts = outbox_counts()
         if counts[OutboxStatus.DEAD]:
-            dead = list(OutboxMessage.objects.filter(status=OutboxStatus.DEAD)[:3])
+            dead = list(portal_messages().filter(status=OutboxStatus.DEAD)[:3])
             pytest.fail(f"dead messages: {[m.last_error for m in dead]}\n{stack.logs()}")
         if sweep_every and time.monotonic() - last_sweep >= sweep_every:
             delivery.sweep(grace_seconds=0)
@@ -402,7 +409,7 @@ def assert_portal_matches(codes: list[str]) -> None:
     seen = counters()
     for name in ("stale", "out_of_order_applied", "duplicate_versions", "duplicate_steps"):
         assert seen.get(name, 0) == 0, (name, seen)
-    assert not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists()
+    assert not portal_messages().exclude(status=OutboxStatus.SENT).exists()
 
 
 def worker_delivered(worker: Proc) -> int:
@@ -427,7 +434,7 @@ def test_portal_down_for_a_run_of_actions_then_up(stack, cast):
     codes = [lifecycle(cast) for _ in range(3)]
     # The worker tried, was refused, and keeps retrying with backoff.
     wait_until(
-        lambda: OutboxMessage.objects.filter(attempts__gte=2).count() >= 3,
+        lambda: portal_messages().filter(attempts__gte=2).count() >= 3,
         "retries while the portal is down",
     )
     assert outbox_counts()[OutboxStatus.SENT] == 0
@@ -482,13 +489,13 @@ def test_broker_unreachable_at_commit_then_the_sweeper_delivers(stack, cast):
     # Every change committed, with its message; no wake-up reached the worker.
     time.sleep(1)
     assert outbox_counts() == {"pending": total, "sent": 0, "dead": 0, "superseded": 0}
-    assert not OutboxMessage.objects.filter(attempts__gt=0).exists()
+    assert not portal_messages().filter(attempts__gt=0).exists()
     assert worker_delivered(worker) == 0
     assert commits < 30, f"commits took {commits:.1f}s with the broker down"
     print(f"{total} commits with the broker unreachable: {commits:.1f}s")
 
     # Beat's sweeper, run by the worker, once the messages are past its grace period.
-    OutboxMessage.objects.update(created_at=timezone.now() - timedelta(minutes=1))
+    portal_messages().update(created_at=timezone.now() - timedelta(minutes=1))
     sweep_task.apply_async()
     wait_delivered(stack, total=total)
     assert_portal_matches(codes)
@@ -508,7 +515,7 @@ def test_queued_wakeups_lost_with_redis_then_the_sweeper_delivers(stack, cast, b
     assert outbox_counts()[OutboxStatus.PENDING] == total
     assert worker_delivered(worker) == 0
 
-    OutboxMessage.objects.update(created_at=timezone.now() - timedelta(minutes=1))
+    portal_messages().update(created_at=timezone.now() - timedelta(minutes=1))
     sweep_task.apply_async()
     wait_delivered(stack, total=total)
     assert_portal_matches(codes)
@@ -523,4 +530,4 @@ def test_a_third_of_calls_failing_with_latency_still_delivers_in_order(stack, ca
     stack.faults(error_rate=0, latency_ms=0)
     assert_portal_matches(codes)
     assert counters().get("errors_injected:500", 0) > 0
-    assert OutboxMessage.objects.filter(attempts__gt=1).exists()  # retries happened
+    assert portal_messages().filter(attempts__gt=1).exists()  # retries happened

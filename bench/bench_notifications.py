@@ -1,0 +1,310 @@
+"""Notifications: rendered and handed to the gateways per second, ONE worker process (issue 14
+§6, target >= 300/s).
+
+    .venv/bin/python bench/bench_notifications.py [--dossiers 300] [--rounds 3]
+
+It creates a throw-away PostgreSQL database, starts the mock SMS/Zalo gateways as their own
+process (gunicorn, --gateway-workers) and a real SMTP server (aiosmtpd's sink) as another, all on
+127.0.0.1, then in this one process:
+
+1. render: the notices of `--dossiers` dossiers' events (submitted, received; every applicant
+   has an account, e-mail, phone and Zalo on: 4 notifications per event) are rendered and
+   written again by the listener itself (`notifications.services.on_dossier_changed`), in one
+   transaction per event as in the dossier's own — notifications (rows + outbox messages) per
+   second;
+2. hand over: every pending notify.* outbox message is delivered by `outbox.delivery.deliver_key`,
+   key after key, as one solo worker does (or `--threads N` keys at once in this one process, as
+   one worker with Celery's threads pool) — notifications handed to a gateway (HTTP to the mock
+   SMS / ZNS, SMTP to the sink) per second, each one's receipt recorded;
+3. the combined rate: one notification rendered AND handed over, per second per worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (
+    ROOT,
+    bootstrap_django,
+    drop_database,
+    machine,
+    print_machine,
+    recreate_database,
+    table,
+    write_results,
+)
+from _server import exit_on_sigterm, free_port
+
+PY = sys.executable
+
+
+def wait_port(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"127.0.0.1:{port} did not answer")
+
+
+def deliver_all(keys: list[str]) -> None:
+    """One thread of a worker process's pool: its share of the keys, then its connection."""
+    from django.db import connection
+
+    from outbox import delivery
+
+    try:
+        for key in keys:
+            delivery.deliver_key(key, limit=100000)
+    finally:
+        connection.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database-url",
+        default="postgresql://postgres@127.0.0.1:5432/onecua_bench_notifications",
+    )
+    parser.add_argument("--dossiers", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3, help="render passes over the events")
+    parser.add_argument("--gateway-workers", type=int, default=2)
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="cProfile the hand-over")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="deliveries in parallel in this one process, each thread its own keys (as a Celery "
+        "worker with the threads pool and --concurrency N); 1: key after key (solo pool)",
+    )
+    args = parser.parse_args()
+    exit_on_sigterm()
+
+    gateway_port, smtp_port = free_port(), free_port()
+    gateways = f"http://127.0.0.1:{gateway_port}/mock-messaging/"
+    extra = {
+        "ONECUA_MOCKS": "1",
+        "NOTIFY_SMS_URL": gateways + "sms/",
+        "NOTIFY_ZALO_URL": gateways + "zalo/",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_port),
+        # Callbacks would go to an onecua server this benchmark does not run.
+        "ONECUA_PUBLIC_BASE_URL": "http://127.0.0.1:9",
+    }
+    recreate_database(args.database_url)
+    bootstrap_django(args.database_url, **extra)
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import transaction
+
+    processes: list[subprocess.Popen] = []
+    try:
+        call_command("migrate", verbosity=0)
+        settings.OUTBOX_AUTODELIVER = False
+        env = {**os.environ, "LOG_LEVEL": "WARNING"}
+        processes.append(
+            subprocess.Popen(  # noqa: S603 - our own interpreter and code
+                [
+                    PY,
+                    "-m",
+                    "gunicorn",
+                    "integrations.mockmessaging.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{gateway_port}",
+                    "--workers",
+                    str(args.gateway_workers),
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+        )
+        processes.append(
+            subprocess.Popen(  # noqa: S603
+                [
+                    PY,
+                    "-m",
+                    "aiosmtpd",
+                    "-n",
+                    "-l",
+                    f"127.0.0.1:{smtp_port}",
+                    "-c",
+                    "aiosmtpd.handlers.Sink",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+        )
+        from dossiers import services as dossiers
+        from dossiers.models import Event
+        from dossiers.services import DossierChange
+        from dossiers.services.door import DossierState
+        from integrations.mockmessaging.models import FaultConfig
+        from notifications import services as notify
+        from notifications.models import Notification, Preference
+        from outbox import delivery
+        from outbox.models import OutboxMessage, OutboxStatus
+        from tests.support.cast import applicant_data, build_small_cast
+
+        for gateway in ("sms", "zalo"):
+            FaultConfig.objects.update_or_create(gateway=gateway, defaults={"receipts": False})
+        cast = build_small_cast()
+        Preference.objects.create(user=cast.citizen, zalo=True)
+        codes = []
+        t0 = time.perf_counter()
+        for i in range(args.dossiers):
+            # Each applicant their own address and number (the rate limit is per address).
+            d = dossiers.submit_online(
+                actor=cast.citizen,
+                procedure_code="1.001193",
+                applicant=applicant_data(cast, email=f"a{i}@example.vn", phone=f"0912{i:06d}"),
+                summary="Hồ sơ đo tốc độ thông báo",
+                components=[{"order": 1}],
+            )
+            dossiers.receive(dossier=d.code, actor=cast.clerk)
+            codes.append(d.code)
+        built = time.perf_counter() - t0
+        print(f"{len(codes)} dossiers filed and received in {built:.1f} s")
+
+        # 1. Render (and write, and enqueue) again, as the listener does.
+        events = list(
+            Event.objects.filter(action__in=("submit", "receive"))
+            .select_related(
+                "dossier__applicant__account",
+                "dossier__procedure",
+                "dossier__handling_agency",
+                "actor",
+            )
+            .order_by("id")
+        )
+        renders = []
+        for _ in range(args.rounds):
+            before = Notification.objects.count()
+            start = time.perf_counter()
+            for event in events:
+                state = DossierState.of(event.dossier)
+                change = DossierChange(
+                    event=event, dossier=event.dossier, before=state, after=state
+                )
+                with transaction.atomic():
+                    notify.on_dossier_changed(None, change)
+            seconds = time.perf_counter() - start
+            made = Notification.objects.count() - before
+            renders.append((made, seconds))
+            print(f"render: {made} notifications in {seconds:.2f} s = {made / seconds:.0f}/s")
+
+        # 2. Hand them to the gateways: one solo worker, key after key.
+        wait_port(gateway_port)
+        wait_port(smtp_port)
+        pending = OutboxMessage.objects.filter(
+            topic__startswith="notify.", status=OutboxStatus.PENDING
+        ).count()
+        by_topic, per_topic_seconds = {}, {}
+        profiler = cProfile.Profile() if args.profile else None
+        start = time.perf_counter()
+        for topic in ("notify.email", "notify.sms", "notify.zalo"):
+            keys = list(
+                OutboxMessage.objects.filter(topic=topic, status=OutboxStatus.PENDING)
+                .order_by()
+                .values_list("key", flat=True)
+                .distinct()
+            )
+            t = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            if args.threads <= 1:
+                for key in keys:
+                    delivery.deliver_key(key, limit=100000)
+            else:
+                chunks = [keys[i :: args.threads] for i in range(args.threads)]
+                threads = [threading.Thread(target=deliver_all, args=(c,)) for c in chunks]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+            if profiler:
+                profiler.disable()
+            per_topic_seconds[topic] = time.perf_counter() - t
+        seconds = time.perf_counter() - start
+        if profiler:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+        sent = OutboxMessage.objects.filter(topic__startswith="notify.", status="sent").count()
+        for topic in ("notify.email", "notify.sms", "notify.zalo"):
+            by_topic[topic] = OutboxMessage.objects.filter(topic=topic, status="sent").count()
+        left = OutboxMessage.objects.filter(
+            topic__startswith="notify.", status=OutboxStatus.PENDING
+        ).count()
+        print(
+            f"hand over: {sent}/{pending} in {seconds:.2f} s = {sent / seconds:.0f}/s "
+            f"({by_topic}; {left} left)"
+        )
+        for topic, spent in per_topic_seconds.items():
+            print(f"  {topic}: {by_topic[topic] / spent:.0f}/s")
+
+        render_rate = max(m / s for m, s in renders)
+        # Inbox rows are rendered but not handed over: the combined rate counts the external
+        # ones, each rendered once and handed over once.
+        hand_rate = sent / seconds
+        combined = 1 / (1 / render_rate + 1 / hand_rate)
+        rows = [
+            ["render + write + enqueue", f"{render_rate:.0f}/s"],
+            ["hand to the gateways (SMTP, HTTP SMS, HTTP ZNS)", f"{hand_rate:.0f}/s"],
+            ["both, per worker", f"{combined:.0f}/s"],
+        ]
+        print(table(["step", "notifications per second, one process"], rows))
+        verdict = "PASS" if combined >= 300 else "MISS"
+        print(f"target >= 300/s per worker: {verdict}")
+        info = machine(args.database_url)
+        print_machine(info)
+        path = write_results(
+            "notifications",
+            {
+                "machine": info,
+                "dossiers": len(codes),
+                "render": [{"notifications": m, "seconds": s} for m, s in renders],
+                "hand_over": {
+                    "sent": sent,
+                    "pending": pending,
+                    "seconds": seconds,
+                    "by_topic": by_topic,
+                    "per_topic_seconds": per_topic_seconds,
+                    "threads": args.threads,
+                    "left": left,
+                },
+                "rates": {"render": render_rate, "hand_over": hand_rate, "combined": combined},
+                "verdict": verdict,
+            },
+        )
+        print(f"Results: {path}")
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            drop_database(args.database_url)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""The default templates (version 1 of each), seeded by migration 0002 and `manage.py
+seed_notification_templates`: per notice, a subject and a full text (inbox, e-mail, Zalo) and a
+short SMS text, in Vietnamese and English. Officials get the inbox and e-mail only."""
+
+from __future__ import annotations
+
+SIGNATURE_VI = "\n\nTra cứu hồ sơ: {{ tracking_url }}\n{{ agency_name }}"
+SIGNATURE_EN = "\n\nTrack your dossier: {{ tracking_url }}\n{{ agency_name }}"
+
+# kind: {language: (subject, body, sms)}; sms None: no SMS/Zalo template (officials).
+DEFAULTS: dict[str, dict[str, tuple[str, str, str | None]]] = {
+    "submitted": {
+        "vi": (
+            "Đã nhận hồ sơ {{ dossier_code }}",
+            "Kính gửi {{ applicant_name }},\nHệ thống đã nhận hồ sơ {{ dossier_code }} "
+            "({{ procedure_name }}) nộp lúc {{ submitted_at }}. Cán bộ một cửa sẽ kiểm tra và "
+            "thông báo việc tiếp nhận." + SIGNATURE_VI,
+            "Đã nhận hồ sơ {{ dossier_code }} lúc {{ submitted_at }}. Chờ cán bộ kiểm tra.",
+        ),
+        "en": (
+            "Dossier {{ dossier_code }} submitted",
+            "Dear {{ applicant_name }},\nWe have your dossier {{ dossier_code }} "
+            "({{ procedure_name }}), submitted at {{ submitted_at }}. An officer will check it and "
+            "tell you whether it is received." + SIGNATURE_EN,
+            "Dossier {{ dossier_code }} submitted at {{ submitted_at }}; awaiting checks.",
+        ),
+    },
+    "received": {
+        "vi": (
+            "Giấy tiếp nhận hồ sơ và hẹn trả kết quả — {{ dossier_code }}",
+            "Kính gửi {{ applicant_name }},\nHồ sơ {{ dossier_code }} ({{ procedure_name }}) đã "
+            "được tiếp nhận lúc {{ received_at }}.\nNgày hẹn trả kết quả: {{ due_at }}."
+            + SIGNATURE_VI,
+            "Hồ sơ {{ dossier_code }} đã được tiếp nhận lúc {{ received_at }}, hẹn trả kết quả "
+            "{{ due_at }}.",
+        ),
+        "en": (
+            "Receipt and appointment — {{ dossier_code }}",
+            "Dear {{ applicant_name }},\nYour dossier {{ dossier_code }} ({{ procedure_name }}) "
+            "was received at {{ received_at }}.\nResult due: {{ due_at }}." + SIGNATURE_EN,
+            "Dossier {{ dossier_code }} received {{ received_at }}; result due {{ due_at }}.",
+        ),
+    },
+    "supplement_requested": {
+        "vi": (
+            "Yêu cầu bổ sung, hoàn thiện hồ sơ {{ dossier_code }}",
+            "Kính gửi {{ applicant_name }},\nHồ sơ {{ dossier_code }} ({{ procedure_name }}) cần "
+            "bổ sung các giấy tờ sau:\n{{ items }}\nLý do: {{ reason }}\nHạn bổ sung: "
+            "{{ supplement_deadline }}. Quá hạn, hồ sơ sẽ bị dừng xử lý." + SIGNATURE_VI,
+            "Hồ sơ {{ dossier_code }} cần bổ sung: {{ items }}. Hạn {{ supplement_deadline }}.",
+        ),
+        "en": (
+            "Please complete dossier {{ dossier_code }}",
+            "Dear {{ applicant_name }},\nYour dossier {{ dossier_code }} ({{ procedure_name }}) "
+            "needs:\n{{ items }}\nReason: {{ reason }}\nDeadline: {{ supplement_deadline }}. "
+            "After it, processing stops." + SIGNATURE_EN,
+            "Dossier {{ dossier_code }} needs: {{ items }}. Deadline {{ supplement_deadline }}.",
+        ),
+    },
+    "receipt_refused": {
+        "vi": (
+            "Từ chối tiếp nhận hồ sơ {{ dossier_code }}",
+            "Kính gửi {{ applicant_name }},\nHồ sơ {{ dossier_code }} ({{ procedure_name }}) "
+            "không được tiếp nhận. Lý do: {{ reason }}" + SIGNATURE_VI,
+            "Hồ sơ {{ dossier_code }} không được tiếp nhận. Lý do: {{ reason }}",
+        ),
+        "en": (
+            "Dossier {{ dossier_code }} not received",
+            "Dear {{ applicant_name }},\nYour dossier {{ dossier_code }} ({{ procedure_name }}) "
+            "could not be received. Reason: {{ reason }}" + SIGNATURE_EN,
+            "Dossier {{ dossier_code }} not received. Reason: {{ reason }}",
+        ),
+    },
+    "rescheduled": {
+        "vi": (
+            "Thư xin lỗi và hẹn lại ngày trả kết quả — {{ dossier_code }}",
+            "Kính gửi {{ applicant_name }},\n{{ agency_name }} xin lỗi vì hồ sơ {{ dossier_code }} "
+            "({{ procedure_name }}) chưa có kết quả đúng hẹn ({{ old_due_at }}).\nLý do: "
+            "{{ reason }}\nNgày hẹn mới: {{ due_at }}." + SIGNATURE_VI,
+            "Xin lỗi: hồ sơ {{ dossier_code }} trễ hẹn. Hẹn lại {{ due_at }}.",
+        ),
+        "en": (
+            "Apology and new date — {{ dossier_code }}",
+            "Dear {{ applicant_name }},\n{{ agency_name }} apologises: dossier {{ dossier_code }} "
+            "({{ procedure_name }}) will not be ready by {{ old_due_at }}.\nReason: {{ reason }}"
+            "\nNew date: {{ due_at }}." + SIGNATURE_EN,
+            "Sorry: dossier {{ dossier_code }} is late. New date {{ due_at }}.",
+        ),
+    },
+    "result_ready": {
+        "vi": (
+            "Đã có kết quả hồ sơ {{ dossier_code }}",
+            "Kính gửi {{ applicant_name }},\nHồ sơ {{ dossier_code }} ({{ procedure_name }}) đã "
+            "có kết quả.\n{{ how_to_get }}" + SIGNATURE_VI,
+            "Hồ sơ {{ dossier_code }} đã có kết quả. {{ how_to_get }}",
+        ),
+        "en": (
+            "Result ready — {{ dossier_code }}",
+            "Dear {{ applicant_name }},\nThe result of dossier {{ dossier_code }} "
+            "({{ procedure_name }}) is ready.\n{{ how_to_get }}" + SIGNATURE_EN,
+            "Dossier {{ dossier_code }}: result ready. {{ how_to_get }}",
+        ),
+    },
+    "returned": {
+        "vi": (
+            "Đã trả kết quả hồ sơ {{ dossier_code }}",
+            "Kính gửi {{ applicant_name }},\nKết quả hồ sơ {{ dossier_code }} "
+            "({{ procedure_name }}) đã được trả lúc {{ returned_at }}. "
+            "Cảm ơn bạn đã sử dụng dịch vụ." + SIGNATURE_VI,
+            "Kết quả hồ sơ {{ dossier_code }} đã được trả lúc {{ returned_at }}.",
+        ),
+        "en": (
+            "Result returned — {{ dossier_code }}",
+            "Dear {{ applicant_name }},\nThe result of dossier {{ dossier_code }} "
+            "({{ procedure_name }}) was returned at {{ returned_at }}. Thank you." + SIGNATURE_EN,
+            "Dossier {{ dossier_code }}: result returned {{ returned_at }}.",
+        ),
+    },
+    "refused": {
+        "vi": (
+            "Từ chối giải quyết hồ sơ {{ dossier_code }}",
+            "Kính gửi {{ applicant_name }},\nHồ sơ {{ dossier_code }} ({{ procedure_name }}) bị "
+            "từ chối giải quyết.\nLý do: {{ reason }}" + SIGNATURE_VI,
+            "Hồ sơ {{ dossier_code }} bị từ chối giải quyết. Lý do: {{ reason }}",
+        ),
+        "en": (
+            "Dossier {{ dossier_code }} refused",
+            "Dear {{ applicant_name }},\nYour dossier {{ dossier_code }} ({{ procedure_name }}) "
+            "was refused.\nReason: {{ reason }}" + SIGNATURE_EN,
+            "Dossier {{ dossier_code }} refused. Reason: {{ reason }}",
+        ),
+    },
+    "stopped": {
+        "vi": (
+            "Thông báo dừng xử lý hồ sơ {{ dossier_code }}",
+            "Kính gửi {{ applicant_name }},\nHồ sơ {{ dossier_code }} ({{ procedure_name }}) đã "
+            "dừng xử lý.\nLý do: {{ reason }}" + SIGNATURE_VI,
+            "Hồ sơ {{ dossier_code }} đã dừng xử lý. Lý do: {{ reason }}",
+        ),
+        "en": (
+            "Processing of dossier {{ dossier_code }} stopped",
+            "Dear {{ applicant_name }},\nProcessing of your dossier {{ dossier_code }} "
+            "({{ procedure_name }}) has stopped.\nReason: {{ reason }}" + SIGNATURE_EN,
+            "Dossier {{ dossier_code }} stopped. Reason: {{ reason }}",
+        ),
+    },
+    "assigned": {
+        "vi": (
+            "Bạn được phân công xử lý hồ sơ {{ dossier_code }}",
+            "{{ official_name }} thân mến,\n{{ actor_name }} đã phân công bạn xử lý hồ sơ "
+            "{{ dossier_code }} ({{ procedure_name }}), hạn {{ due_at }}.\n{{ note }}",
+            None,
+        ),
+        "en": (
+            "Dossier {{ dossier_code }} assigned to you",
+            "Dear {{ official_name }},\n{{ actor_name }} assigned you dossier {{ dossier_code }} "
+            "({{ procedure_name }}), due {{ due_at }}.\n{{ note }}",
+            None,
+        ),
+    },
+    "handed_over": {
+        "vi": (
+            "Hồ sơ {{ dossier_code }} được chuyển đến bạn",
+            "{{ official_name }} thân mến,\n{{ actor_name }} đã chuyển hồ sơ {{ dossier_code }} "
+            "({{ procedure_name }}) đến bạn xử lý, hạn {{ due_at }}.\n{{ note }}",
+            None,
+        ),
+        "en": (
+            "Dossier {{ dossier_code }} handed over to you",
+            "Dear {{ official_name }},\n{{ actor_name }} handed dossier {{ dossier_code }} "
+            "({{ procedure_name }}) over to you, due {{ due_at }}.\n{{ note }}",
+            None,
+        ),
+    },
+}
+
+
+def rows() -> list[dict]:
+    """Every default template as the fields of a NotificationTemplate."""
+    out = []
+    for kind, languages in DEFAULTS.items():
+        for language, (subject, body, sms) in languages.items():
+            for channel in ("inbox", "email"):
+                out.append(
+                    {
+                        "kind": kind,
+                        "channel": channel,
+                        "language": language,
+                        "subject": subject,
+                        "body": body,
+                    }
+                )
+            if sms is not None:
+                out.append(
+                    {
+                        "kind": kind,
+                        "channel": "sms",
+                        "language": language,
+                        "subject": "",
+                        "body": sms,
+                    }
+                )
+                out.append(
+                    {
+                        "kind": kind,
+                        "channel": "zalo",
+                        "language": language,
+                        "subject": subject,
+                        "body": body,
+                    }
+                )
+    return out
+
+
+def seed(model, *, only_missing: bool = True) -> int:
+    """Create version 1 of every default template that has no version yet; returns how many."""
+    made = 0
+    for row in rows():
+        exists = model.objects.filter(
+            kind=row["kind"], channel=row["channel"], language=row["language"]
+        ).exists()
+        if exists and only_missing:
+            continue
+        model.objects.create(version=1, **row)
+        made += 1
+    return made

@@ -1,0 +1,150 @@
+"""Which dossier event tells whom what: the one table of notices (docs/notifications.md).
+
+Each row is a `Notice`: its kind (the templates' key), the dossier actions that raise it, who is
+told (the applicant, or the official the action names), whether the law requires the notice
+(then an applicant's opt-out does not stop it), and the variables its templates may name. Adding
+a notice is one row here plus its default templates (notifications/defaults.py); the variables
+themselves are computed once for every kind in `notifications.context`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+APPLICANT = "applicant"
+OFFICIAL = "official"
+
+# Every template may name these.
+COMMON = (
+    "dossier_code",
+    "procedure_name",
+    "applicant_name",
+    "agency_name",
+    "status",
+    "tracking_url",
+)
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    label: object  # lazy text
+    actions: tuple[str, ...]
+    audience: str
+    required: bool  # legally required: sent whatever the applicant's opt-out
+    variables: tuple[str, ...] = ()
+    basis: str = ""  # the legal source of the notice, when there is one
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        return COMMON + self.variables
+
+
+NOTICES: tuple[Notice, ...] = (
+    Notice(
+        "submitted",
+        _("Đã nhận hồ sơ nộp trực tuyến"),
+        ("submit",),
+        APPLICANT,
+        required=False,
+        variables=("submitted_at",),
+    ),
+    Notice(
+        "received",
+        _("Tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu 01)"),
+        ("receive", "intake"),
+        APPLICANT,
+        required=True,
+        variables=("received_at", "due_at"),
+        basis="Thông tư 03/2025/TT-VPCP, Mẫu 01",
+    ),
+    Notice(
+        "supplement_requested",
+        _("Yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)"),
+        ("request_supplement",),
+        APPLICANT,
+        required=True,
+        variables=("items", "supplement_deadline", "reason"),
+        basis="Thông tư 03/2025/TT-VPCP, Mẫu 02",
+    ),
+    Notice(
+        "receipt_refused",
+        _("Từ chối tiếp nhận hồ sơ (Mẫu 03)"),
+        ("refuse_receipt",),
+        APPLICANT,
+        required=True,
+        variables=("reason",),
+        basis="Thông tư 03/2025/TT-VPCP, Mẫu 03",
+    ),
+    Notice(
+        "rescheduled",
+        _("Xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)"),
+        ("reschedule",),
+        APPLICANT,
+        required=True,
+        variables=("reason", "old_due_at", "due_at"),
+        basis="Thông tư 03/2025/TT-VPCP, Mẫu 04",
+    ),
+    Notice(
+        "result_ready",
+        _("Đã có kết quả giải quyết"),
+        ("approve",),
+        APPLICANT,
+        required=False,
+        variables=("how_to_get", "due_at"),
+    ),
+    Notice(
+        "returned",
+        _("Đã trả kết quả"),
+        ("return_result",),
+        APPLICANT,
+        required=False,
+        variables=("returned_at",),
+    ),
+    Notice(
+        "refused",
+        _("Từ chối giải quyết hồ sơ (nêu rõ lý do)"),
+        ("refuse",),
+        APPLICANT,
+        required=True,
+        variables=("reason",),
+        basis="Nghị định 118/2025/NĐ-CP: văn bản từ chối nêu rõ lý do",
+    ),
+    Notice(
+        "stopped",
+        _("Dừng xử lý hồ sơ (Mẫu 05)"),
+        ("stop",),
+        APPLICANT,
+        required=True,
+        variables=("reason",),
+        basis="Thông tư 03/2025/TT-VPCP, Mẫu 05",
+    ),
+    Notice(
+        "assigned",
+        _("Cán bộ được phân công xử lý hồ sơ"),
+        ("assign",),
+        OFFICIAL,
+        required=True,
+        variables=("official_name", "actor_name", "due_at", "note"),
+    ),
+    Notice(
+        "handed_over",
+        _("Cán bộ nhận hồ sơ được chuyển bước"),
+        ("hand_over",),
+        OFFICIAL,
+        required=True,
+        variables=("official_name", "actor_name", "due_at", "note"),
+    ),
+)
+
+BY_KIND: dict[str, Notice] = {n.kind: n for n in NOTICES}
+BY_ACTION: dict[str, list[Notice]] = {}
+for _notice in NOTICES:
+    for _action in _notice.actions:
+        BY_ACTION.setdefault(_action, []).append(_notice)
+
+
+def kind_choices() -> list[tuple[str, object]]:
+    return [(n.kind, n.label) for n in NOTICES]

@@ -1,0 +1,158 @@
+"""The gateways notices leave by: e-mail through Django's SMTP backend, SMS and Zalo ZNS through
+HTTP gateways (docs/notifications.md, "Gateways").
+
+SMS and ZNS: `POST <url>/send` with a bearer key, JSON in and out; `{"id": "<gateway's id>",
+"status": "accepted"}` on success. 5xx, 408, 429 and network errors are transient (the outbox
+retries with backoff); any other 4xx is permanent (an invalid number: the notification fails).
+With NOTIFY_SMS_URL / NOTIFY_ZALO_URL unset and the mocks on, the gateways are the mock apps of
+this project (integrations/mockmessaging), called in-process.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from dataclasses import dataclass
+from email.utils import make_msgid
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMessage, get_connection
+from django.test import Client
+
+from outbox.delivery import PermanentError, TransientError
+
+MOCK_PREFIX = {"sms": "/mock-messaging/sms/", "zalo": "/mock-messaging/zalo/"}
+
+
+@dataclass
+class Accepted:
+    gateway_id: str
+    status: str = "sent"
+
+
+class HttpTransport:
+    def __init__(self, base_url: str, timeout: float):
+        self.base_url = base_url.rstrip("/") + "/"
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    def post(self, path: str, body: dict, headers: dict) -> tuple[int, dict]:
+        try:
+            response = self.session.post(
+                self.base_url + path, json=body, headers=headers, timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            raise TransientError(f"gateway unreachable: {exc}") from exc
+        try:
+            data = response.json()
+        except ValueError:
+            data = {"message": response.text[:200]}
+        return response.status_code, data if isinstance(data, dict) else {}
+
+
+class InProcessTransport:
+    """The mock gateway served by this very process (embedded default, tests)."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+
+    def post(self, path: str, body: dict, headers: dict) -> tuple[int, dict]:
+        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+        response = Client().post(self.prefix + path, body, content_type="application/json", **extra)
+        try:
+            data = response.json()
+        except ValueError:
+            data = {}
+        return response.status_code, data
+
+
+class HttpGateway:
+    def __init__(self, name: str, transport, key: str):
+        self.name = name
+        self.transport = transport
+        self.key = key
+
+    def send(self, body: dict, *, idempotency_key: str) -> Accepted:
+        status, data = self.transport.post(
+            "send",
+            body,
+            {"Authorization": f"Bearer {self.key}", "Idempotency-Key": idempotency_key},
+        )
+        if status >= 500 or status in (401, 408, 429):
+            raise TransientError(f"{self.name} gateway {status}: {data}")
+        if status >= 400 or not data.get("id"):
+            raise PermanentError(f"{self.name} gateway refused: {status} {data}")
+        return Accepted(str(data["id"]))
+
+
+def _gateway(name: str, url: str, key: str) -> HttpGateway:
+    if url:
+        return HttpGateway(name, HttpTransport(url, settings.NOTIFY_GATEWAY_TIMEOUT), key)
+    if not settings.ONECUA_MOCKS:  # pragma: no cover - the system checks refuse to start
+        raise ImproperlyConfigured(f"The {name} gateway's URL is not set.")
+    return HttpGateway(name, InProcessTransport(MOCK_PREFIX[name]), key)
+
+
+_cache: dict[tuple, HttpGateway] = {}
+
+
+def get(name: str) -> HttpGateway:
+    """The SMS or Zalo gateway of the current settings (one per settings, kept)."""
+    if name == "sms":
+        config = ("sms", settings.NOTIFY_SMS_URL, settings.NOTIFY_SMS_API_KEY)
+    else:
+        config = ("zalo", settings.NOTIFY_ZALO_URL, settings.NOTIFY_ZALO_ACCESS_TOKEN)
+    gateway = _cache.get(config)
+    if gateway is None:
+        gateway = _cache[config] = _gateway(*config)
+    return gateway
+
+
+def send_sms(to: str, text: str, *, reference: str, idempotency_key: str) -> Accepted:
+    body = {
+        "to": to,
+        "text": text,
+        "sender": settings.NOTIFY_SMS_SENDER,
+        "reference": reference,
+        "callback_url": settings.ONECUA_PUBLIC_BASE_URL + "/notifications/receipts/sms/",
+    }
+    return get("sms").send(body, idempotency_key=idempotency_key)
+
+
+def send_zns(
+    phone: str, template_id: str, data: dict, text: str, *, reference: str, idempotency_key: str
+) -> Accepted:
+    body = {
+        "phone": phone.lstrip("+"),  # ZNS takes 84…, no plus
+        "template_id": template_id,
+        "template_data": data,
+        "text": text,
+        "tracking_id": reference,
+        "callback_url": settings.ONECUA_PUBLIC_BASE_URL + "/notifications/receipts/zalo/",
+    }
+    return get("zalo").send(body, idempotency_key=idempotency_key)
+
+
+def send_email(to: str, subject: str, body: str, *, reference: str) -> Accepted:
+    """One message through Django's e-mail backend (SMTP in production). Its Message-ID is the
+    gateway's id. A refused recipient is permanent; a server down or a timeout transient."""
+    message_id = make_msgid(idstring=reference, domain=settings.NOTIFY_EMAIL_DOMAIN)
+    message = EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers={"Message-ID": message_id, "X-Onecua-Notification": reference},
+    )
+    try:
+        message.send(fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise PermanentError(f"SMTP refused the recipient: {exc.recipients}") from exc
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+        raise TransientError(f"SMTP: {exc}") from exc
+    return Accepted(message_id)
+
+
+def email_connection():  # pragma: no cover - kept for callers sending many
+    return get_connection(fail_silently=False)
