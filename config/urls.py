@@ -27,6 +27,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     # Public pages (tracking, e-result verification): no login.
     path("", include("dossiers.public_urls")),
+    path("", include("payments.public_urls")),
 ]
 if settings.ONECUA_MOCKS:
     # The mocks of the national systems, only when they are on (settings ONECUA_MOCKS).
