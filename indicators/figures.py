@@ -93,6 +93,7 @@ def figures(m: dict) -> dict:
             "full_with_online_dossiers": g["full_online"],
             "with_fees": g["fee_procedures"],
             "with_online_payment": g["paid_procedures"],
+            "with_fees_offering_online_payment": g["offered_procedures"],
         },
         "targets": TARGETS,
     }

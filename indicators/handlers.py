@@ -44,6 +44,7 @@ def on_dossier_changed(sender, change: DossierChange, **kwargs) -> None:
         dossier.pk,
         sync_day=change.event.at,
         full=dossier.procedure.service_level == tally.FULL_SERVICE,
+        offered=dossier.procedure.online_payment,
     )
 
 

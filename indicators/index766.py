@@ -145,7 +145,8 @@ ITEMS = (
         "offered",
         _("Thủ tục có phí được triển khai thanh toán trực tuyến"),
         2,
-        reason=_("Danh mục chưa ghi thủ tục nào đã tích hợp nền tảng thanh toán"),
+        "offered_procedures",
+        "fee_procedures",
     ),
     Item(
         "online_payment",

@@ -281,6 +281,7 @@ PROCEDURE_NAMES = (
     "full_online",
     "fee_procedures",
     "paid_procedures",
+    "offered_procedures",
 )
 SPANS = {"day": Span.DAY, "month": Span.MONTH, "quarter": Span.QUARTER, "year": Span.YEAR}
 
@@ -342,7 +343,8 @@ def _procedure_grain(f: Filters, period: Period, group) -> tuple[Grain, date, da
 
 def _procedure_counts(out, f: Filters, period: Period, group, tree) -> None:
     """Distinct procedures with dossiers received in the period (per group): all, toàn trình,
-    toàn trình with an online dossier, with fees, with a dossier paid online."""
+    toàn trình with an online dossier, with fees, with a dossier paid online, with fees and
+    online payment offered."""
     if _counted(out, f, period, group, tree):
         return
     grain, start, end = _procedure_grain(f, period, group)
@@ -372,7 +374,8 @@ def _procedure_counts(out, f: Filters, period: Period, group, tree) -> None:
         "sum(CASE WHEN p.service_level = 'full' THEN 1 ELSE 0 END), "
         "sum(CASE WHEN p.service_level = 'full' AND x.online > 0 THEN 1 ELSE 0 END), "
         "sum(CASE WHEN x.with_fee > 0 THEN 1 ELSE 0 END), "
-        "sum(CASE WHEN x.paid > 0 THEN 1 ELSE 0 END) "
+        "sum(CASE WHEN x.paid > 0 THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN x.with_fee > 0 AND p.online_payment THEN 1 ELSE 0 END) "
         f"FROM (SELECT {gcol} AS g, c.procedure_id, sum(c.received) AS received, "
         f"sum(CASE WHEN c.channel = {int(ONLINE)} THEN c.received ELSE 0 END) AS online, "
         "sum(c.with_fee) AS with_fee, sum(c.paid_online) AS paid "

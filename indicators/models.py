@@ -123,7 +123,7 @@ class Span(models.IntegerChoices):
 # The counters of a `ProcedureUse` row and the distinct counts of a `ProcedureCount` row.
 USE_COUNTERS = ("received", "online", "with_fee", "paid_online")
 USE_KEY = ("scope", "scope_id", "span", "period", "procedure_id")
-COUNT_FIELDS = ("active", "full_active", "full_online", "with_fees", "paid")
+COUNT_FIELDS = ("active", "full_active", "full_online", "with_fees", "paid", "offered")
 COUNT_KEY = ("scope", "scope_id", "span", "period")
 
 
@@ -153,7 +153,8 @@ class ProcedureUse(models.Model):
 
 class ProcedureCount(models.Model):
     """Distinct procedures with dossiers received in one period by one scope: all of them,
-    toàn trình, toàn trình with an online dossier, with fees, with a dossier paid online."""
+    toàn trình, toàn trình with an online dossier, with fees, with a dossier paid online, with
+    fees and online payment offered (`Procedure.online_payment`)."""
 
     scope = models.PositiveSmallIntegerField(_("phạm vi"), choices=Scope.choices)
     scope_id = models.IntegerField(_("mã phạm vi"), default=0)
@@ -164,6 +165,9 @@ class ProcedureCount(models.Model):
     full_online = models.IntegerField(_("thủ tục toàn trình có hồ sơ trực tuyến"), default=0)
     with_fees = models.IntegerField(_("thủ tục có hồ sơ có phí"), default=0)
     paid = models.IntegerField(_("thủ tục có hồ sơ thanh toán trực tuyến"), default=0)
+    offered = models.IntegerField(
+        _("thủ tục có hồ sơ có phí được triển khai thanh toán trực tuyến"), default=0
+    )
 
     class Meta:
         verbose_name = _("số thủ tục phát sinh hồ sơ")

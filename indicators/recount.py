@@ -86,11 +86,11 @@ def agency_units() -> dict[int, int | None]:
 
 def counts_of(uses: tally.Uses) -> dict[tuple, tuple]:
     """The distinct counts (COUNT_KEY -> COUNT_FIELDS) behind a set of flag rows."""
-    full = tally.full_procedures(key[4] for key in uses)
+    full, offered = tally.procedure_kinds(key[4] for key in uses)
     out: dict[tuple, list[int]] = {}
     for key, values in uses.items():
         row = out.setdefault(key[:4], [0] * len(COUNT_FIELDS))
-        for i, value in enumerate(tally.flags(values, key[4] in full)):
+        for i, value in enumerate(tally.flags(values, key[4] in full, key[4] in offered)):
             row[i] += value
     return {k: tuple(v) for k, v in out.items() if any(v)}
 

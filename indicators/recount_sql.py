@@ -277,7 +277,8 @@ def _extras_sql(cursor, extras: dict) -> None:
         f"count(*) FILTER (WHERE u.received > 0 AND {full}), "
         f"count(*) FILTER (WHERE u.received > 0 AND {full} AND u.online > 0), "
         "count(*) FILTER (WHERE u.received > 0 AND u.with_fee > 0), "
-        "count(*) FILTER (WHERE u.received > 0 AND u.paid_online > 0) "
+        "count(*) FILTER (WHERE u.received > 0 AND u.paid_online > 0), "
+        "count(*) FILTER (WHERE u.received > 0 AND u.with_fee > 0 AND p.online_payment) "
         f"FROM {uses} u JOIN procedures_procedure p ON p.id = u.procedure_id "
         "GROUP BY 1, 2, 3, 4 HAVING count(*) FILTER (WHERE u.received > 0) > 0"
     )

@@ -302,11 +302,13 @@ def apply_change(
     *,
     sync_day: datetime | None = None,
     full: bool | None = None,
+    offered: bool | None = None,
 ) -> int:
     """Apply the difference between two states of one dossier (None: absent): the cells, the
     distinct-procedure flags and counts, and (given its id) the running set. `sync_day`: the
     change is also one event the portal must receive, counted on that day. `full`: whether the
-    procedure is a full-process online one (read from the database when not given)."""
+    procedure is a full-process online one, `offered`: whether it offers online payment (both
+    read from the database unless both are given)."""
     calendar = get_calendar()
     base: Base = {}
     if before != after:
@@ -320,10 +322,12 @@ def apply_change(
     uses = uses_of(base)
     if uses:
         procedure_ids = {key[4] for key in uses}
-        known = None  # which of them are full-process online: read unless the caller knows
-        if full is not None and len(procedure_ids) == 1:
-            known = procedure_ids if full else set()
-        apply_uses(uses, full=known)
+        # Which of them are full-process online / offer online payment: read unless known.
+        known_full = known_offered = None
+        if full is not None and offered is not None and len(procedure_ids) == 1:
+            known_full = procedure_ids if full else set()
+            known_offered = procedure_ids if offered else set()
+        apply_uses(uses, full=known_full, offered=known_offered)
     if dossier_id is not None:
         apply_running(dossier_id, before, after)
     return touched
@@ -399,8 +403,9 @@ def uses_of(base: Base, units: dict | None = None) -> Uses:
 ONLINE = Channel.ONLINE
 
 
-def flags(values, full: bool) -> tuple[int, ...]:
-    """What one procedure adds to the distinct counts (COUNT_FIELDS order), given its use."""
+def flags(values, full: bool, offered: bool = False) -> tuple[int, ...]:
+    """What one procedure adds to the distinct counts (COUNT_FIELDS order), given its use,
+    whether it is toàn trình (`full`) and whether it offers online payment (`offered`)."""
     received, online, with_fee, paid = values
     active = received > 0
     return (
@@ -409,15 +414,23 @@ def flags(values, full: bool) -> tuple[int, ...]:
         int(active and full and online > 0),
         int(active and with_fee > 0),
         int(active and paid > 0),
+        int(active and with_fee > 0 and offered),
     )
 
 
-def full_procedures(ids) -> set[int]:
-    return set(
-        Procedure.objects.filter(
-            pk__in=sorted(set(ids)), service_level=ServiceLevel.FULL
-        ).values_list("pk", flat=True)
+def procedure_kinds(ids) -> tuple[set[int], set[int]]:
+    """Of the procedures `ids`: the toàn trình ones and those offering online payment."""
+    rows = Procedure.objects.filter(pk__in=sorted(set(ids))).values_list(
+        "pk", "service_level", "online_payment"
     )
+    full: set[int] = set()
+    offered: set[int] = set()
+    for pk, service_level, online_payment in rows:
+        if service_level == ServiceLevel.FULL:
+            full.add(pk)
+        if online_payment:
+            offered.add(pk)
+    return full, offered
 
 
 def _upsert(table: str, key: tuple, counters: tuple, rows: list[tuple]) -> None:
@@ -454,11 +467,11 @@ def _as_period(value) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def apply_uses(uses: Uses, *, full: set[int] | None = None) -> int:
+def apply_uses(uses: Uses, *, full: set[int] | None = None, offered: set[int] | None = None) -> int:
     """Add `uses` to the flag rows (key order, one statement that answers the new values), and
-    move the distinct counts of every row that crossed zero. `full`: the full-process online
-    procedures among them, when the caller knows (else read). Returns the number of count rows
-    changed."""
+    move the distinct counts of every row that crossed zero. `full` / `offered`: the
+    full-process online procedures and those offering online payment among them, when the
+    caller knows both (else read). Returns the number of count rows changed."""
     if not uses:
         return 0
     keys = sorted(uses)
@@ -472,14 +485,14 @@ def apply_uses(uses: Uses, *, full: set[int] | None = None) -> int:
         (int(r[0]), int(r[1]), int(r[2]), _as_period(r[3]), int(r[4])): tuple(r[5:])
         for r in returned
     }
-    if full is None:
-        full = full_procedures(key[4] for key in keys)
+    if full is None or offered is None:
+        full, offered = procedure_kinds(key[4] for key in keys)
     counts: dict[tuple, list[int]] = {}
     for key in keys:
         new = tuple(after.get(key, (0, 0, 0, 0)))
         old = tuple(n - d for n, d in zip(new, uses[key], strict=True))
-        is_full = key[4] in full
-        change = [a - b for a, b in zip(flags(new, is_full), flags(old, is_full), strict=True)]
+        kind = (key[4] in full, key[4] in offered)
+        change = [a - b for a, b in zip(flags(new, *kind), flags(old, *kind), strict=True)]
         if any(change):
             total = counts.setdefault(key[:4], [0] * len(COUNT_FIELDS))
             for i, value in enumerate(change):

@@ -66,6 +66,7 @@ class ProcedureAdmin(admin.ModelAdmin):
         "agency_kind",
         "service_level_assigned",
         "min_assurance_level",
+        "online_payment",
         "field",
     ]
     search_fields = ["code", "name", "search_text"]

@@ -132,6 +132,16 @@ class Procedure(models.Model):
         choices=AssuranceLevel.choices,
         default=AssuranceLevel.LEVEL_1,
     )
+    # Whether the fee can be paid online through the national payment platform (Decision
+    # 766/QĐ-TTg, "Thủ tục có phí được triển khai thanh toán trực tuyến"): set by the province in
+    # the admin (on a draft version, like the rest); a new procedure with a fixed fee starts
+    # with it (the importer sets it on creation and leaves it alone afterwards).
+    # docs/indicators.md, "Online payment offered".
+    online_payment = models.BooleanField(
+        _("triển khai thanh toán trực tuyến"),
+        default=False,
+        help_text=_("Phí, lệ phí của thủ tục nộp được qua nền tảng thanh toán trực tuyến."),
+    )
     components_inferred = models.BooleanField(_("thành phần hồ sơ được suy ra"), default=False)
     steps_inferred = models.BooleanField(_("quy trình được suy ra"), default=False)
     origin = models.CharField(_("nguồn đưa vào danh mục"), max_length=32, blank=True)

@@ -1,8 +1,14 @@
 import django_filters
+from drf_spectacular.utils import extend_schema_field
 
 from organisations.models import AdministrativeUnit, Agency, AgencyKind, UnitType
 
 from ..models import Field, Level, Procedure, ServiceLevel
+
+
+@extend_schema_field({"type": "string", "enum": ["true", "false"]})
+class TrueFalseFilter(django_filters.TypedChoiceFilter):
+    """A boolean query parameter spelled `true` or `false`, documented as such."""
 
 
 class ProcedureFilter(django_filters.FilterSet):
@@ -12,6 +18,12 @@ class ProcedureFilter(django_filters.FilterSet):
         queryset=Field.objects.all(), to_field_name="code", help_text="Mã lĩnh vực"
     )
     agency_kind = django_filters.ChoiceFilter(choices=AgencyKind.choices)
+    # true / false only (another value is a 400, like the other filters' choices).
+    online_payment = TrueFalseFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        help_text="Thủ tục đã triển khai thanh toán trực tuyến phí, lệ phí (true / false)",
+    )
     q = django_filters.CharFilter(
         method="filter_q",
         max_length=200,
@@ -20,7 +32,7 @@ class ProcedureFilter(django_filters.FilterSet):
 
     class Meta:
         model = Procedure
-        fields = ["service_level", "level", "field", "agency_kind"]
+        fields = ["service_level", "level", "field", "agency_kind", "online_payment"]
 
     def filter_q(self, queryset, name, value):
         # Searching is done in the view, which also switches the ordering to relevance.

@@ -97,6 +97,7 @@ class ProcedureListSerializer(ProcessingTimeMixin, serializers.ModelSerializer):
             "agency_kind",
             "processing_time",
             "fee_mode",
+            "online_payment",
             "min_assurance_level",
         ]
 

@@ -56,6 +56,8 @@ class ProcedureList(PublicReadMixin, generics.ListAPIView):
                 "processing_time_unit",
                 "processing_time_inferred",
                 "fee_mode",
+                "online_payment",
+                "min_assurance_level",
             )
         )
 

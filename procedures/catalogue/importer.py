@@ -17,7 +17,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import FeeLine, Field, Procedure, ProcedureComponent, ProcedureStatus, ProcessStep
+from ..models import (
+    FeeLine,
+    FeeMode,
+    Field,
+    Procedure,
+    ProcedureComponent,
+    ProcedureStatus,
+    ProcessStep,
+)
 from ..services import search_text_for
 from .files import CatalogueFile, read_catalogue
 from .schema import RowError, validate_fields, validate_rows
@@ -163,6 +171,9 @@ def _upsert_procedures(rows, fields, field_names, report, progress) -> None:
         report.codes.append(row["code"])
         if row["code"] not in current:
             proc = Procedure(code=row["code"], version=1, **values)
+            # Not a column of the catalogue file: a new procedure with a fixed fee starts as
+            # payable online; the province changes it in the admin, and re-imports keep it.
+            proc.online_payment = row["fee_mode"] == FeeMode.FIXED
             if row["status"] == ProcedureStatus.PUBLISHED:
                 proc.valid_from = now
             to_create.append((proc, row))

@@ -52,18 +52,28 @@ def test_a_row_is_computable_from_measures_or_gives_its_reason():
 
 
 def test_a_new_row_is_scored_without_anything_else(monkeypatch):
-    """Payments integrated: "offered" becomes computable by replacing its row."""
-    offered = Item("online_payment", "offered", "Offered", 2, "paid_procedures", "fee_procedures")
-    items = tuple(offered if row.key == "offered" else row for row in ITEMS)
+    """Answers counted: the survey becomes computable by replacing its row."""
+    survey = Item("satisfaction", "survey", "Survey", 18, "paid_procedures", "fee_procedures")
+    items = tuple(survey if row.key == "survey" else row for row in ITEMS)
     monkeypatch.setattr(index766, "ITEMS", items)
     s = index766.scores({"fee_procedures": 4, "paid_procedures": 1})
-    assert s["computable_max"] == 60
+    assert s["computable_max"] == 78
+    satisfaction = next(g for g in s["groups"] if g["key"] == "satisfaction")
+    row = satisfaction["items"][0]
+    assert (row["numerator"], row["denominator"], row["rate"], row["points"]) == (1, 4, 0.25, 4.5)
+    assert ("satisfaction", "survey") not in {(x["group"], x["item"]) for x in s["not_computable"]}
+
+
+def test_the_offered_row_counts_procedures_with_fees_offering_online_payment():
+    """Decision 766 online payment, "Thủ tục có phí được triển khai thanh toán trực tuyến": 2 ×
+    procedures with fee-bearing dossiers that offer online payment / procedures with fees."""
+    row = next(r for r in ITEMS if r.key == "offered")
+    assert (row.group, row.maximum, row.reason) == ("online_payment", 2, None)
+    assert (row.numerator, row.denominator) == ("offered_procedures", "fee_procedures")
+    s = index766.scores({"fee_procedures": 4, "offered_procedures": 3})
     payment = next(g for g in s["groups"] if g["key"] == "online_payment")
-    row = next(i for i in payment["items"] if i["key"] == "offered")
-    assert (row["numerator"], row["denominator"], row["rate"], row["points"]) == (1, 4, 0.25, 0.5)
-    assert ("online_payment", "offered") not in {
-        (x["group"], x["item"]) for x in s["not_computable"]
-    }
+    offered = next(i for i in payment["items"] if i["key"] == "offered")
+    assert (offered["rate"], offered["points"]) == (0.75, 1.5)
 
 
 def test_target_and_no_data_conventions(monkeypatch):
