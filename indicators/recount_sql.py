@@ -99,6 +99,7 @@ def _base_sql(agency_filter: str) -> str:
     finished = "d.status IN ('withdrawn','result_ready','returned')"
     resolved = "d.status IN ('result_ready','returned')"
     late = "d.due_at IS NOT NULL AND d.finished_at > d.due_at"
+    rating = "(SELECT r.level FROM satisfaction_rating r WHERE r.dossier_id = d.id)"
     early = (
         f"NOT ({late}) AND d.due_at IS NOT NULL "
         f"AND {_local('d.finished_at')} < {_local('d.due_at')}"
@@ -151,6 +152,18 @@ def _base_sql(agency_filter: str) -> str:
             _local("d.returned_at"),
             "d.returned_at IS NOT NULL AND d.status = 'returned'",
             returned="1",
+        ),
+        # Satisfaction ratings (tally.rating_contribution), on the day the dossier finished.
+        select(
+            _local("d.finished_at"),
+            f"d.finished_at IS NOT NULL AND {rating} IS NOT NULL",
+            rated_very_satisfied=f"({rating} = 'very_satisfied')::int",
+            rated_satisfied=f"({rating} = 'satisfied')::int",
+            rated_not_satisfied=f"({rating} = 'not_satisfied')::int",
+            unsatisfied_in_time=(
+                f"({rating} = 'not_satisfied' AND {finished} AND d.received_at IS NOT NULL "
+                f"AND NOT ({late}))::int"
+            ),
         ),
     ]
     return "\nUNION ALL\n".join(parts)

@@ -4,6 +4,7 @@ sub-indicator needs."""
 from dataclasses import replace
 
 from indicators import index766
+from indicators.feedback import FEEDBACK_MEASURES
 from indicators.index766 import GROUPS, ITEMS, Item
 from indicators.measures import CHANNELS, PROCEDURE_NAMES
 from indicators.models import COUNTERS
@@ -15,6 +16,7 @@ MEASURES = (
     | {f"received_{name}" for name in CHANNELS.values()}
     | {f"backlog_{name}" for name in ("in_process", "paused", "pending", "overdue")}
     | set(PROCEDURE_NAMES)
+    | set(FEEDBACK_MEASURES)
 )
 
 
@@ -57,7 +59,7 @@ def test_a_new_row_is_scored_without_anything_else(monkeypatch):
     items = tuple(offered if row.key == "offered" else row for row in ITEMS)
     monkeypatch.setattr(index766, "ITEMS", items)
     s = index766.scores({"fee_procedures": 4, "paid_procedures": 1})
-    assert s["computable_max"] == 60
+    assert s["computable_max"] == 78
     payment = next(g for g in s["groups"] if g["key"] == "online_payment")
     row = next(i for i in payment["items"] if i["key"] == "offered")
     assert (row["numerator"], row["denominator"], row["rate"], row["points"]) == (1, 4, 0.25, 0.5)
