@@ -136,3 +136,23 @@ def test_no_feedback_split_with_every_dossier_satisfied():
     g = group(scores({"finished": 20, "late": 1, "unsatisfied_in_time": 1}))
     assert g["by_key"]["dossiers_satisfied"]["points"] == 9.0  # 18/20 = 0.9 → full
     assert g["points"] == 18.0
+
+
+def test_the_dashboard_shows_the_group_and_the_ratings(cast, clock):
+    import re
+
+    from django.test import Client
+
+    d1 = returned(cast, clock, 2026, 3, 3, 8, 0)
+    d2 = returned(cast, clock, 2026, 3, 3, 8, 0)
+    rate(d1, "very_satisfied")
+    rate(d2, "not_satisfied")
+    client = Client()
+    client.force_login(cast.leader)
+    html = client.get("/dashboard/", {"period": "month", "date": "2026-03-02"}).content.decode()
+    assert 'data-group="satisfaction"' in html
+    assert 'data-item="dossiers_satisfied"' in html
+    assert "chia đều" in html  # the no-feedback split is explained
+    section = html[html.index('id="ratings"') :]
+    counts = dict(re.findall(r'data-level="(\w+)" data-count="(\d+)"', section))
+    assert counts == {"very_satisfied": "1", "satisfied": "0", "not_satisfied": "1"}
