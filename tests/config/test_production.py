@@ -147,7 +147,7 @@ def test_the_placeholder_counts_as_missing_and_urls_are_checked(tmp_path):
     assert "(onecua.E002) PORTAL_PASSWORD is still the placeholder CHANGE_ME" in done.stderr
     assert "(onecua.E003) PORTAL_BASE_URL must be an absolute http(s) URL" in done.stderr
     assert "(onecua.E005) ONECUA_OIDC_ISSUER must be an absolute https URL" in done.stderr
-    assert "(onecua.E007) NOTIFY_SMS_URL must be an absolute http(s) URL" in done.stderr
+    assert "(onecua.E011) NOTIFY_SMS_URL must be an absolute http(s) URL" in done.stderr
 
 
 def test_no_fallback_secret_key_with_the_mocks_off(tmp_path):
