@@ -48,6 +48,7 @@ class Purpose(models.TextChoices):
     API_FILE_DOWNLOAD = "api.file.download", _("Tải tệp của hồ sơ")
     API_E_RESULT = "api.dossier.e_result", _("Tải kết quả điện tử")
     API_FORM = "api.dossier.form", _("Tải biểu mẫu của hồ sơ")
+    API_PAYMENTS = "api.dossier.payments", _("Xem các giao dịch thanh toán của hồ sơ")
     API_LOGBOOK = "api.report.logbook", _("Xuất sổ theo dõi hồ sơ (Mẫu 07)")
     ADMIN_DOSSIER_CHANGELIST = "admin.dossier.changelist", _("Xem danh sách hồ sơ (trang quản trị)")
     ADMIN_DOSSIER_CHANGE = "admin.dossier.change", _("Xem hồ sơ (trang quản trị)")

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "satisfaction",
     "integrations",
     "indicators",
+    "payments",
     "notifications",
     # The Content-Security-Policy header (settings CONTENT_SECURITY_POLICY below).
     "csp",
@@ -476,6 +477,9 @@ CELERY_BEAT_SCHEDULE = {
     "portal-reconcile": {"task": "integrations.portal_reconcile", "schedule": 900.0},
     "portal-catalogue-diff": {"task": "integrations.portal_catalogue_diff", "schedule": 86400.0},
     "purge-expired-tokens": {"task": "accounts.purge_expired_tokens", "schedule": 86400.0},
+    # Payments still pending after their expiry: ask the platform (lost notifications).
+    "payments-reconcile": {"task": "payments.reconcile", "schedule": 300.0},
+    "payments-daily-report": {"task": "payments.daily_report", "schedule": 86400.0},
 }
 
 # The national portal (DVCQG): its base URL and our credentials. With the mocks on, an unset
@@ -486,6 +490,27 @@ PORTAL_USERNAME = env.str("PORTAL_USERNAME", default="onecua" if ONECUA_MOCKS el
 PORTAL_PASSWORD = env.str("PORTAL_PASSWORD", default="onecua-mock" if ONECUA_MOCKS else "")
 # Seconds per call to the portal.
 PORTAL_TIMEOUT = env.float("PORTAL_TIMEOUT", default=10.0)
+
+# The national payment platform (docs/payment-platform.md, docs/payments.md): its base URL, our
+# partner code and secret there, the public URL of our notification endpoint (IPN) it posts to,
+# where the payer's browser returns (default: the tracking page of the host the payment was
+# started from), seconds per call, minutes a payment may be made. With the mocks on, an unset
+# URL is the mock platform in-process (integrations/mockpayment), with its development partner;
+# with them off the URL, partner code, secret and notify URL are required (core/checks.py).
+ONECUA_PAYMENT_URL = env.str("ONECUA_PAYMENT_URL", default="")
+ONECUA_PAYMENT_PARTNER_CODE = env.str(
+    "ONECUA_PAYMENT_PARTNER_CODE", default="onecua" if ONECUA_MOCKS else ""
+)
+ONECUA_PAYMENT_SECRET = env.str(
+    "ONECUA_PAYMENT_SECRET", default="onecua-mock-payment-secret" if ONECUA_MOCKS else ""
+)
+ONECUA_PAYMENT_NOTIFY_URL = env.str(
+    "ONECUA_PAYMENT_NOTIFY_URL",
+    default="http://testserver/api/v1/payments/ipn/" if ONECUA_MOCKS else "",
+)
+ONECUA_PAYMENT_RETURN_URL = env.str("ONECUA_PAYMENT_RETURN_URL", default="")
+ONECUA_PAYMENT_TIMEOUT = env.float("ONECUA_PAYMENT_TIMEOUT", default=10.0)
+ONECUA_PAYMENT_EXPIRY_MINUTES = env.int("ONECUA_PAYMENT_EXPIRY_MINUTES", default=30)
 
 
 # The mock portal's own settings (integrations/mockportal/README.md): the credentials it accepts

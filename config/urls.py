@@ -28,6 +28,7 @@ urlpatterns = [
     # Public pages (tracking, e-result verification): no login.
     path("", include("satisfaction.urls")),
     path("", include("dossiers.public_urls")),
+    path("", include("payments.public_urls")),
 ]
 if settings.ONECUA_MOCKS:
     # The mocks of the national systems, only when they are on (settings ONECUA_MOCKS).

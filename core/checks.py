@@ -6,6 +6,9 @@ application and the Celery worker and beat (config/startup.py) refuse to start:
 - SECRET_KEY: from the environment only (settings fall back to var/secret_key or a random key
   only with the mocks on);
 - the national portal: PORTAL_BASE_URL (an http(s) URL), PORTAL_USERNAME, PORTAL_PASSWORD;
+- the national payment platform: ONECUA_PAYMENT_URL (an http(s) URL),
+  ONECUA_PAYMENT_PARTNER_CODE, ONECUA_PAYMENT_SECRET, ONECUA_PAYMENT_NOTIFY_URL (an https URL;
+  E008 missing, E009 not such a URL);
 - the OIDC client of the VNeID login: ONECUA_OIDC_CLIENT_ID, ONECUA_OIDC_CLIENT_SECRET,
   ONECUA_OIDC_ISSUER (an https URL);
 - the keys of personal data at rest (docs/personal-data.md): ONECUA_FIELD_KEYS (Fernet keys, not
@@ -180,6 +183,19 @@ def hmac_key(app_configs=None, **kwargs) -> list[checks.Error]:
             id="onecua.E007",
         )
     ]
+
+
+@checks.register()
+def payment_platform(app_configs=None, **kwargs) -> list[checks.Error]:
+    if settings.ONECUA_MOCKS:
+        return []
+    platform = [
+        ("ONECUA_PAYMENT_URL", settings.ONECUA_PAYMENT_URL, "http(s) URL"),
+        ("ONECUA_PAYMENT_PARTNER_CODE", settings.ONECUA_PAYMENT_PARTNER_CODE, ""),
+        ("ONECUA_PAYMENT_SECRET", settings.ONECUA_PAYMENT_SECRET, ""),
+        ("ONECUA_PAYMENT_NOTIFY_URL", settings.ONECUA_PAYMENT_NOTIFY_URL, "https URL"),
+    ]
+    return _required(platform, "the national payment platform", "onecua.E008", "onecua.E009")
 
 
 @checks.register()

@@ -98,6 +98,21 @@ ACTION_TABLE: dict[DossierAction, ActionRow] = {
             forms.PaymentConfirmForm,
         ),
         ActionRow(
+            A.ADJUST_FEE,
+            services.adjust_fee,
+            s.FeeAdjustSerializer,
+            forms.FeeAdjustForm,
+            {"fee_not_owed": (409, "the fee line is no longer owed")},
+        ),
+        ActionRow(
+            A.COLLECT_FEE,
+            services.collect_fee,
+            s.FeeCollectSerializer,
+            forms.FeeCollectForm,
+            {"fee_amount_unknown": (409, "no owed line has a known amount yet")},
+        ),
+        ActionRow(A.RECORD_REFUND, services.record_refund, s.RefundSerializer, forms.RefundForm),
+        ActionRow(
             A.APPROVE,
             services.approve,
             s.ApproveSerializer,

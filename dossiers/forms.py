@@ -15,7 +15,7 @@ from accounts.models import User
 from accounts.roles import Role
 from procedures.models import StepRole
 
-from .models import Dossier, DossierAction, ReturnMethod
+from .models import Dossier, DossierAction, FeeStatus, PaymentMethod, ReturnMethod
 from .services import steps
 
 
@@ -112,6 +112,40 @@ class PaymentRequestForm(ActionForm):
 
 class PaymentConfirmForm(ActionForm):
     paid_online = forms.BooleanField(label=_("Đã thanh toán trực tuyến"), required=False)
+    note = _note_field()
+
+
+class FeeAdjustForm(ActionForm):
+    line = forms.TypedChoiceField(label=_("Khoản thu"), coerce=int)
+    exempt = forms.BooleanField(label=_("Miễn toàn bộ"), required=False)
+    amount_due = forms.IntegerField(
+        label=_("Số tiền phải nộp sau khi giảm (đồng)"), required=False, min_value=0
+    )
+    reason = _reason_field()
+    legal_basis = forms.CharField(
+        label=_("Căn cứ pháp lý"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].choices = [
+            (fee.order, f"{fee.order}. {fee.name} ({fee.amount_due or 0:,} đ)".replace(",", "."))
+            for fee in self.dossier.fees.filter(status=FeeStatus.OWED)
+        ]
+
+
+class FeeCollectForm(ActionForm):
+    method = forms.ChoiceField(
+        label=_("Hình thức nộp"), choices=[(m, PaymentMethod(m).label) for m in ("cash", "card")]
+    )
+    receipt_number = forms.CharField(label=_("Số biên lai"), required=False, max_length=64)
+    note = _note_field()
+
+
+class RefundForm(ActionForm):
+    voucher = forms.CharField(label=_("Số chứng từ chi"), required=False, max_length=64)
     note = _note_field()
 
 

@@ -12,6 +12,8 @@ pytest_plugins = [
     "tests.support.cast",
     "tests.support.dossiers",
     "tests.support.signing",
+    "tests.support.fees",
+    "tests.support.payments",
     "tests.support.vneid",
 ]
 

@@ -129,6 +129,8 @@ class DossierAdmin(RecordsReads, ReadOnlyModelAdmin):
         HandlingAgencyFilter,
         ProcedureCodeFilter,
         OverdueFilter,
+        # The accountant's list: fees paid for a dossier that ended, to refund (docs/payments.md).
+        "refund_pending",
     ]
     # Shown for the search box; the search itself is `get_search_results` (exact where
     # indexed).

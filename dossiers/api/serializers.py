@@ -11,14 +11,18 @@ from ..models import (
     ComponentFile,
     Dossier,
     DossierComponent,
+    DossierFee,
     Event,
+    FeeCollection,
     Pause,
+    PaymentMethod,
     ReturnMethod,
     StepRun,
     action_label,
 )
 from ..models.applicant import identity_errors
 from ..services import available_actions
+from ..services import fees as fee_services
 from . import extensions
 
 
@@ -164,6 +168,37 @@ class PaymentRequestSerializer(StrictInputMixin, serializers.Serializer):
 
 class PaymentConfirmSerializer(StrictInputMixin, serializers.Serializer):
     paid_online = serializers.BooleanField(default=False)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class FeeAdjustSerializer(StrictInputMixin, serializers.Serializer):
+    line = serializers.IntegerField(
+        min_value=1, max_value=32767, help_text=_("Số thứ tự khoản thu")
+    )
+    exempt = serializers.BooleanField(default=False, help_text=_("Miễn toàn bộ khoản thu"))
+    amount_due = serializers.IntegerField(
+        min_value=0,
+        max_value=10**15,
+        required=False,
+        allow_null=True,
+        help_text=_("Số tiền phải nộp sau khi giảm (VNĐ)"),
+    )
+    reason = serializers.CharField(max_length=2000)
+    legal_basis = serializers.CharField(max_length=2000)
+
+
+class FeeCollectSerializer(StrictInputMixin, serializers.Serializer):
+    method = serializers.ChoiceField(choices=[PaymentMethod.CASH, PaymentMethod.CARD])
+    receipt_number = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default=""
+    )
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class RefundSerializer(StrictInputMixin, serializers.Serializer):
+    voucher = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text=_("Số chứng từ chi")
+    )
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
@@ -370,6 +405,30 @@ class DossierListSerializer(RedactedMixin, serializers.ModelSerializer):
         return ordered
 
 
+class DossierFeeSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display")
+    reduced = serializers.BooleanField()
+
+    class Meta:
+        model = DossierFee
+        fields = [
+            "order",
+            "name",
+            "kind",
+            "amount",
+            "amount_due",
+            "payer",
+            "status",
+            "status_display",
+            "reduced",
+            "adjustment_reason",
+            "adjustment_legal_basis",
+            "method",
+            "paid_at",
+            "reference",
+        ]
+
+
 class DossierDetailSerializer(DossierListSerializer):
     applicant = ApplicantSerializer()
     components = DossierComponentSerializer(many=True)
@@ -377,7 +436,15 @@ class DossierDetailSerializer(DossierListSerializer):
     pauses = PauseSerializer(many=True)
     steps = StepRunSerializer(many=True, source="step_runs")
     processing_time = serializers.SerializerMethodField()
-    fees = serializers.JSONField(source="terms.fees")
+    fees = serializers.JSONField(
+        source="terms.fees", help_text=_("Phí, lệ phí của thủ tục khi nộp (điều kiện áp dụng).")
+    )
+    fee_lines = DossierFeeSerializer(
+        many=True, source="fees", help_text=_("Các khoản phí, lệ phí của hồ sơ và tình trạng nộp.")
+    )
+    fee_collection = serializers.SerializerMethodField(
+        help_text=_("Thời điểm thu phí: submission, receipt, request; null khi không có phí.")
+    )
 
     class Meta(DossierListSerializer.Meta):
         fields = [
@@ -385,6 +452,10 @@ class DossierDetailSerializer(DossierListSerializer):
             "applicant",
             "processing_time",
             "fees",
+            "fee_lines",
+            "fee_collection",
+            "fees_owed",
+            "refund_pending",
             "original_due_at",
             "finished_at",
             "returned_at",
@@ -401,6 +472,10 @@ class DossierDetailSerializer(DossierListSerializer):
             "steps",
             "timeline",
         ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=FeeCollection.choices, allow_null=True))
+    def get_fee_collection(self, dossier) -> str | None:
+        return fee_services.collection_point(dossier.terms, dossier.channel)
 
     @extend_schema_field(
         {

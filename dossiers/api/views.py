@@ -77,6 +77,7 @@ def _detail_queryset(queryset):
             ),
         ),
         "pauses",
+        "fees",
         Prefetch(
             "events",
             queryset=Event.objects.select_related("actor__agency").order_by("at", "id"),

@@ -4,6 +4,7 @@ from .actions import DossierAction, action_label
 from .applicant import Applicant, ApplicantKind
 from .attachments import ComponentFile, EResult, FileSource
 from .dossier import Dossier
+from .fees import DossierFee, FeeCollection, FeeStatus, PaymentMethod
 from .guard import bulk_writes
 from .records import (
     DossierComponent,
@@ -45,14 +46,18 @@ __all__ = [
     "Dossier",
     "DossierAction",
     "DossierComponent",
+    "DossierFee",
     "DossierSequence",
     "DossierStatus",
     "EResult",
     "Event",
+    "FeeCollection",
+    "FeeStatus",
     "FileSource",
     "Outcome",
     "Pause",
     "PauseKind",
+    "PaymentMethod",
     "ReturnMethod",
     "StepRun",
     "StepTiming",

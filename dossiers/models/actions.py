@@ -28,6 +28,9 @@ class DossierAction(models.TextChoices):
         "confirm_payment",
         pgettext_lazy("action", "Xác nhận đã thực hiện nghĩa vụ tài chính"),
     )
+    ADJUST_FEE = "adjust_fee", pgettext_lazy("action", "Miễn, giảm phí, lệ phí")
+    COLLECT_FEE = "collect_fee", pgettext_lazy("action", "Thu phí, lệ phí tại quầy")
+    RECORD_REFUND = "record_refund", pgettext_lazy("action", "Xác nhận đã hoàn trả phí, lệ phí")
     APPROVE = "approve", pgettext_lazy("action", "Phê duyệt kết quả")
     REFUSE = "refuse", pgettext_lazy("action", "Từ chối giải quyết")
     RETURN_RESULT = "return_result", pgettext_lazy("action", "Trả kết quả")
@@ -37,6 +40,8 @@ class DossierAction(models.TextChoices):
     # Writes that keep the status.
     ATTACH_FILE = "attach_file", pgettext_lazy("action", "Đính kèm tệp")
     DIGITISE = "digitise", pgettext_lazy("action", "Số hóa thành phần hồ sơ")
+    # Written by the payment platform's verified notification (payments/), not by a user.
+    PAY_ONLINE = "pay_online", pgettext_lazy("action", "Thanh toán trực tuyến")
 
     @property
     def url_path(self) -> str:

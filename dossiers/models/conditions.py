@@ -123,3 +123,15 @@ def supplement_in_time(dossier) -> bool:
     """The applicant supplements within the window they were given; after it, the agency
     stops the dossier."""
     return dossier.supplement_deadline is None or timezone.now() <= dossier.supplement_deadline
+
+
+@refuses("no_fee_owed", _("Hồ sơ không còn khoản phí, lệ phí nào chưa nộp."))
+def fee_owed(dossier) -> bool:
+    """Exempting, reducing or collecting needs a line still owed (a flag the fee services keep
+    on the row, so `available_actions` needs no query)."""
+    return dossier.fees_owed
+
+
+@refuses("no_refund_pending", _("Hồ sơ không có khoản phí, lệ phí nào chờ hoàn trả."))
+def refund_to_record(dossier) -> bool:
+    return dossier.refund_pending

@@ -13,15 +13,18 @@ from .. import permissions as perm
 from .applicant import Applicant
 from .conditions import (
     apology_in_time,
+    fee_owed,
     internal_step_left,
     never_rescheduled,
     not_yet_due,
+    refund_to_record,
     supplement_in_time,
     supplement_not_yet_requested,
     supplement_request_in_time,
 )
 from .guard import DossierQuerySet
 from .status import (
+    OPEN,
     OPEN_STATES,
     RUNNING,
     STOPPABLE,
@@ -113,6 +116,11 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     has_e_result = models.BooleanField(_("có kết quả điện tử"), default=False)
     paid_online = models.BooleanField(_("thanh toán trực tuyến"), default=False)
     vneid_verified = models.BooleanField(_("tài khoản xác thực VNeID"), default=False)
+    # Some fee line is still owed (kept by dossiers.services.fees, read by the fee actions'
+    # condition without a query).
+    fees_owed = models.BooleanField(_("còn phí, lệ phí chưa nộp"), default=False)
+    # Something paid is to be refunded (the dossier ended after payment): the accountant's list.
+    refund_pending = models.BooleanField(_("chờ hoàn trả phí, lệ phí"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("người tạo"),
@@ -159,6 +167,12 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
                 condition=Q(status__in=OPEN_STATES),
             ),
             models.Index(fields=["applicant"], name="dossier_applicant"),
+            # The accountant's list of refunds to make (few rows).
+            models.Index(
+                fields=["queue_at"],
+                name="dossier_refund_pending",
+                condition=Q(refund_pending=True),
+            ),
             models.Index(fields=["procedure", "status"], name="dossier_procedure"),
             models.Index(
                 fields=["due_at"],
@@ -257,6 +271,36 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     )
     def confirm_payment(self):
         """Đã thực hiện nghĩa vụ tài chính."""
+
+    @transition(
+        field=status,
+        source=status_values(OPEN),
+        target=None,
+        conditions=[fee_owed],
+        permission=perm.can_handle_payment,
+    )
+    def adjust_fee(self):
+        """Miễn, giảm phí, lệ phí (có lý do và căn cứ pháp lý)."""
+
+    @transition(
+        field=status,
+        source=status_values(OPEN),
+        target=None,
+        conditions=[fee_owed],
+        permission=perm.can_handle_payment,
+    )
+    def collect_fee(self):
+        """Thu phí, lệ phí tại quầy (the service then ends a payment pause: `confirm_payment`)."""
+
+    @transition(
+        field=status,
+        source=[S.NOT_RECEIVED, S.WITHDRAWN, S.STOPPED, S.RESULT_READY, S.RETURNED],
+        target=None,
+        conditions=[refund_to_record],
+        permission=perm.can_handle_payment,
+    )
+    def record_refund(self):
+        """Xác nhận đã hoàn trả phí, lệ phí (the refund itself is made outside the system)."""
 
     @transition(
         field=status, source=S.PROCESSING, target=S.RESULT_READY, permission=perm.can_decide

@@ -25,16 +25,19 @@ from .door import (
     explain,
     new_dossier,
 )
+from .fees import adjust_fee, collect_fee, record_online_payment, record_refund
 from .files import attach_file, digitise
 from .intake import counter_intake, submit_online
 
 __all__ = [
     "DossierChange",
     "DossierState",
+    "adjust_fee",
     "approve",
     "assign",
     "attach_file",
     "available_actions",
+    "collect_fee",
     "confirm_payment",
     "counter_intake",
     "digitise",
@@ -43,6 +46,8 @@ __all__ = [
     "hand_over",
     "new_dossier",
     "receive",
+    "record_online_payment",
+    "record_refund",
     "refuse",
     "refuse_receipt",
     "request_payment",

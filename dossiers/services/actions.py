@@ -20,7 +20,7 @@ from procedures.models import StepRole, SupplementRule
 
 from .. import rules
 from ..models import Dossier, DossierAction, DossierStatus, Outcome, Pause, PauseKind, ReturnMethod
-from . import steps
+from . import fees, steps
 from .door import Act, DossierRef, dossier_action
 from .results import issue_e_result
 
@@ -75,7 +75,7 @@ def refuse_receipt(*, dossier: DossierRef, actor, reason: str) -> Dossier:
         d.refuse_receipt()
         d.outcome_reason = reason
         d.finished_at = act.now
-        act.done(note=reason)
+        act.done(note=reason, payload=fees.request_refunds(act))
     return d
 
 
@@ -209,6 +209,8 @@ def request_payment(
             due_at_when_opened=d.due_at,
         )
         d.request_payment()
+        if amount and not fees.owed_lines(d).exists():
+            fees.add_requested_line(d, amount, note)
         act.done(note=note, payload={"amount": amount})
     return d
 
@@ -224,6 +226,7 @@ def confirm_payment(
             raise DomainError(_("Hồ sơ không có yêu cầu nào đang mở."), code="no_pause")
         d.due_at = rules.shifted_due(pause.due_at_when_opened, pause.opened_at, act.now)
         d.paid_online = d.paid_online or paid_online
+        fees.settle_confirmed(act, paid_online)
         d.confirm_payment()
         act.done(note=note, payload={"paid_online": paid_online, "due_at": d.due_at.isoformat()})
     return d
@@ -261,7 +264,7 @@ def refuse(*, dossier: DossierRef, actor, reason: str) -> Dossier:
     with dossier_action(dossier, actor, A.REFUSE) as act:
         act.dossier.refuse()
         _finish(act, Outcome.REFUSED, reason, False)
-        act.done(note=reason)
+        act.done(note=reason, payload=fees.request_refunds(act))
     return act.dossier
 
 
@@ -302,7 +305,7 @@ def withdraw(*, dossier: DossierRef, actor, reason: str = "") -> Dossier:
     with dossier_action(dossier, actor, A.WITHDRAW) as act:
         act.dossier.withdraw()
         _end(act, reason)
-        act.done(note=reason)
+        act.done(note=reason, payload=fees.request_refunds(act))
     return act.dossier
 
 
@@ -312,7 +315,7 @@ def stop(*, dossier: DossierRef, actor, reason: str) -> Dossier:
     with dossier_action(dossier, actor, A.STOP) as act:
         act.dossier.stop()
         _end(act, reason)
-        act.done(note=reason)
+        act.done(note=reason, payload=fees.request_refunds(act))
     return act.dossier
 
 

@@ -109,10 +109,11 @@ class Act:
 
 
 # --- entry ---------------------------------------------------------------------------------------
-def lock(dossier: DossierRef, actor) -> Dossier:
-    """Load and lock the dossier row through the actor's visibility: outside it, a 404."""
+def lock(dossier: DossierRef, actor, *, system: bool = False) -> Dossier:
+    """Load and lock the dossier row through the actor's visibility: outside it, a 404. A
+    `system` write (a national platform's verified message, no user) reads every dossier."""
     queryset = (
-        selectors.visible_to(actor)
+        (Dossier.objects.all() if system else selectors.visible_to(actor))
         .select_for_update(of=("self",))
         .select_related("applicant", "procedure", "receiving_agency", "handling_agency")
     )
@@ -184,12 +185,21 @@ def explain(dossier: Dossier, action: str, user) -> str:
 # --- the door ------------------------------------------------------------------------------------
 @contextmanager
 def dossier_action(
-    dossier: DossierRef, actor, action: DossierAction, *, guard: Guard | None = None
+    dossier: DossierRef,
+    actor,
+    action: DossierAction,
+    *,
+    guard: Guard | None = None,
+    system: bool = False,
 ) -> Iterator[Act]:
     """One write of an existing dossier (see the module's docstring). `guard` judges the actor
-    for a write that is not a transition of the state machine."""
+    for a write that is not a transition of the state machine. `system`: the write comes from
+    a verified message of a national system (the payment platform's notification), with no
+    user: the actor is None, the row is found outside any user's scope, and `guard` judges."""
+    if system and (actor is not None or guard is None):
+        raise ValueError("a system write has no actor and must be judged by a guard")
     with transaction.atomic():
-        row = lock(dossier, actor)
+        row = lock(dossier, actor, system=system)
         if guard is None:
             check(row, action, actor)
         else:

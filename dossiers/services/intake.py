@@ -23,7 +23,7 @@ from ..models import (
     ReturnMethod,
 )
 from ..models.conditions import assurance_sufficient, refusal_of
-from . import files, steps
+from . import fees, files, steps
 from .door import Act, new_dossier
 
 
@@ -179,11 +179,13 @@ def _insert(act: Act, rows: list[DossierComponent]) -> None:
     dossier = act.dossier
     dossier.is_digitised, dossier.is_reused = files.flags_of(rows)
     dossier.code = codes.new_code(dossier.receiving_agency, dossier.submitted_at)
+    dossier.fees_owed = bool(fees.lines_of(dossier.terms))
     dossier.save()
     for row in rows:
         row.dossier = dossier
     DossierComponent.objects.bulk_create(rows)
     files.attach_reused(rows, act.actor, act.now)
+    fees.create_lines(dossier)
 
 
 def prefilled_applicant(applicant: dict, user) -> dict:

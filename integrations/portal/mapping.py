@@ -119,9 +119,15 @@ def dossier_record(dossier: Dossier, event: Event) -> dict:
             for c in components
             if c.provided
         ],
+        # The dossier's own fee lines (docs/payments.md): what it owes after exemptions and
+        # reductions; a dossier filed before fees were tracked has the frozen terms' lines.
         "DanhSachLePhi": [
-            {"TenPhiLePhi": f["name"], "MucPhi": f["amount"] or 0, "LoaiPhiLePhi": f["kind"]}
-            for f in terms.get("fees", [])
+            {
+                "TenPhiLePhi": f.name,
+                "MucPhi": (f.amount_due if f.amount_due is not None else f.amount) or 0,
+                "LoaiPhiLePhi": f.kind,
+            }
+            for f in dossier.fees.all()
         ],
         "DanhSachHoSoBoSung": supplements,
         "DanhSachGiayToKetQua": result_documents if has_result else [],

@@ -44,7 +44,7 @@ def on_dossier_changed(sender, change: DossierChange, **kwargs) -> None:
 def deliver(message) -> None:
     dossier = (
         Dossier.objects.select_related("applicant", "procedure", "handling_agency")
-        .prefetch_related("components", "pauses")
+        .prefetch_related("components", "pauses", "fees")
         .get(pk=message.reference["dossier"])
     )
     event = Event.objects.select_related("actor__agency").get(pk=message.reference["event"])

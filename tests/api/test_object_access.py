@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from accounts import services as accounts
 from dossiers.models import ComponentFile, EResult
 from notifications.models import Notification
+from payments.models import Payment
 from tests.support.dossiers import DossierFactory
 from tests.support.files import pdf_bytes
 
@@ -52,6 +53,16 @@ def world(cast):
     attachment = ComponentFile.objects.filter(component__dossier=dossier).first()
     result = EResult.objects.get(dossier=dossier)
     token = accounts.issue_token(cast.citizen, device="A's phone")
+    payment = Payment.objects.create(  # a paid payment of A's dossier: its e-receipt
+        reference="OC260302WORLD0000001",
+        dossier=dossier,
+        amount=1000,
+        lines=[{"order": 1, "name": "Lệ phí", "kind": "le_phi", "amount": 1000}],
+        payer=dossier.applicant.full_name,
+        expires_at=dossier.submitted_at,
+        status="paid",
+        paid_at=dossier.submitted_at,
+    )
     return {
         "dossier": dossier,
         "values": {
@@ -62,6 +73,7 @@ def world(cast):
             "id": str(result.store_document_id),
             "result_id": str(result.pk),
             "token_id": str(token[0].pk if isinstance(token, tuple) else token.pk),
+            "reference": payment.reference,
             # A's inbox notification about the dossier.
             "notification_id": str(
                 Notification.objects.filter(recipient=cast.citizen, channel="inbox").first().pk

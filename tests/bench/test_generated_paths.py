@@ -57,7 +57,10 @@ TRANSITIONS = {
     for t in Dossier._meta.get_field("status").get_all_transitions(Dossier)
 }
 CREATING = {A.SUBMIT: S.NEW, A.INTAKE: S.RECEIVED}  # the two services that create a dossier
-KEEPING = {A.ATTACH_FILE, A.DIGITISE}  # writes that keep the status (a guard, no transition)
+# Writes that keep the status (a guard, no transition); pay_online is the payment platform's.
+KEEPING = {A.ATTACH_FILE, A.DIGITISE, A.PAY_ONLINE}
+# Fee actions (issue 13) the generator of benchmark data does not make (yet).
+NOT_GENERATED = {A.ADJUST_FEE, A.COLLECT_FEE, A.RECORD_REFUND}
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +170,7 @@ def test_every_event_sequence_is_a_path_through_the_state_machine(generated):
         assert dossier["updated_at"] == at
     # The generated year goes through every transition the state machine declares (and both
     # ways of creating a dossier).
-    assert {action for action, _ in used} == set(A.values) - KEEPING
+    assert {action for action, _ in used} == set(A.values) - KEEPING - NOT_GENERATED
 
 
 # --- through the model, its conditions at each event's instant, the dates by the rules ------------

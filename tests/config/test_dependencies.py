@@ -22,6 +22,7 @@ APPLICATION = [
     "integrations",
     "organisations",
     "outbox",
+    "payments",
     "procedures",
     "scripts",
 ]

@@ -23,6 +23,10 @@ REQUIRED = {
     "PORTAL_BASE_URL": "onecua.E002",
     "PORTAL_USERNAME": "onecua.E002",
     "PORTAL_PASSWORD": "onecua.E002",
+    "ONECUA_PAYMENT_URL": "onecua.E008",
+    "ONECUA_PAYMENT_PARTNER_CODE": "onecua.E008",
+    "ONECUA_PAYMENT_SECRET": "onecua.E008",
+    "ONECUA_PAYMENT_NOTIFY_URL": "onecua.E008",
     "ONECUA_OIDC_CLIENT_ID": "onecua.E004",
     "ONECUA_OIDC_CLIENT_SECRET": "onecua.E004",
     "ONECUA_OIDC_ISSUER": "onecua.E004",
@@ -69,6 +73,7 @@ def test_the_documented_block_names_every_required_variable():
         "ONECUA_OIDC_CLIENT_SECRET",
         "ONECUA_FIELD_KEYS",
         "ONECUA_HMAC_KEY",
+        "ONECUA_PAYMENT_SECRET",
     ):
         assert documented[name] == production_env.PLACEHOLDER
 
@@ -140,6 +145,7 @@ def test_the_placeholder_counts_as_missing_and_urls_are_checked(tmp_path):
         PORTAL_PASSWORD=production_env.PLACEHOLDER,
         PORTAL_BASE_URL="dvcqg.example.gov.vn/api",
         ONECUA_OIDC_ISSUER="http://vneid.example.gov.vn/oidc",
+        ONECUA_PAYMENT_NOTIFY_URL="http://motcua.example.gov.vn/api/v1/payments/ipn/",
         NOTIFY_SMS_URL="sms.example.vn",
     )
     done = _manage("check", env=env)
@@ -147,6 +153,7 @@ def test_the_placeholder_counts_as_missing_and_urls_are_checked(tmp_path):
     assert "(onecua.E002) PORTAL_PASSWORD is still the placeholder CHANGE_ME" in done.stderr
     assert "(onecua.E003) PORTAL_BASE_URL must be an absolute http(s) URL" in done.stderr
     assert "(onecua.E005) ONECUA_OIDC_ISSUER must be an absolute https URL" in done.stderr
+    assert "(onecua.E009) ONECUA_PAYMENT_NOTIFY_URL must be an absolute https URL" in done.stderr
     assert "(onecua.E011) NOTIFY_SMS_URL must be an absolute http(s) URL" in done.stderr
 
 

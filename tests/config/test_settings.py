@@ -27,6 +27,7 @@ CODE = [
     "integrations",
     "organisations",
     "outbox",
+    "payments",
     "procedures",
 ]
 

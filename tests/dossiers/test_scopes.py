@@ -28,6 +28,8 @@ PAYLOADS = {
     "refuse_receipt": {"reason": "Sai thẩm quyền"},
     "request_supplement": {"items": ["Tờ khai"]},
     "request_payment": {"amount": 1000},
+    "adjust_fee": {"line": 1, "exempt": True, "reason": "Hộ nghèo", "legal_basis": "Luật Phí"},
+    "collect_fee": {"method": "cash"},
     "refuse": {"reason": "Không đủ điều kiện"},
     "stop": {"reason": "Dừng"},
     "reschedule": {"reason": "Xin lỗi", "new_due_at": "2026-03-20T09:00:00+07:00"},
@@ -311,9 +313,10 @@ EXPECTED_ACTIONS = {
     },
     "awaiting_payment": {
         "citizen": ["withdraw"],
-        "clerk": ["confirm_payment", "stop", "withdraw"],
-        "leader": ["confirm_payment", "stop"],
-        "specialist": ["confirm_payment"],
+        # The amount asked for is owed: it may be exempted, reduced or paid at the counter.
+        "clerk": ["adjust_fee", "collect_fee", "confirm_payment", "stop", "withdraw"],
+        "leader": ["adjust_fee", "collect_fee", "confirm_payment", "stop"],
+        "specialist": ["adjust_fee", "collect_fee", "confirm_payment"],
     },
     "result_ready": {"citizen": [], "clerk": ["return_result"], "leader": [], "specialist": []},
     "returned": {"citizen": [], "clerk": [], "leader": [], "specialist": []},

@@ -29,12 +29,12 @@ def test_search_query_uses_the_gin_index(pg):
                 processing_time_unit, processing_time_raw, processing_time_inferred, fee_mode,
                 fee_raw, result_name, legal_basis, supplement_rule, supplement_window_days,
                 components_inferred, steps_inferred, origin, field_raw, field_inferred, status,
-                search_text, content_hash, updated_at)
+                search_text, content_hash, updated_at, min_assurance_level)
             SELECT '9.' || lpad(n::text, 6, '0'), 1, '', 'Thủ tục mẫu số ' || n, %s,
                 'province', '', 'provincial_department', '', 'partial', false, 10,
                 'working_days', '', false, 'unknown', '', '', '', 'restart', 15, false, false,
                 '', '', false, 'published',
-                'thu tuc hanh chinh mau so ' || n || ' ve dat dai', '', now()
+                'thu tuc hanh chinh mau so ' || n || ' ve dat dai', '', now(), 1
             FROM generate_series(1, 20000) AS n
             """,
             [field.pk],
