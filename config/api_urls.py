@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("accesslog.api.urls")),
     path("", include("procedures.api.urls")),
+    path("", include("satisfaction.api.urls")),
     path("", include("payments.api.urls")),
     path("", include("dossiers.api.urls")),
     path("", include("indicators.api.urls")),

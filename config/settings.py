@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "documents",
     "procedures",
     "dossiers",
+    "satisfaction",
     "integrations",
     "indicators",
     "payments",
@@ -431,6 +432,8 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "dossiers.models.Channel",
         "IntakeChannelEnum": [(1, "Trực tiếp"), (3, "Qua dịch vụ bưu chính công ích")],
         "PauseKindEnum": "dossiers.models.PauseKind",
+        "SatisfactionLevelEnum": "satisfaction.models.Level",
+        "RatingChannelEnum": "satisfaction.models.RatingChannel",
         "ReturnMethodEnum": "dossiers.models.ReturnMethod",
         "OutcomeEnum": "dossiers.models.Outcome",
         "StepTimingEnum": "dossiers.models.StepTiming",
@@ -749,3 +752,7 @@ ONECUA_SIGNING_CHAIN = env.list(
 ONECUA_SIGNING_TRUST_ROOTS = env.list(
     "ONECUA_SIGNING_TRUST_ROOTS", cast=str.strip, default=[str(SIGNING_DIR / "ca.pem")]
 )
+
+# --- satisfaction ratings (docs/satisfaction.md) ---
+# How long the signed rating link of a notice stays valid, in seconds (default 30 days).
+SATISFACTION_LINK_MAX_AGE = env.int("SATISFACTION_LINK_MAX_AGE", default=30 * 24 * 3600)

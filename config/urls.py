@@ -26,6 +26,7 @@ urlpatterns = [
     # The SMS and Zalo gateways' signed delivery receipts (no account: the signature).
     path("notifications/", include("notifications.urls")),
     # Public pages (tracking, e-result verification): no login.
+    path("", include("satisfaction.urls")),
     path("", include("dossiers.public_urls")),
     path("", include("payments.public_urls")),
 ]

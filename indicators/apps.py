@@ -9,10 +9,12 @@ class IndicatorsConfig(AppConfig):
     def ready(self) -> None:
         from dossiers.signals import dossier_changed
         from outbox.signals import message_delivered
+        from satisfaction.signals import rating_recorded
 
         from . import handlers
 
         dossier_changed.connect(handlers.on_dossier_changed, dispatch_uid="indicators.dossier")
+        rating_recorded.connect(handlers.on_rating_recorded, dispatch_uid="indicators.rating")
         message_delivered.connect(
             handlers.on_message_delivered, dispatch_uid="indicators.delivered"
         )

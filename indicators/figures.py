@@ -84,6 +84,17 @@ def figures(m: dict) -> dict:
             "paid_online_rate": ratio(g["paid_online"], g["with_fee"]),
             "synced_on_time_rate": ratio(g["sync_on_time"], g["sync_events"]),
         },
+        # Satisfaction ratings of the dossiers finished in the period (issue 14 §3).
+        "ratings": {
+            "very_satisfied": g["rated_very_satisfied"],
+            "satisfied": g["rated_satisfied"],
+            "not_satisfied": g["rated_not_satisfied"],
+            "total": g["rated_very_satisfied"] + g["rated_satisfied"] + g["rated_not_satisfied"],
+            "not_satisfied_rate": ratio(
+                g["rated_not_satisfied"],
+                g["rated_very_satisfied"] + g["rated_satisfied"] + g["rated_not_satisfied"],
+            ),
+        },
         "average_processing_days": (
             round(g["processing_days"] / g["finished"], 2) if g["finished"] else None
         ),

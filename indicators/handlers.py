@@ -5,6 +5,8 @@
   contribution(before)`, computed from what the door already holds (no re-read). Each change is
   also one event the national portal must receive (integrations writes one outbox message per
   change): it counts in `sync_events` on its day.
+- `satisfaction.signals.rating_recorded`: the rating's counters (`tally.rating_contribution`),
+  on the day its dossier finished.
 - `outbox.signals.message_delivered`: a portal message that went out within
   `INDICATORS_SYNC_ON_TIME_SECONDS` of its creation counts in `sync_on_time` on its creation
   day.
@@ -46,6 +48,11 @@ def on_dossier_changed(sender, change: DossierChange, **kwargs) -> None:
         full=dossier.procedure.service_level == tally.FULL_SERVICE,
         offered=dossier.procedure.online_payment,
     )
+
+
+def on_rating_recorded(sender, rating, dossier, **kwargs) -> None:
+    """A satisfaction rating moves the counters in the transaction that records it."""
+    tally.apply_rating(tally.facts_of(dossier), rating.level)
 
 
 def _dims_of_dossier(dossier_id) -> tally.Dims | None:

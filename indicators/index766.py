@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.utils.functional import Promise
@@ -54,6 +54,9 @@ class Group:
     label: Promise
     maximum: int
     reason: Promise | None = None  # why the group as a whole has no data yet
+    # A rule that moves points between the group's rows for given measures (the satisfaction
+    # group's split when a unit has no feedback): rows, measures -> rows.
+    adjust: Callable[[tuple, Mapping[str, int]], tuple] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,12 @@ GROUPS = (
     Group("progress", _("Tiến độ giải quyết"), 20),
     Group("online_service", _("Dịch vụ công trực tuyến"), 12),
     Group("online_payment", _("Thanh toán trực tuyến"), 10),
-    Group("satisfaction", _("Mức độ hài lòng"), 18, reason=_("Chưa có dữ liệu trong hệ thống")),
+    Group(
+        "satisfaction",
+        _("Mức độ hài lòng"),
+        18,
+        adjust=lambda rows, m: split_without_feedback(rows, m),
+    ),
     Group("digitisation", _("Số hóa hồ sơ"), 22),
 )
 
@@ -156,13 +164,37 @@ ITEMS = (
         "paid_procedures",
         "fee_procedures",
     ),
-    # --- satisfaction (18) ---
+    # --- satisfaction (18), as the national portal scores it (docs/indicators.md cites the
+    # source of each row; feedback reads indicators.feedback, zero until PAKN exists) ---
     Item(
         "satisfaction",
-        "survey",
-        _("Đánh giá của người dân, doanh nghiệp"),
-        18,
-        reason=_("Chưa có chức năng đánh giá mức độ hài lòng"),
+        "feedback_on_time",
+        _("Phản ánh, kiến nghị được xử lý đúng hạn"),
+        6,
+        "feedback_on_time",
+        "feedback",
+    ),
+    Item(
+        "satisfaction",
+        "feedback_satisfied",
+        _("Phản ánh, kiến nghị được xử lý hài lòng (không khiếu nại lại)"),
+        6,
+        "feedback_satisfied",
+        "feedback",
+    ),
+    Item(
+        "satisfaction",
+        "dossiers_satisfied",
+        _(
+            "Hồ sơ tiếp nhận, giải quyết không có đánh giá không hài lòng, phản ánh hoặc trễ hạn "
+            "(đủ điểm từ 90%)"
+        ),
+        6,
+        lambda m: (
+            m["finished"] - m["late"] - m["unsatisfied_in_time"] - m["feedback_dossiers_in_time"]
+        ),
+        "finished",
+        target=0.9,
     ),
     # --- digitisation (22) ---
     Item(
@@ -208,6 +240,29 @@ ITEMS = (
 )
 
 MAXIMUM = sum(group.maximum for group in GROUPS)  # 100
+
+
+def split_without_feedback(rows: tuple, m: Mapping[str, int]) -> tuple:
+    """The satisfaction group when the unit had no feedback (`feedback` = 0): the 6 points of
+    "feedback handled to the applicant's satisfaction" cannot be earned on anything, so they are
+    split evenly between "feedback handled on time" (full: nothing was late) and the dossier
+    item (scored on its ratio): 9 + 9 × min(1, ratio / 0.9). Source and reading:
+    docs/indicators.md, "Decision 766", satisfaction."""
+    if m["feedback"] != 0:
+        return rows
+    by_key = {row.key: row for row in rows}
+    moved = by_key["feedback_satisfied"].maximum
+    half = moved // 2
+    adjusted = {
+        "feedback_on_time": replace(
+            by_key["feedback_on_time"], maximum=by_key["feedback_on_time"].maximum + moved - half
+        ),
+        "feedback_satisfied": replace(by_key["feedback_satisfied"], maximum=0),
+        "dossiers_satisfied": replace(
+            by_key["dossiers_satisfied"], maximum=by_key["dossiers_satisfied"].maximum + half
+        ),
+    }
+    return tuple(adjusted.get(row.key, row) for row in rows)
 
 
 # --- the evaluator ------------------------------------------------------------------------------
@@ -269,10 +324,12 @@ def scores(m: Mapping[str, int]) -> dict:
     """The groups with their items and points, the total and what cannot be computed, for one
     group of measures."""
     g = defaultdict(int, m)
-    groups = [
-        _group(group, [_item(row, g) for row in ITEMS if row.group == group.key])
-        for group in GROUPS
-    ]
+    groups = []
+    for group in GROUPS:
+        rows = tuple(row for row in ITEMS if row.group == group.key)
+        if group.adjust is not None:
+            rows = group.adjust(rows, g)
+        groups.append(_group(group, [_item(row, g) for row in rows]))
     computed = [grp for grp in groups if grp["computable"]]
     total = round(sum(grp["points"] for grp in computed), 2)
     computable_max = sum(grp["computable_max"] for grp in computed)

@@ -29,7 +29,7 @@ from django.utils import timezone
 from core.calendar import LOCAL_TZ
 from dossiers.models import Channel
 
-from . import scope
+from . import feedback, scope
 from .models import (
     COUNT_FIELDS,
     COUNTERS,
@@ -225,6 +225,10 @@ def measures(
 
     _overdue(out, f, period, group, key_of, now, tree)
     _procedure_counts(out, f, period, group, tree)
+    # Feedback (PAKN, issue 14 §4): its interface answers zero feedback today.
+    for key, values in feedback.feedback_measures(list(out)).items():
+        for name, value in values.items():
+            out[key][name] += value
     return {k: dict(v) for k, v in out.items()}
 
 

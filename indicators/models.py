@@ -48,6 +48,12 @@ COUNTERS = (
     "stopped",
     "sync_events",
     "sync_on_time",
+    # Satisfaction ratings (satisfaction.Rating), on the day the rated dossier finished.
+    "rated_very_satisfied",
+    "rated_satisfied",
+    "rated_not_satisfied",
+    # Of `finished` and not `late`: rated "not satisfied" (the 766 satisfaction group).
+    "unsatisfied_in_time",
 )
 # The dimensions, in the order of the unique key.
 KEY = ("grain", "period", "agency_id", "procedure_id", "field_id", "level", "channel")
@@ -87,6 +93,10 @@ class StatCell(models.Model):
     stopped = models.IntegerField(_("dừng xử lý"), default=0)
     sync_events = models.IntegerField(_("sự kiện đồng bộ"), default=0)
     sync_on_time = models.IntegerField(_("đồng bộ kịp thời"), default=0)
+    rated_very_satisfied = models.IntegerField(_("đánh giá rất hài lòng"), default=0)
+    rated_satisfied = models.IntegerField(_("đánh giá hài lòng"), default=0)
+    rated_not_satisfied = models.IntegerField(_("đánh giá không hài lòng"), default=0)
+    unsatisfied_in_time = models.IntegerField(_("đúng hạn nhưng không hài lòng"), default=0)
 
     class Meta:
         verbose_name = _("ô thống kê")

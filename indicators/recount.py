@@ -1,9 +1,10 @@
 """The generic recount: every counter recomputed from the raw rows in Python, on any database.
 
-It walks the dossiers (and the portal-sync outbox messages) through `tally.contribution` and
-`tally.sync_contribution` — exactly what the handlers apply — so the handlers and the recount
-cannot disagree on a formula. Fine for tests and small data; `recount_sql` recounts the same
-with set-based SQL on PostgreSQL (a test checks they agree).
+It walks the dossiers (with their satisfaction ratings, and the portal-sync outbox messages)
+through `tally.contribution`, `tally.rating_contribution` and `tally.sync_contribution` —
+exactly what the handlers apply — so the handlers and the recount cannot disagree on a formula.
+Fine for tests and small data; `recount_sql` recounts the same with set-based SQL on PostgreSQL
+(a test checks they agree).
 
 - `recount_python(agency_ids)` — the cells (`models.KEY` -> counters);
 - `recount_extras_python()` — the flag rows, the distinct counts and the running set;
@@ -17,6 +18,7 @@ from collections.abc import Iterable
 from core.calendar import get_calendar
 from dossiers.models import Dossier
 from outbox.models import OutboxMessage
+from satisfaction.models import Rating
 
 from . import handlers, scope, tally
 from .models import (
@@ -55,9 +57,12 @@ def recount_python_base(agency_ids: Iterable[int] | None = None, batch: int = 20
     if agency_ids is not None:
         dossiers = dossiers.filter(handling_agency_id__in=list(agency_ids))
     dims_of: dict[int, tally.Dims] = {}  # dossier id -> its dimensions, for its messages
+    levels = dict(Rating.objects.values_list("dossier_id", "level"))  # satisfaction ratings
     for dossier in dossiers.order_by("pk").iterator(chunk_size=batch):
         facts = tally.facts_of(dossier)
         tally.contribution(facts, base, calendar=calendar)
+        if dossier.pk in levels:
+            tally.rating_contribution(facts, levels[dossier.pk], base)
         dims_of[dossier.pk] = facts.dims
     messages = (
         OutboxMessage.objects.filter(topic=handlers.sync_topic())

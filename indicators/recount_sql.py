@@ -84,7 +84,7 @@ def _base_sql(agency_filter: str) -> str:
     )
     zero = dict.fromkeys(COUNTERS, "0")
 
-    def select(day: str, where: str, **values: str) -> str:
+    def select(day: str, where: str, join: str = "", **values: str) -> str:
         cols = {**zero, **values}
         return (
             f"SELECT {day} AS day, d.handling_agency_id AS agency_id, d.procedure_id, "
@@ -92,6 +92,7 @@ def _base_sql(agency_filter: str) -> str:
             "AS level, d.channel, "
             + ", ".join(f"({cols[c]})::bigint AS {c}" for c in COUNTERS)
             + " FROM dossiers_dossier d JOIN procedures_procedure p ON p.id = d.procedure_id "
+            + join
             + f"WHERE {where}{agency_filter}"
         )
 
@@ -99,6 +100,7 @@ def _base_sql(agency_filter: str) -> str:
     finished = "d.status IN ('withdrawn','result_ready','returned')"
     resolved = "d.status IN ('result_ready','returned')"
     late = "d.due_at IS NOT NULL AND d.finished_at > d.due_at"
+    rating = "r.level"  # the rated dossiers only: joined on the rating's unique dossier key
     early = (
         f"NOT ({late}) AND d.due_at IS NOT NULL "
         f"AND {_local('d.finished_at')} < {_local('d.due_at')}"
@@ -151,6 +153,19 @@ def _base_sql(agency_filter: str) -> str:
             _local("d.returned_at"),
             "d.returned_at IS NOT NULL AND d.status = 'returned'",
             returned="1",
+        ),
+        # Satisfaction ratings (tally.rating_contribution), on the day the dossier finished.
+        select(
+            _local("d.finished_at"),
+            "d.finished_at IS NOT NULL",
+            join="JOIN satisfaction_rating r ON r.dossier_id = d.id ",
+            rated_very_satisfied=f"({rating} = 'very_satisfied')::int",
+            rated_satisfied=f"({rating} = 'satisfied')::int",
+            rated_not_satisfied=f"({rating} = 'not_satisfied')::int",
+            unsatisfied_in_time=(
+                f"({rating} = 'not_satisfied' AND {finished} AND d.received_at IS NOT NULL "
+                f"AND NOT ({late}))::int"
+            ),
         ),
     ]
     return "\nUNION ALL\n".join(parts)

@@ -222,6 +222,44 @@ def contribution(f: Facts, out: Base | None = None, sign: int = 1, calendar=None
     return out
 
 
+RATED = {
+    "very_satisfied": "rated_very_satisfied",
+    "satisfied": "rated_satisfied",
+    "not_satisfied": "rated_not_satisfied",
+}
+
+
+def rating_contribution(
+    f: Facts, level: str, out: Base | None = None, sign: int = 1, calendar=None
+) -> Base:
+    """What one satisfaction rating counts, on the local day its dossier finished (a rating is
+    given only after that and never changes): one `rated_<level>` and, for a finished dossier
+    (the index's 7/9/10) that was not late and is rated "not satisfied", one
+    `unsatisfied_in_time` — so that finished − late − unsatisfied_in_time is the dossiers
+    handled without a "not satisfied" rating or lateness (docs/indicators.md)."""
+    out = {} if out is None else out
+    if f.finished_at is None or level not in RATED:
+        return out
+    unsatisfied = (
+        level == "not_satisfied"
+        and f.status in FINISHED
+        and f.received_at is not None
+        and timing(f.finished_at, f.due_at).value != "late"
+    )
+    _add(
+        out,
+        local_day(f.finished_at),
+        f.dims,
+        {RATED[level]: 1, "unsatisfied_in_time": unsatisfied},
+        sign,
+    )
+    return out
+
+
+def apply_rating(f: Facts, level: str) -> int:
+    return apply(expand(rating_contribution(f, level)))
+
+
 def sync_contribution(
     created_at: datetime, dims: Dims, out: Base | None = None, *, on_time: bool = False
 ) -> Base:

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from satisfaction import services as satisfaction
+
 from .events import Notice
 
 
@@ -65,6 +67,9 @@ def build(change, notice: Notice, language: str, official=None) -> dict[str, str
         }
         if "how_to_get" in notice.variables:
             values["how_to_get"] = _how_to_get(dossier)
+        if "rating_url" in notice.variables:
+            # The signed one-time link of the satisfaction rating (docs/satisfaction.md).
+            values["rating_url"] = satisfaction.link_url(dossier)
     return {name: values.get(name, "") for name in notice.allowed}
 
 
@@ -90,6 +95,7 @@ def sample(notice: Notice, language: str = "vi") -> dict[str, str]:
             "note": "Ưu tiên xử lý",
             "actor_name": "Trần Thị Bình",
             "official_name": "Lê Văn Cường",
+            "rating_url": f"{settings.ONECUA_PUBLIC_BASE_URL}/danh-gia/eyJkIjoiMDAwIn0:1abc:sig/",
             "how_to_get": _(
                 "Mời bạn đến bộ phận một cửa để nhận kết quả, mang theo giấy tiếp nhận hồ sơ."
             ),

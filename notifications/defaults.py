@@ -6,6 +6,11 @@ from __future__ import annotations
 
 SIGNATURE_VI = "\n\nTra cứu hồ sơ: {{ tracking_url }}\n{{ agency_name }}"
 SIGNATURE_EN = "\n\nTrack your dossier: {{ tracking_url }}\n{{ agency_name }}"
+# The satisfaction rating's signed link (docs/satisfaction.md), in the full texts of the notices
+# after which the applicant may rate (returned, refused, receipt refused); migration 0003 adds
+# them as a new version where the first is unchanged.
+RATING_VI = "\nĐánh giá mức độ hài lòng (một lần): {{ rating_url }}"
+RATING_EN = "\nRate our service (once): {{ rating_url }}"
 
 # kind: {language: (subject, body, sms)}; sms None: no SMS/Zalo template (officials).
 DEFAULTS: dict[str, dict[str, tuple[str, str, str | None]]] = {
@@ -61,13 +66,13 @@ DEFAULTS: dict[str, dict[str, tuple[str, str, str | None]]] = {
         "vi": (
             "Từ chối tiếp nhận hồ sơ {{ dossier_code }}",
             "Kính gửi {{ applicant_name }},\nHồ sơ {{ dossier_code }} ({{ procedure_name }}) "
-            "không được tiếp nhận. Lý do: {{ reason }}" + SIGNATURE_VI,
+            "không được tiếp nhận. Lý do: {{ reason }}" + RATING_VI + SIGNATURE_VI,
             "Hồ sơ {{ dossier_code }} không được tiếp nhận. Lý do: {{ reason }}",
         ),
         "en": (
             "Dossier {{ dossier_code }} not received",
             "Dear {{ applicant_name }},\nYour dossier {{ dossier_code }} ({{ procedure_name }}) "
-            "could not be received. Reason: {{ reason }}" + SIGNATURE_EN,
+            "could not be received. Reason: {{ reason }}" + RATING_EN + SIGNATURE_EN,
             "Dossier {{ dossier_code }} not received. Reason: {{ reason }}",
         ),
     },
@@ -106,13 +111,15 @@ DEFAULTS: dict[str, dict[str, tuple[str, str, str | None]]] = {
             "Đã trả kết quả hồ sơ {{ dossier_code }}",
             "Kính gửi {{ applicant_name }},\nKết quả hồ sơ {{ dossier_code }} "
             "({{ procedure_name }}) đã được trả lúc {{ returned_at }}. "
-            "Cảm ơn bạn đã sử dụng dịch vụ." + SIGNATURE_VI,
+            "Cảm ơn bạn đã sử dụng dịch vụ." + RATING_VI + SIGNATURE_VI,
             "Kết quả hồ sơ {{ dossier_code }} đã được trả lúc {{ returned_at }}.",
         ),
         "en": (
             "Result returned — {{ dossier_code }}",
             "Dear {{ applicant_name }},\nThe result of dossier {{ dossier_code }} "
-            "({{ procedure_name }}) was returned at {{ returned_at }}. Thank you." + SIGNATURE_EN,
+            "({{ procedure_name }}) was returned at {{ returned_at }}. Thank you."
+            + RATING_EN
+            + SIGNATURE_EN,
             "Dossier {{ dossier_code }}: result returned {{ returned_at }}.",
         ),
     },
@@ -120,13 +127,13 @@ DEFAULTS: dict[str, dict[str, tuple[str, str, str | None]]] = {
         "vi": (
             "Từ chối giải quyết hồ sơ {{ dossier_code }}",
             "Kính gửi {{ applicant_name }},\nHồ sơ {{ dossier_code }} ({{ procedure_name }}) bị "
-            "từ chối giải quyết.\nLý do: {{ reason }}" + SIGNATURE_VI,
+            "từ chối giải quyết.\nLý do: {{ reason }}" + RATING_VI + SIGNATURE_VI,
             "Hồ sơ {{ dossier_code }} bị từ chối giải quyết. Lý do: {{ reason }}",
         ),
         "en": (
             "Dossier {{ dossier_code }} refused",
             "Dear {{ applicant_name }},\nYour dossier {{ dossier_code }} ({{ procedure_name }}) "
-            "was refused.\nReason: {{ reason }}" + SIGNATURE_EN,
+            "was refused.\nReason: {{ reason }}" + RATING_EN + SIGNATURE_EN,
             "Dossier {{ dossier_code }} refused. Reason: {{ reason }}",
         ),
     },
@@ -222,5 +229,28 @@ def seed(model, *, only_missing: bool = True) -> int:
         if exists and only_missing:
             continue
         model.objects.create(version=1, **row)
+        made += 1
+    return made
+
+
+RATED_KINDS = ("receipt_refused", "returned", "refused")
+
+
+def add_rating_link(model) -> int:
+    """A new version of each full-text template of RATED_KINDS whose latest version is still the
+    shipped one without the rating link (an edited template is left to its editor)."""
+    made = 0
+    for row in rows():
+        if row["kind"] not in RATED_KINDS or "{{ rating_url }}" not in row["body"]:
+            continue
+        old = row["body"].replace(RATING_VI, "").replace(RATING_EN, "")
+        latest = (
+            model.objects.filter(kind=row["kind"], channel=row["channel"], language=row["language"])
+            .order_by("-version")
+            .first()
+        )
+        if latest is None or latest.body != old:
+            continue
+        model.objects.create(**{**row, "version": latest.version + 1})
         made += 1
     return made

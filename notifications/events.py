@@ -75,7 +75,7 @@ NOTICES: tuple[Notice, ...] = (
         ("refuse_receipt",),
         APPLICANT,
         required=True,
-        variables=("reason",),
+        variables=("reason", "rating_url"),
         basis="Thông tư 03/2025/TT-VPCP, Mẫu 03",
     ),
     Notice(
@@ -101,7 +101,7 @@ NOTICES: tuple[Notice, ...] = (
         ("return_result",),
         APPLICANT,
         required=False,
-        variables=("returned_at",),
+        variables=("returned_at", "rating_url"),
     ),
     Notice(
         "refused",
@@ -109,7 +109,7 @@ NOTICES: tuple[Notice, ...] = (
         ("refuse",),
         APPLICANT,
         required=True,
-        variables=("reason",),
+        variables=("reason", "rating_url"),
         basis="Nghị định 118/2025/NĐ-CP: văn bản từ chối nêu rõ lý do",
     ),
     Notice(

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role
 from core.calendar import LOCAL_TZ
@@ -15,7 +16,7 @@ from outbox.delivery import dead_letters_summary
 
 from .. import figures, index766, lists, scope
 from ..api.params import Query
-from ..measures import Period
+from ..measures import Period, ratio
 from . import charts
 
 LIST_LIMIT = 50
@@ -248,6 +249,31 @@ def _dossier_rows(dossiers, user, now) -> list[dict]:
     return rows
 
 
+RATING_LEVELS = (
+    ("very_satisfied", gettext_lazy("Rất hài lòng")),
+    ("satisfied", gettext_lazy("Hài lòng")),
+    ("not_satisfied", gettext_lazy("Không hài lòng")),
+)
+
+
+def _ratings(fig: dict) -> list[dict]:
+    """The ratings' distribution: each level with its count, share and a bar."""
+    ratings = fig["ratings"]
+    rows = []
+    for key, label in RATING_LEVELS:
+        share = ratio(ratings[key], ratings["total"])
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "count": ratings[key],
+                "share": charts.percent(share),
+                "bar": charts.progress_bar(share, None, title=str(label)),
+            }
+        )
+    return rows
+
+
 def dashboard(query: Query, user) -> dict:
     """Everything the page shows for a parsed query."""
     now = timezone.now()
@@ -260,6 +286,12 @@ def dashboard(query: Query, user) -> dict:
         for item in group["items"]:
             item["rate_display"] = charts.percent(item.get("rate"))
             item["target_display"] = charts.target_percent(item.get("target"))
+            split = group["key"] == "satisfaction" and item["key"] == "feedback_satisfied"
+            if split and item["max"] == 0:
+                item["note"] = _(
+                    "Không có phản ánh, kiến nghị: 6 điểm chia đều cho chỉ tiêu xử lý "
+                    "phản ánh đúng hạn và chỉ tiêu hồ sơ không bị đánh giá không hài lòng"
+                )
     ranking_groups = [g for g in index["groups"] if g["computable"]]
     for row in ranking:
         row["group_points"] = [row["groups"].get(g["key"]) for g in ranking_groups]
@@ -276,6 +308,8 @@ def dashboard(query: Query, user) -> dict:
         "period_label": period_label(period),
         "figures": fig,
         "cards": _cards(fig),
+        "ratings": _ratings(fig),
+        "ratings_total": fig["ratings"]["total"],
         "counts": fig["counts"],
         "backlog": fig["backlog"],
         "index": index,

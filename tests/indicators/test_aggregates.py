@@ -31,6 +31,8 @@ from indicators.models import (
 from integrations.portal.sync import key_for
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxStatus
+from satisfaction import services as satisfaction
+from satisfaction.models import Rating
 from tests.support.cast import at_counter, file_online
 from tests.support.files import pdf_bytes, upload
 
@@ -149,6 +151,16 @@ def _random_mix(cast, clock, monkeypatch, seed: int, dossiers: int = 14, steps: 
         else:
             _step(cast, clock, rng, d)
     _deliver_some(rng, clock, monkeypatch)
+    _rate_some(rng, made)
+
+
+def _rate_some(rng, made) -> None:
+    """Applicants rate most of the dossiers they may rate (satisfaction, issue 14 §3)."""
+    for d in made:
+        d = Dossier.objects.get(pk=d.pk)
+        if satisfaction.rateable(d) and rng.random() < 0.8:
+            level = rng.choice(["very_satisfied", "satisfied", "not_satisfied", "not_satisfied"])
+            satisfaction.record(d, level=level, channel="api")
 
 
 def assert_agrees(method=None):
@@ -163,6 +175,10 @@ def test_cells_equal_the_raw_recount_after_a_random_mix(cast, clock, monkeypatch
     statuses = set(Dossier.objects.values_list("status", flat=True))
     assert len(statuses) >= 4, statuses  # the mix really moved dossiers around
     assert StatCell.objects.filter(grain=Grain.AGENCY_MONTH).exists()
+    rated = StatCell.objects.filter(grain=Grain.AGENCY_MONTH).aggregate(
+        n=Sum("rated_very_satisfied") + Sum("rated_satisfied") + Sum("rated_not_satisfied")
+    )["n"]
+    assert rated and rated == Rating.objects.count()  # the mix rated some, and all are counted
     assert_agrees()
 
 

@@ -110,7 +110,7 @@ def test_filters_series_breakdown_and_ranking(world):
     assert sum(p["received"] for p in year["series"]) == 1
     assert [b["code"] for b in year["breakdown"]] == [world.committee.code]
     index = admin.get(INDEX, {**MARCH, "group_by": "commune", "series": "day"}).json()
-    assert index["computable_max"] == 60
+    assert index["computable_max"] == 78
     assert index["ranking_by"] == "commune"
     assert index["ranking"][0]["name"] == world.unit.name
     assert index["ranking"][0]["rank"] == 1

@@ -18,9 +18,11 @@ from django.utils import timezone
 
 from core.calendar import LOCAL_TZ
 from dossiers import services
+from dossiers.models import Dossier
 from indicators import figures, scope
 from indicators.dashboard import charts
 from indicators.measures import Filters, Period
+from satisfaction import services as satisfaction
 from tests.support.cast import PASSWORD, at_counter, build_cast, file_online
 from tests.support.clock import frozen
 
@@ -35,6 +37,9 @@ def _chromium_or_skip() -> None:
     if os.environ.get("CI") == "true":
         pytest.fail("/usr/bin/chromium is missing on CI (apt-get install chromium)")
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+
+
+RATING_LEVELS = ("very_satisfied", "satisfied", "very_satisfied", "not_satisfied", "satisfied")
 
 
 def _build_year(cast, real_now: datetime) -> None:
@@ -72,6 +77,10 @@ def _build_year(cast, real_now: datetime) -> None:
             for i, d in enumerate(batch[1:]):
                 if move_to(start + timedelta(hours=2, minutes=10 * i)):
                     services.approve(dossier=d.code, actor=cast.leader)
+                    # Returned at once, and rated by the applicant (the ratings' panel).
+                    services.return_result(dossier=d.code, actor=cast.clerk)
+                    level = RATING_LEVELS[(month + i) % len(RATING_LEVELS)]
+                    satisfaction.record(Dossier.objects.get(pk=d.pk), level=level, channel="api")
             if move_to(start + timedelta(days=3)):  # due the next working day: late
                 services.approve(dossier=batch[0].code, actor=cast.leader)
         # Now: one overdue (received 20 days ago, a one-day procedure), two in process.

@@ -4,6 +4,7 @@ sub-indicator needs."""
 from dataclasses import replace
 
 from indicators import index766
+from indicators.feedback import FEEDBACK_MEASURES
 from indicators.index766 import GROUPS, ITEMS, Item
 from indicators.measures import CHANNELS, PROCEDURE_NAMES
 from indicators.models import COUNTERS
@@ -15,6 +16,7 @@ MEASURES = (
     | {f"received_{name}" for name in CHANNELS.values()}
     | {f"backlog_{name}" for name in ("in_process", "paused", "pending", "overdue")}
     | set(PROCEDURE_NAMES)
+    | set(FEEDBACK_MEASURES)
 )
 
 
@@ -52,16 +54,20 @@ def test_a_row_is_computable_from_measures_or_gives_its_reason():
 
 
 def test_a_new_row_is_scored_without_anything_else(monkeypatch):
-    """Answers counted: the survey becomes computable by replacing its row."""
-    survey = Item("satisfaction", "survey", "Survey", 18, "paid_procedures", "fee_procedures")
-    items = tuple(survey if row.key == "survey" else row for row in ITEMS)
+    """Population data connected: "population_data" becomes computable by replacing its row."""
+    population = Item(
+        "digitisation", "population_data", "Population", 5, "paid_procedures", "fee_procedures"
+    )
+    items = tuple(population if row.key == "population_data" else row for row in ITEMS)
     monkeypatch.setattr(index766, "ITEMS", items)
     s = index766.scores({"fee_procedures": 4, "paid_procedures": 1})
-    assert s["computable_max"] == 78
-    satisfaction = next(g for g in s["groups"] if g["key"] == "satisfaction")
-    row = satisfaction["items"][0]
-    assert (row["numerator"], row["denominator"], row["rate"], row["points"]) == (1, 4, 0.25, 4.5)
-    assert ("satisfaction", "survey") not in {(x["group"], x["item"]) for x in s["not_computable"]}
+    assert s["computable_max"] == 83
+    digitisation = next(g for g in s["groups"] if g["key"] == "digitisation")
+    row = next(i for i in digitisation["items"] if i["key"] == "population_data")
+    assert (row["numerator"], row["denominator"], row["rate"], row["points"]) == (1, 4, 0.25, 1.25)
+    assert ("digitisation", "population_data") not in {
+        (x["group"], x["item"]) for x in s["not_computable"]
+    }
 
 
 def test_the_offered_row_counts_procedures_with_fees_offering_online_payment():
