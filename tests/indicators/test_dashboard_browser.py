@@ -105,6 +105,9 @@ def test_a_leader_reads_the_dashboard_in_chromium(live_cast, live_server, tmp_pa
     _chromium_or_skip()
     from playwright.sync_api import expect, sync_playwright
 
+    # A loaded CI machine may take more than Playwright's 5 s to serve the next page (seen: the
+    # month's figures still on screen when the year's were expected).
+    expect.set_options(timeout=30_000)
     cast = live_cast
     real_now = timezone.now()
     _build_year(cast, real_now)
