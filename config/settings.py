@@ -511,6 +511,8 @@ ONECUA_PAYMENT_NOTIFY_URL = env.str(
 ONECUA_PAYMENT_RETURN_URL = env.str("ONECUA_PAYMENT_RETURN_URL", default="")
 ONECUA_PAYMENT_TIMEOUT = env.float("ONECUA_PAYMENT_TIMEOUT", default=10.0)
 ONECUA_PAYMENT_EXPIRY_MINUTES = env.int("ONECUA_PAYMENT_EXPIRY_MINUTES", default=30)
+# How long the signed payment link of a "fee requested" notice opens the platform (seconds).
+ONECUA_PAYMENT_LINK_MAX_AGE = env.int("ONECUA_PAYMENT_LINK_MAX_AGE", default=30 * 24 * 3600)
 
 
 # The mock portal's own settings (integrations/mockportal/README.md): the credentials it accepts

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from payments import services as payments
 from satisfaction import services as satisfaction
 
 from .events import Notice
@@ -42,6 +43,21 @@ def _how_to_get(dossier) -> str:
     return _("Mời bạn đến bộ phận một cửa để nhận kết quả, mang theo giấy tiếp nhận hồ sơ.")
 
 
+def money(amount) -> str:
+    """An amount in VND as Vietnamese write it: 1.250.000 đ."""
+    return f"{int(amount):,}".replace(",", ".") + " đ"
+
+
+def _amount(change) -> str:
+    """What the event asked for or took (its payload), else what the dossier still owes."""
+    amount = (change.event.payload or {}).get("amount")
+    if not amount:
+        from dossiers.services import fees
+
+        amount = sum(line.amount_due for line in fees.owed_lines(change.dossier))
+    return money(amount) if amount else ""
+
+
 def build(change, notice: Notice, language: str, official=None) -> dict[str, str]:
     """Every variable of `notice` for this change, as text in `language`."""
     dossier, event = change.dossier, change.event
@@ -67,6 +83,11 @@ def build(change, notice: Notice, language: str, official=None) -> dict[str, str
         }
         if "how_to_get" in notice.variables:
             values["how_to_get"] = _how_to_get(dossier)
+        if "amount" in notice.variables:
+            values["amount"] = _amount(change)
+        if "payment_url" in notice.variables:
+            # The signed payment link (docs/payments.md, "The payment link").
+            values["payment_url"] = payments.link_url(dossier)
         if "rating_url" in notice.variables:
             # The signed one-time link of the satisfaction rating (docs/satisfaction.md).
             values["rating_url"] = satisfaction.link_url(dossier)
@@ -96,6 +117,8 @@ def sample(notice: Notice, language: str = "vi") -> dict[str, str]:
             "actor_name": "Trần Thị Bình",
             "official_name": "Lê Văn Cường",
             "rating_url": f"{settings.ONECUA_PUBLIC_BASE_URL}/danh-gia/eyJkIjoiMDAwIn0:1abc:sig/",
+            "payment_url": f"{settings.ONECUA_PUBLIC_BASE_URL}/thanh-toan/eyJkIjoiMDAwIn0:1abc:x/",
+            "amount": money(1250000),
             "how_to_get": _(
                 "Mời bạn đến bộ phận một cửa để nhận kết quả, mang theo giấy tiếp nhận hồ sơ."
             ),

@@ -151,6 +151,43 @@ DEFAULTS: dict[str, dict[str, tuple[str, str, str | None]]] = {
             "Dossier {{ dossier_code }} stopped. Reason: {{ reason }}",
         ),
     },
+    # The SMS of the payment notices are written without diacritics: GSM-7 keeps the link in one
+    # or two segments (UCS-2 would take three).
+    "fee_requested": {
+        "vi": (
+            "Đề nghị nộp phí, lệ phí — hồ sơ {{ dossier_code }}",
+            "Kính gửi {{ applicant_name }},\nĐể tiếp tục giải quyết hồ sơ {{ dossier_code }} "
+            "({{ procedure_name }}), đề nghị ông/bà nộp phí, lệ phí: {{ amount }}.\n{{ reason }}\n"
+            "Thanh toán trực tuyến: {{ payment_url }}\nHoặc nộp tại bộ phận một cửa. Thời gian "
+            "nộp phí không tính vào thời hạn giải quyết." + SIGNATURE_VI,
+            "Ho so {{ dossier_code }}: de nghi nop phi, le phi {{ amount }}. Thanh toan: "
+            "{{ payment_url }}",
+        ),
+        "en": (
+            "Fees due — dossier {{ dossier_code }}",
+            "Dear {{ applicant_name }},\nTo continue with dossier {{ dossier_code }} "
+            "({{ procedure_name }}), please pay the fees: {{ amount }}.\n{{ reason }}\n"
+            "Pay online: {{ payment_url }}\nOr pay at the one-stop counter. The time until you pay "
+            "does not count towards the deadline." + SIGNATURE_EN,
+            "Dossier {{ dossier_code }}: fees of {{ amount }} due. Pay: {{ payment_url }}",
+        ),
+    },
+    "payment_received": {
+        "vi": (
+            "Đã nhận phí, lệ phí — hồ sơ {{ dossier_code }}",
+            "Kính gửi {{ applicant_name }},\nĐã nhận khoản phí, lệ phí {{ amount }} của hồ sơ "
+            "{{ dossier_code }} ({{ procedure_name }}). Biên lai điện tử có trong hồ sơ."
+            + SIGNATURE_VI,
+            "Da nhan phi, le phi {{ amount }} cua ho so {{ dossier_code }}.",
+        ),
+        "en": (
+            "Fees received — dossier {{ dossier_code }}",
+            "Dear {{ applicant_name }},\nWe have received the fees of {{ amount }} for dossier "
+            "{{ dossier_code }} ({{ procedure_name }}). The e-receipt is in the dossier."
+            + SIGNATURE_EN,
+            "Fees of {{ amount }} received for dossier {{ dossier_code }}.",
+        ),
+    },
     "assigned": {
         "vi": (
             "Bạn được phân công xử lý hồ sơ {{ dossier_code }}",

@@ -122,6 +122,23 @@ NOTICES: tuple[Notice, ...] = (
         basis="Thông tư 03/2025/TT-VPCP, Mẫu 05",
     ),
     Notice(
+        "fee_requested",
+        _("Yêu cầu nộp phí, lệ phí"),
+        ("request_payment",),
+        APPLICANT,
+        required=True,
+        variables=("amount", "payment_url", "reason"),
+        basis="Luật Phí và lệ phí 2015; Nghị định 118/2025/NĐ-CP (nghĩa vụ tài chính)",
+    ),
+    Notice(
+        "payment_received",
+        _("Đã nhận phí, lệ phí"),
+        ("pay_online", "collect_fee", "confirm_payment"),
+        APPLICANT,
+        required=False,
+        variables=("amount",),
+    ),
+    Notice(
         "assigned",
         _("Cán bộ được phân công xử lý hồ sơ"),
         ("assign",),

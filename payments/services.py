@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -91,34 +92,91 @@ def start_payment(*, dossier: str, actor, return_url: str) -> tuple[Payment, boo
             raise NotFound(_("Không tìm thấy hồ sơ."))
         if not permissions.is_owner(row, actor):
             raise Forbidden(_("Chỉ chủ hồ sơ được thanh toán trực tuyến."))
-        _payable(row)
-        lines = list(fees.owed_lines(row))
-        if not lines:
-            raise Conflict(_("Chưa xác định số tiền phải nộp."), code="fee_amount_unknown")
-        amount = sum(line.amount_due for line in lines)
-        now = timezone.now()
-        current = (
-            Payment.objects.filter(
-                dossier=row, status=PaymentStatus.PENDING, amount=amount, expires_at__gt=now
-            )
-            .exclude(payment_url="")
-            .first()
+        payment, new = _order(row, actor)
+    return (_send(payment, return_url), True) if new else (payment, False)
+
+
+# --- the signed payment link of the "fee requested" notice ----------------------------------------
+LINK_SALT = "payments.link"
+
+
+def link_token(dossier: Dossier) -> str:
+    return signing.TimestampSigner(salt=LINK_SALT).sign_object({"d": dossier.code})
+
+
+def link_url(dossier: Dossier) -> str:
+    """The link the applicant is sent with a fee request: it opens the platform's page for what
+    the dossier owes, without a login (whoever holds the link may pay, never read)."""
+    return f"{settings.ONECUA_PUBLIC_BASE_URL}/thanh-toan/{link_token(dossier)}/"
+
+
+def dossier_of_link(token: str) -> Dossier:
+    """The dossier a payment link names; a forged, altered or expired link is a 404."""
+    try:
+        data = signing.TimestampSigner(salt=LINK_SALT).unsign_object(
+            token, max_age=settings.ONECUA_PAYMENT_LINK_MAX_AGE
         )
-        if current is not None:
-            return current, False
-        payment = Payment.objects.create(
-            reference=new_reference(),
-            dossier=row,
-            amount=amount,
-            lines=[
-                {"order": f.order, "name": f.name, "kind": f.kind, "amount": f.amount_due}
-                for f in lines
-            ],
-            payer=row.applicant.full_name[:255],
-            created_by=actor,
-            created_at=now,
-            expires_at=now + timedelta(minutes=settings.ONECUA_PAYMENT_EXPIRY_MINUTES),
+    except signing.SignatureExpired as exc:
+        raise NotFound(_("Đường dẫn thanh toán đã hết hạn."), code="link_expired") from exc
+    except (signing.BadSignature, ValueError, TypeError) as exc:
+        raise NotFound(_("Đường dẫn thanh toán không hợp lệ."), code="link_invalid") from exc
+    code = data.get("d") if isinstance(data, dict) else None
+    dossier = Dossier.objects.filter(code=code).first() if isinstance(code, str) else None
+    if dossier is None:
+        raise NotFound(_("Đường dẫn thanh toán không hợp lệ."), code="link_invalid")
+    return dossier
+
+
+def start_payment_by_link(token: str, *, return_url: str) -> tuple[Payment, bool]:
+    """`start_payment` for the holder of a signed link (the "fee requested" notice): the same
+    order, recorded as started by nobody."""
+    code = dossier_of_link(token).code
+    with transaction.atomic():
+        row = (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("applicant")
+            .get(code=code)
         )
+        payment, new = _order(row, None)
+    return (_send(payment, return_url), True) if new else (payment, False)
+
+
+def _order(row: Dossier, actor) -> tuple[Payment, bool]:
+    """The pending payment of what the locked dossier owes: the current one for the same amount
+    (already sent), or a new one to send; and whether it is new."""
+    _payable(row)
+    lines = list(fees.owed_lines(row))
+    if not lines:
+        raise Conflict(_("Chưa xác định số tiền phải nộp."), code="fee_amount_unknown")
+    amount = sum(line.amount_due for line in lines)
+    now = timezone.now()
+    current = (
+        Payment.objects.filter(
+            dossier=row, status=PaymentStatus.PENDING, amount=amount, expires_at__gt=now
+        )
+        .exclude(payment_url="")
+        .first()
+    )
+    if current is not None:
+        return current, False
+    payment = Payment.objects.create(
+        reference=new_reference(),
+        dossier=row,
+        amount=amount,
+        lines=[
+            {"order": f.order, "name": f.name, "kind": f.kind, "amount": f.amount_due}
+            for f in lines
+        ],
+        payer=row.applicant.full_name[:255],
+        created_by=actor,
+        created_at=now,
+        expires_at=now + timedelta(minutes=settings.ONECUA_PAYMENT_EXPIRY_MINUTES),
+    )
+    return payment, True
+
+
+def _send(payment: Payment, return_url: str) -> Payment:
+    """Send a new order to the platform; the payment with its hosted page's URL."""
     # The platform is called outside the transaction: the row exists whatever it answers.
     try:
         answer = get_client().init(
@@ -141,7 +199,7 @@ def start_payment(*, dossier: str, actor, return_url: str) -> tuple[Payment, boo
         platform_txn_id=str(answer.get("platform_txn_id") or "")[:64],
     )
     payment.refresh_from_db()
-    return payment, True
+    return payment
 
 
 def _fail(payment: Payment) -> None:

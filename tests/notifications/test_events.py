@@ -204,9 +204,9 @@ def test_an_official_with_an_address_is_told_by_email_too(cast, dossier_factory)
 
 
 def test_the_table_covers_the_issue_s_events_and_nothing_else():
-    """Issue 14 §1's events (fee requested and payment received come with the payments work);
-    writes that keep the status (attach, digitise) and the applicant's own supplement tell
-    nobody."""
+    """Issue 14 §1's events, with the fee requested and the payment received (online, at the
+    counter, or confirmed by an official); writes that keep the status (attach, digitise) and
+    the applicant's own supplement tell nobody."""
     assert {a: [n.kind for n in ns] for a, ns in events.BY_ACTION.items()} == {
         "submit": ["submitted"],
         "receive": ["received"],
@@ -218,6 +218,10 @@ def test_the_table_covers_the_issue_s_events_and_nothing_else():
         "return_result": ["returned"],
         "refuse": ["refused"],
         "stop": ["stopped"],
+        "request_payment": ["fee_requested"],
+        "pay_online": ["payment_received"],
+        "collect_fee": ["payment_received"],
+        "confirm_payment": ["payment_received"],
         "assign": ["assigned"],
         "hand_over": ["handed_over"],
     }
