@@ -56,6 +56,18 @@ def _fresh_calendar():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # Each test starts in the default language (vi): a request in English through the test
+    # client leaves LocaleMiddleware's choice active in the thread, and a later test would
+    # format "80.0 %" where the page says "80,0 %".
+    from django.utils import translation
+
+    translation.activate("vi")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings, request):
     # Argon2 costs ~0.1-0.5 s a password: tests that create users would spend most of their time
     # hashing. Tests about hashing itself are marked `argon2` and keep the real settings.
