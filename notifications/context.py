@@ -62,6 +62,9 @@ def build(change, notice: Notice, language: str, official=None) -> dict[str, str
             "note": event.note,
             "actor_name": (event.actor.full_name or event.actor.username) if event.actor else "",
             "official_name": (official.full_name or official.username) if official else "",
+            "percent": str((event.payload or {}).get("percent", "")),
+            "step_name": (event.payload or {}).get("step_name", ""),
+            "step_due_at": when((event.payload or {}).get("step_due_at"), language),
         }
         if "how_to_get" in notice.variables:
             values["how_to_get"] = _how_to_get(dossier)
@@ -90,6 +93,9 @@ def sample(notice: Notice, language: str = "vi") -> dict[str, str]:
             "note": "Ưu tiên xử lý",
             "actor_name": "Trần Thị Bình",
             "official_name": "Lê Văn Cường",
+            "percent": "80",
+            "step_name": "Thẩm định hồ sơ",
+            "step_due_at": when(now, language),
             "how_to_get": _(
                 "Mời bạn đến bộ phận một cửa để nhận kết quả, mang theo giấy tiếp nhận hồ sơ."
             ),

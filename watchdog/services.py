@@ -1,0 +1,277 @@
+"""One watchdog pass over the open dossiers (docs/watchdog.md).
+
+The dossiers are read in batches by primary key (keyset pagination: `id > last`, no OFFSET, no
+`SELECT … FOR UPDATE` over the table); each batch's open steps, last activity (the newest event
+that is not the watchdog's own) and fired rungs are read in one query each. What a dossier needs
+is then written one dossier at a time through the one door (`dossiers.services.watch`), each in
+its own short transaction that locks that one row only.
+
+- Silent: status received/processing/result ready, and either no owner for the current step
+  (received and not assigned, or an open step without an assignee) for longer than
+  WATCHDOG_UNOWNED_HOURS of office time, or no event for longer than the current step's own
+  office time. The flag is set once (and the applicant told) until a new event clears it.
+- Ladder: at WATCHDOG_RUNGS (default 50/80/100 %) of the open step's office time the handler,
+  the head of the unit (a leader of the step's agency), the leader (a leader of the agency
+  above, else of the same agency) are told; each rung once per step run (`Escalation`).
+- An expired supplement window stops the dossier (Mẫu 05).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from core.errors import DomainError
+from dossiers.models import WATCHDOG_ACTIONS, Dossier, DossierStatus, Event, StepRun
+from dossiers.services import watch
+from organisations.models import Agency
+
+from .clock import WorkingClock
+from .models import Escalation, Rung
+
+log = logging.getLogger(__name__)
+
+S = DossierStatus
+# The clock of a step runs in these states (paused dossiers wait for the applicant).
+WATCHED = [S.RECEIVED.value, S.PROCESSING.value, S.RESULT_READY.value]
+SCANNED = [*WATCHED, S.SUPPLEMENT_REQUESTED.value]
+
+
+def rungs() -> list[tuple[int, float]]:
+    """(rung, share of the step's time) from WATCHDOG_RUNGS, e.g. "50,80,100"."""
+    shares = [float(x) / 100 for x in settings.WATCHDOG_RUNGS]
+    return list(zip((Rung.HANDLER, Rung.HEAD, Rung.LEADER), shares, strict=True))
+
+
+@dataclass
+class PassStats:
+    scanned: int = 0
+    batches: int = 0
+    flagged: int = 0
+    escalated: dict[int, int] = field(default_factory=lambda: {1: 0, 2: 0, 3: 0})
+    stopped: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "scanned": self.scanned,
+            "batches": self.batches,
+            "flagged": self.flagged,
+            "escalated": dict(self.escalated),
+            "stopped": self.stopped,
+            "errors": self.errors,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class Leaders:
+    """The first active leader of an agency (and of its parent), cached for one pass."""
+
+    def __init__(self):
+        self._of: dict[int, int | None] = {}
+        self._parent: dict[int, int | None] = {}
+
+    def of(self, agency_id: int | None) -> int | None:
+        if agency_id is None:
+            return None
+        if agency_id not in self._of:
+            self._of[agency_id] = (
+                User.objects.filter(agency_id=agency_id, role=Role.LEADER, is_active=True)
+                .order_by("id")
+                .values_list("id", flat=True)
+                .first()
+            )
+        return self._of[agency_id]
+
+    def above(self, agency_id: int | None) -> int | None:
+        if agency_id is None:
+            return None
+        if agency_id not in self._parent:
+            self._parent[agency_id] = (
+                Agency.objects.filter(pk=agency_id).values_list("parent_id", flat=True).first()
+            )
+        return self.of(self._parent[agency_id]) or self.of(agency_id)
+
+
+@dataclass
+class Todo:
+    code: str
+    flag: str = ""  # the reason, when the dossier is to be flagged silent
+    climb: list = field(default_factory=list)  # (rung, percent, official_id, run)
+    stop: bool = False
+
+
+def judge(row: dict, run: dict | None, last_at: datetime | None, fired: set, now, clock, leaders):
+    """What one dossier needs now (pure but for the cached leader look-ups)."""
+    todo = Todo(code=row["code"])
+    status = row["status"]
+    if status == S.SUPPLEMENT_REQUESTED:
+        deadline = row["supplement_deadline"]
+        todo.stop = deadline is not None and deadline < now
+        return todo
+    last_at = last_at or row["received_at"] or row["submitted_at"]
+    quiet = clock.between(last_at, now)
+    # Silent: no owner for the current step, or no event for longer than the step allows.
+    if row["silent_since"] is None:
+        unowned = status != S.RESULT_READY and (run is None or run["assignee_id"] is None)
+        if unowned and quiet > settings.WATCHDOG_UNOWNED_HOURS * 3600:
+            todo.flag = "no_owner"
+        elif run is not None and run["due_at"] is not None:
+            allowed = clock.between(run["started_at"], run["due_at"])
+            if quiet > allowed:
+                todo.flag = "no_event"
+    # The ladder: shares of the open step's office time.
+    if run is not None and run["due_at"] is not None:
+        allowed = clock.between(run["started_at"], run["due_at"])
+        used = clock.between(run["started_at"], now)
+        share = used / allowed if allowed > 0 else (1.0 if now >= run["due_at"] else 0.0)
+        for rung, threshold in rungs():
+            if share >= threshold and (run["id"], rung) not in fired:
+                agency = run["agency_id"] or row["handling_agency_id"]
+                if rung == Rung.HANDLER:
+                    official = run["assignee_id"] or row["assignee_id"]
+                elif rung == Rung.HEAD:
+                    official = leaders.of(agency)
+                else:
+                    official = leaders.above(agency)
+                todo.climb.append((rung, int(share * 100), official, run))
+    return todo
+
+
+def _batches(batch_size: int):
+    last = 0
+    columns = (
+        "id",
+        "code",
+        "status",
+        "assignee_id",
+        "handling_agency_id",
+        "submitted_at",
+        "received_at",
+        "supplement_deadline",
+        "silent_since",
+    )
+    while True:
+        rows = list(
+            Dossier.objects.filter(status__in=SCANNED, id__gt=last)
+            .order_by("id")
+            .values(*columns)[:batch_size]
+        )
+        if not rows:
+            return
+        last = rows[-1]["id"]
+        yield rows
+
+
+def read_batch(ids: list[int]):
+    runs = {
+        r["dossier_id"]: r
+        for r in StepRun.objects.filter(dossier_id__in=ids, finished_at__isnull=True).values(
+            "id", "dossier_id", "order", "name", "agency_id", "assignee_id", "started_at", "due_at"
+        )
+    }
+    last = dict(
+        Event.objects.filter(dossier_id__in=ids)
+        .exclude(action__in=WATCHDOG_ACTIONS)
+        .values("dossier_id")
+        .annotate(last=Max("at"))
+        .values_list("dossier_id", "last")
+    )
+    fired = set(
+        Escalation.objects.filter(step_run_id__in=[r["id"] for r in runs.values()]).values_list(
+            "step_run_id", "rung"
+        )
+    )
+    return runs, last, fired
+
+
+def plan(now=None, batch_size: int | None = None, stats: PassStats | None = None):
+    """Read the open dossiers in batches and yield what each batch needs (no writes)."""
+    now = now or timezone.now()
+    batch_size = batch_size or settings.WATCHDOG_BATCH_SIZE
+    clock, leaders = WorkingClock(), Leaders()
+    for rows in _batches(batch_size):
+        if stats is not None:
+            stats.batches += 1
+            stats.scanned += len(rows)
+        runs, last, fired = read_batch([r["id"] for r in rows])
+        todos = []
+        for row in rows:
+            todo = judge(row, runs.get(row["id"]), last.get(row["id"]), fired, now, clock, leaders)
+            if todo.flag or todo.climb or todo.stop:
+                todos.append(todo)
+        yield todos
+
+
+def climb(todo: Todo, rung: int, percent: int, official: int | None, run: dict, now) -> bool:
+    """Fire one rung once: the Escalation row and the dossier's event commit together; a rung
+    already fired (another pass, a restart) is skipped by the unique constraint."""
+    try:
+        with transaction.atomic():
+            Escalation.objects.create(
+                dossier=Dossier.objects.only("id").get(code=todo.code),
+                step_run_id=run["id"],
+                rung=rung,
+                percent=min(percent, 32767),
+                official_id=official,
+                at=now,
+            )
+            watch.escalate(
+                dossier=todo.code,
+                rung=rung,
+                percent=percent,
+                official_id=official,
+                step_order=run["order"],
+                step_name=run["name"],
+                step_due_at=run["due_at"],
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def apply(todo: Todo, now, stats: PassStats) -> None:
+    try:
+        if todo.stop:
+            if watch.stop_expired_supplement(dossier=todo.code, now=now) is not None:
+                stats.stopped += 1
+            return
+        for rung, percent, official, run in todo.climb:
+            if climb(todo, rung, percent, official, run, now):
+                stats.escalated[int(rung)] += 1
+        if todo.flag:
+            watch.flag_silent(dossier=todo.code, reason=todo.flag)
+            stats.flagged += 1
+    except DomainError as exc:  # changed meanwhile (e.g. already flagged): next pass judges
+        stats.errors += 1
+        log.info("watchdog: %s skipped: %s", todo.code, exc)
+
+
+def run_pass(now=None, batch_size: int | None = None) -> PassStats:
+    """One pass: read in batches, write what each dossier needs."""
+    started = timezone.now()
+    now = now or started
+    stats = PassStats()
+    for todos in plan(now, batch_size, stats):
+        for todo in todos:
+            apply(todo, now, stats)
+    stats.seconds = (timezone.now() - started).total_seconds()
+    log.info("watchdog pass: %s", stats.as_dict())
+    return stats
+
+
+def silent_count(queryset=None) -> int:
+    return (
+        (queryset if queryset is not None else Dossier.objects)
+        .filter(silent_since__isnull=False, status__in=WATCHED)
+        .count()
+    )
