@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class WatchdogConfig(AppConfig):
     name = "watchdog"
     verbose_name = _("Giám sát hồ sơ")
+
+    def ready(self) -> None:
+        from dossiers.signals import dossier_changed
+
+        from . import services
+
+        dossier_changed.connect(services.on_dossier_changed, dispatch_uid="watchdog.dossier")

@@ -42,3 +42,34 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} step {self.step_run_id} rung {self.rung}"
+
+
+class ApologyDraft(models.Model):
+    """The apology and new date (Mẫu 04) the watchdog drafts for a dossier that will be late,
+    for the head of the handling agency to sign. A draft is never sent: nothing is told to the
+    applicant until the head runs the existing `reschedule` action (with this text and date, or
+    their own), which marks the draft confirmed. One per dossier (an apology is made once)."""
+
+    dossier = models.OneToOneField(
+        "dossiers.Dossier", on_delete=models.CASCADE, related_name="apology_draft"
+    )
+    reason = models.TextField(_("lý do chậm (dự thảo)"))
+    proposed_due_at = models.DateTimeField(_("ngày hẹn mới đề xuất"))
+    due_at_when_drafted = models.DateTimeField(_("hạn trả khi dự thảo"))
+    drafted_at = models.DateTimeField(_("dự thảo lúc"))
+    confirmed_at = models.DateTimeField(_("lãnh đạo ký lúc"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lãnh đạo ký"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("dự thảo thư xin lỗi, hẹn lại (Mẫu 04)")
+        verbose_name_plural = pgettext_lazy("plural", "dự thảo thư xin lỗi, hẹn lại (Mẫu 04)")
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} → {self.proposed_due_at:%d/%m/%Y}"

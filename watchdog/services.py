@@ -14,6 +14,10 @@ its own short transaction that locks that one row only.
   the head of the unit (a leader of the step's agency), the leader (a leader of the agency
   above, else of the same agency) are told; each rung once per step run (`Escalation`).
 - An expired supplement window stops the dossier (Mẫu 05).
+- A dossier that will be late (its open step past its own due time, or its due date within
+  one working day), never rescheduled and still in time to apologise, gets a DRAFT apology and
+  new date (Mẫu 04, `ApologyDraft`) for the head to sign through the `reschedule` action; the
+  draft itself tells nobody.
 """
 
 from __future__ import annotations
@@ -26,16 +30,18 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
 from core.errors import DomainError
+from dossiers import rules
 from dossiers.models import WATCHDOG_ACTIONS, Dossier, DossierStatus, Event, StepRun
 from dossiers.services import watch
 from organisations.models import Agency
 
 from .clock import WorkingClock
-from .models import Escalation, Rung
+from .models import ApologyDraft, Escalation, Rung
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +64,7 @@ class PassStats:
     flagged: int = 0
     escalated: dict[int, int] = field(default_factory=lambda: {1: 0, 2: 0, 3: 0})
     stopped: int = 0
+    drafted: int = 0
     errors: int = 0
     seconds: float = 0.0
 
@@ -68,6 +75,7 @@ class PassStats:
             "flagged": self.flagged,
             "escalated": dict(self.escalated),
             "stopped": self.stopped,
+            "drafted": self.drafted,
             "errors": self.errors,
             "seconds": round(self.seconds, 3),
         }
@@ -105,14 +113,56 @@ class Leaders:
 @dataclass
 class Todo:
     code: str
+    id: int = 0
     flag: str = ""  # the reason, when the dossier is to be flagged silent
     climb: list = field(default_factory=list)  # (rung, percent, official_id, run)
     stop: bool = False
+    draft: tuple | None = None  # (reason, proposed new date, due date now) for Mẫu 04
+
+
+def will_be_late(row: dict, run: dict | None, share: float, now, clock) -> tuple | None:
+    """A draft apology (Mẫu 04) when the dossier will be late: the open step is past its own
+    due time, or the dossier's due date is within one working day; only for a running dossier
+    never rescheduled whose apology is still in time (rules.apology_deadline). The proposed date
+    moves the due date by the step's overrun, at least one working day, at most
+    rules.reschedule_limit."""
+    due = row["due_at"]
+    if (
+        row["status"] not in (S.RECEIVED, S.PROCESSING)
+        or due is None
+        or row["reschedule_count"]
+        or row["has_draft"]
+        or now > rules.apology_deadline(due)
+    ):
+        return None
+    step_late = run is not None and share >= 1.0
+    if not step_late and due > rules.due_within_one_working_day(now):
+        return None
+    calendar = clock.calendar
+    overrun = 0.0
+    if step_late and run["due_at"] is not None:
+        overrun = clock.between(run["due_at"], now)
+    proposed = calendar.add_working_seconds(due, max(overrun, calendar.day_seconds))
+    limit = rules.reschedule_limit(
+        Dossier(due_at=due, terms=Dossier.objects.values_list("terms", flat=True).get(pk=row["id"]))
+    )
+    proposed = calendar.in_office_time(min(proposed, limit))
+    if run is not None and step_late:
+        reason = _(
+            "Hồ sơ chậm ở bước “%(step)s” (hạn của bước đã qua); cơ quan giải quyết xin lỗi "
+            "và hẹn lại ngày trả kết quả."
+        ) % {"step": run["name"]}
+    else:
+        reason = _(
+            "Hồ sơ chưa thể giải quyết xong đúng hạn; cơ quan giải quyết xin lỗi và hẹn lại "
+            "ngày trả kết quả."
+        )
+    return (reason, proposed, due)
 
 
 def judge(row: dict, run: dict | None, last_at: datetime | None, fired: set, now, clock, leaders):
     """What one dossier needs now (pure but for the cached leader look-ups)."""
-    todo = Todo(code=row["code"])
+    todo = Todo(code=row["code"], id=row["id"])
     status = row["status"]
     if status == S.SUPPLEMENT_REQUESTED:
         deadline = row["supplement_deadline"]
@@ -130,6 +180,7 @@ def judge(row: dict, run: dict | None, last_at: datetime | None, fired: set, now
             if quiet > allowed:
                 todo.flag = "no_event"
     # The ladder: shares of the open step's office time.
+    share = 0.0
     if run is not None and run["due_at"] is not None:
         allowed = clock.between(run["started_at"], run["due_at"])
         used = clock.between(run["started_at"], now)
@@ -144,6 +195,7 @@ def judge(row: dict, run: dict | None, last_at: datetime | None, fired: set, now
                 else:
                     official = leaders.above(agency)
                 todo.climb.append((rung, int(share * 100), official, run))
+    todo.draft = will_be_late(row, run, share, now, clock)
     return todo
 
 
@@ -159,6 +211,8 @@ def _batches(batch_size: int):
         "received_at",
         "supplement_deadline",
         "silent_since",
+        "due_at",
+        "reschedule_count",
     )
     while True:
         rows = list(
@@ -169,6 +223,13 @@ def _batches(batch_size: int):
         if not rows:
             return
         last = rows[-1]["id"]
+        drafted = set(
+            ApologyDraft.objects.filter(dossier_id__in=[r["id"] for r in rows]).values_list(
+                "dossier_id", flat=True
+            )
+        )
+        for row in rows:
+            row["has_draft"] = row["id"] in drafted
         yield rows
 
 
@@ -207,7 +268,7 @@ def plan(now=None, batch_size: int | None = None, stats: PassStats | None = None
         todos = []
         for row in rows:
             todo = judge(row, runs.get(row["id"]), last.get(row["id"]), fired, now, clock, leaders)
-            if todo.flag or todo.climb or todo.stop:
+            if todo.flag or todo.climb or todo.stop or todo.draft:
                 todos.append(todo)
         yield todos
 
@@ -248,6 +309,18 @@ def apply(todo: Todo, now, stats: PassStats) -> None:
         for rung, percent, official, run in todo.climb:
             if climb(todo, rung, percent, official, run, now):
                 stats.escalated[int(rung)] += 1
+        if todo.draft:
+            reason, proposed, due = todo.draft
+            _, made = ApologyDraft.objects.get_or_create(
+                dossier_id=todo.id,
+                defaults={
+                    "reason": reason,
+                    "proposed_due_at": proposed,
+                    "due_at_when_drafted": due,
+                    "drafted_at": now,
+                },
+            )
+            stats.drafted += made
         if todo.flag:
             watch.flag_silent(dossier=todo.code, reason=todo.flag)
             stats.flagged += 1
@@ -267,6 +340,15 @@ def run_pass(now=None, batch_size: int | None = None) -> PassStats:
     stats.seconds = (timezone.now() - started).total_seconds()
     log.info("watchdog pass: %s", stats.as_dict())
     return stats
+
+
+def on_dossier_changed(sender, change, **kwargs) -> None:
+    """The head signed the apology (the `reschedule` action): the draft is confirmed."""
+    if change.event.action == "reschedule":
+        actor = change.event.actor_id
+        ApologyDraft.objects.filter(dossier_id=change.dossier.pk, confirmed_at__isnull=True).update(
+            confirmed_at=change.event.at, confirmed_by_id=actor
+        )
 
 
 def silent_count(queryset=None) -> int:
