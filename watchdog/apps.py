@@ -8,7 +8,9 @@ class WatchdogConfig(AppConfig):
 
     def ready(self) -> None:
         from dossiers.signals import dossier_changed
+        from indicators.dashboard import extensions
 
-        from . import services
+        from . import figures, services
 
         dossier_changed.connect(services.on_dossier_changed, dispatch_uid="watchdog.dossier")
+        extensions.register("watchdog", figures.panel)
