@@ -15,11 +15,14 @@ def _seconds(t: time) -> int:
 
 
 class WorkingClock:
-    def __init__(self, calendar: WorkingCalendar | None = None):
+    def __init__(self, calendar: WorkingCalendar | None = None, origin: date | None = None):
         self.calendar = calendar or get_calendar()
         self.sessions = [(_seconds(a), _seconds(b)) for a, b in self.calendar.sessions]
         self.day_seconds = sum(b - a for a, b in self.sessions)
-        self.origin: date | None = None
+        # Every W is relative to the origin; moving it back (an instant before it) shifts
+        # every W, and `moves` counts those moves so that a caller can read again.
+        self.origin: date | None = origin
+        self.moves = 0
         self._cum: list[float] = []  # office seconds before each day from the origin
         self._working: dict[date, bool] = {}
 
@@ -42,6 +45,7 @@ class WorkingClock:
                 d += timedelta(days=1)
             self._cum = prefix + [c + running for c in self._cum]
             self.origin = day
+            self.moves += 1
         index = (day - self.origin).days
         while len(self._cum) <= index:
             d = self.origin + timedelta(days=len(self._cum) - 1) if self._cum else None

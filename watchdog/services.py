@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -120,32 +120,46 @@ class Todo:
     draft: tuple | None = None  # (reason, proposed new date, due date now) for Mẫu 04
 
 
-def will_be_late(row: dict, run: dict | None, share: float, now, clock) -> tuple | None:
+class Pass:
+    """What one pass reads once: the moment, the office clock, the rungs, the horizon of the
+    apology list, the leaders (cached)."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        # The origin two years back: the table is built once, older instants still work.
+        self.clock = WorkingClock(origin=timezone.localdate(now) - timedelta(days=730))
+        self.leaders = Leaders()
+        self.rungs = rungs()
+        self.unowned = settings.WATCHDOG_UNOWNED_HOURS * 3600
+        self.horizon = rules.due_within_one_working_day(now)
+
+
+def will_be_late(row: dict, run: dict | None, share: float, ctx: Pass) -> tuple | None:
     """A draft apology (Mẫu 04) when the dossier will be late: the open step is past its own
     due time, or the dossier's due date is within one working day; only for a running dossier
     never rescheduled whose apology is still in time (rules.apology_deadline). The proposed date
     moves the due date by the step's overrun, at least one working day, at most
     rules.reschedule_limit."""
-    due = row["due_at"]
+    due, now = row["due_at"], ctx.now
     if (
         row["status"] not in (S.RECEIVED, S.PROCESSING)
         or due is None
         or row["reschedule_count"]
         or row["has_draft"]
-        or now > rules.apology_deadline(due)
     ):
         return None
     step_late = run is not None and share >= 1.0
-    if not step_late and due > rules.due_within_one_working_day(now):
+    if not step_late and due > ctx.horizon:
         return None
-    calendar = clock.calendar
+    if now > rules.apology_deadline(due):
+        return None
+    calendar = ctx.clock.calendar
     overrun = 0.0
     if step_late and run["due_at"] is not None:
-        overrun = clock.between(run["due_at"], now)
+        overrun = ctx.clock.between(run["due_at"], now)
     proposed = calendar.add_working_seconds(due, max(overrun, calendar.day_seconds))
-    limit = rules.reschedule_limit(
-        Dossier(due_at=due, terms=Dossier.objects.values_list("terms", flat=True).get(pk=row["id"]))
-    )
+    terms = Dossier.objects.values_list("terms", flat=True).get(pk=row["id"])
+    limit = rules.reschedule_limit(Dossier(due_at=due, terms=terms))
     proposed = calendar.in_office_time(min(proposed, limit))
     if run is not None and step_late:
         reason = _(
@@ -160,42 +174,51 @@ def will_be_late(row: dict, run: dict | None, share: float, now, clock) -> tuple
     return (reason, proposed, due)
 
 
-def judge(row: dict, run: dict | None, last_at: datetime | None, fired: set, now, clock, leaders):
-    """What one dossier needs now (pure but for the cached leader look-ups)."""
+def judge(row: dict, run: dict | None, last_at: datetime | None, fired: set, ctx: Pass) -> Todo:
+    """What one dossier needs now (pure but for the cached leader look-ups). Office time is
+    read as W(t) differences (watchdog/clock.py); W(now) is read last, after any move of the
+    clock's origin."""
     todo = Todo(code=row["code"], id=row["id"])
-    status = row["status"]
+    status, now, w = row["status"], ctx.now, ctx.clock.w
     if status == S.SUPPLEMENT_REQUESTED:
         deadline = row["supplement_deadline"]
         todo.stop = deadline is not None and deadline < now
         return todo
     last_at = last_at or row["received_at"] or row["submitted_at"]
-    quiet = clock.between(last_at, now)
+    timed = run is not None and run["due_at"] is not None
+    moves = ctx.clock.moves
+    while True:  # read again if the clock's origin moved back meanwhile (values shift)
+        w_last, w_now = w(last_at), w(now)
+        if timed:
+            w_start, w_due = w(run["started_at"]), w(run["due_at"])
+            allowed = w_due - w_start
+        if ctx.clock.moves == moves:
+            break
+        moves = ctx.clock.moves
+    quiet = w_now - w_last
     # Silent: no owner for the current step, or no event for longer than the step allows.
     if row["silent_since"] is None:
         unowned = status != S.RESULT_READY and (run is None or run["assignee_id"] is None)
-        if unowned and quiet > settings.WATCHDOG_UNOWNED_HOURS * 3600:
+        if unowned and quiet > ctx.unowned:
             todo.flag = "no_owner"
-        elif run is not None and run["due_at"] is not None:
-            allowed = clock.between(run["started_at"], run["due_at"])
-            if quiet > allowed:
-                todo.flag = "no_event"
+        elif timed and quiet > allowed:
+            todo.flag = "no_event"
     # The ladder: shares of the open step's office time.
     share = 0.0
-    if run is not None and run["due_at"] is not None:
-        allowed = clock.between(run["started_at"], run["due_at"])
-        used = clock.between(run["started_at"], now)
+    if timed:
+        used = w_now - w_start
         share = used / allowed if allowed > 0 else (1.0 if now >= run["due_at"] else 0.0)
-        for rung, threshold in rungs():
+        for rung, threshold in ctx.rungs:
             if share >= threshold and (run["id"], rung) not in fired:
                 agency = run["agency_id"] or row["handling_agency_id"]
                 if rung == Rung.HANDLER:
                     official = run["assignee_id"] or row["assignee_id"]
                 elif rung == Rung.HEAD:
-                    official = leaders.of(agency)
+                    official = ctx.leaders.of(agency)
                 else:
-                    official = leaders.above(agency)
+                    official = ctx.leaders.above(agency)
                 todo.climb.append((rung, int(share * 100), official, run))
-    todo.draft = will_be_late(row, run, share, now, clock)
+    todo.draft = will_be_late(row, run, share, ctx)
     return todo
 
 
@@ -259,7 +282,7 @@ def plan(now=None, batch_size: int | None = None, stats: PassStats | None = None
     """Read the open dossiers in batches and yield what each batch needs (no writes)."""
     now = now or timezone.now()
     batch_size = batch_size or settings.WATCHDOG_BATCH_SIZE
-    clock, leaders = WorkingClock(), Leaders()
+    ctx = Pass(now)
     for rows in _batches(batch_size):
         if stats is not None:
             stats.batches += 1
@@ -267,7 +290,7 @@ def plan(now=None, batch_size: int | None = None, stats: PassStats | None = None
         runs, last, fired = read_batch([r["id"] for r in rows])
         todos = []
         for row in rows:
-            todo = judge(row, runs.get(row["id"]), last.get(row["id"]), fired, now, clock, leaders)
+            todo = judge(row, runs.get(row["id"]), last.get(row["id"]), fired, ctx)
             if todo.flag or todo.climb or todo.stop or todo.draft:
                 todos.append(todo)
         yield todos
