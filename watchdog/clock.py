@@ -5,9 +5,20 @@ day it meets, not once per dossier and day."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from core.calendar import WorkingCalendar, get_calendar
+
+ORDINAL_1970 = date(1970, 1, 1).toordinal()
+
+
+def _fixed_offset(tz) -> float | None:
+    """The zone's UTC offset in seconds when it has no daylight saving (Việt Nam: UTC+7 since
+    1975); None otherwise (then the epoch path falls back to datetimes)."""
+    offsets = {
+        tz.utcoffset(datetime(year, month, 1)) for year in (2000, 2025, 2040) for month in (1, 7)
+    }
+    return next(iter(offsets)).total_seconds() if len(offsets) == 1 else None
 
 
 def _seconds(t: time) -> int:
@@ -25,6 +36,9 @@ class WorkingClock:
         self.moves = 0
         self._cum: list[float] = []  # office seconds before each day from the origin
         self._working: dict[date, bool] = {}
+        self.offset = _fixed_offset(self.calendar.tz)
+        self._by_day_number: dict[int, tuple[float, bool]] = {}
+        self._cached_at_moves = 0
 
     def working(self, day: date) -> bool:
         known = self._working.get(day)
@@ -65,6 +79,34 @@ class WorkingClock:
         if not self.working(day):
             return base
         clock = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1_000_000
+        within = 0.0
+        for start, end in self.sessions:
+            if clock > start:
+                within += min(clock, end) - start
+        return base + within
+
+    def w_epoch(self, epoch: float) -> float:
+        """W of an instant given as POSIX seconds (what a pass reads from PostgreSQL: no
+        datetime is built per value). Equal to `w()` of the same instant."""
+        if self.offset is None:  # pragma: no cover - a zone with daylight saving
+            return self.w(datetime.fromtimestamp(epoch, UTC))
+        local = epoch + self.offset
+        day_number = int(local // 86400)
+        if self._cached_at_moves != self.moves:
+            self._by_day_number.clear()
+            self._cached_at_moves = self.moves
+        hit = self._by_day_number.get(day_number)
+        if hit is None:
+            day = date.fromordinal(day_number + ORDINAL_1970)
+            index = self._day_index(day)
+            if self._cached_at_moves != self.moves:
+                self._by_day_number.clear()
+                self._cached_at_moves = self.moves
+            hit = self._by_day_number[day_number] = (self._cum[index], self.working(day))
+        base, working = hit
+        if not working:
+            return base
+        clock = local - day_number * 86400
         within = 0.0
         for start, end in self.sessions:
             if clock > start:

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -132,6 +132,16 @@ class Pass:
         self.rungs = rungs()
         self.unowned = settings.WATCHDOG_UNOWNED_HOURS * 3600
         self.horizon = rules.due_within_one_working_day(now)
+        self.now_e = now.timestamp()
+        self.horizon_e = self.horizon.timestamp()
+
+
+def _dt(epoch: float | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
+
+
+def _ep(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp()
 
 
 def will_be_late(row: dict, run: dict | None, share: float, ctx: Pass) -> tuple | None:
@@ -140,23 +150,23 @@ def will_be_late(row: dict, run: dict | None, share: float, ctx: Pass) -> tuple 
     never rescheduled whose apology is still in time (rules.apology_deadline). The proposed date
     moves the due date by the step's overrun, at least one working day, at most
     rules.reschedule_limit."""
-    due, now = row["due_at"], ctx.now
     if (
         row["status"] not in (S.RECEIVED, S.PROCESSING)
-        or due is None
+        or row["due"] is None
         or row["reschedule_count"]
         or row["has_draft"]
     ):
         return None
     step_late = run is not None and share >= 1.0
-    if not step_late and due > ctx.horizon:
+    if not step_late and row["due"] > ctx.horizon_e:
         return None
+    due, now = _dt(row["due"]), ctx.now
     if now > rules.apology_deadline(due):
         return None
     calendar = ctx.clock.calendar
     overrun = 0.0
-    if step_late and run["due_at"] is not None:
-        overrun = ctx.clock.between(run["due_at"], now)
+    if step_late and run["due"] is not None:
+        overrun = ctx.clock.w_epoch(ctx.now_e) - ctx.clock.w_epoch(run["due"])
     proposed = calendar.add_working_seconds(due, max(overrun, calendar.day_seconds))
     terms = Dossier.objects.values_list("terms", flat=True).get(pk=row["id"])
     limit = rules.reschedule_limit(Dossier(due_at=due, terms=terms))
@@ -174,30 +184,31 @@ def will_be_late(row: dict, run: dict | None, share: float, ctx: Pass) -> tuple 
     return (reason, proposed, due)
 
 
-def judge(row: dict, run: dict | None, last_at: datetime | None, fired: set, ctx: Pass) -> Todo:
-    """What one dossier needs now (pure but for the cached leader look-ups). Office time is
-    read as W(t) differences (watchdog/clock.py); W(now) is read last, after any move of the
-    clock's origin."""
+def judge(row: dict, ctx: Pass) -> Todo:
+    """What one dossier needs now (pure but for the cached leader look-ups). Instants are POSIX
+    seconds and office time is read as W(t) differences (watchdog/clock.py), read again when the
+    clock's origin moved meanwhile."""
     todo = Todo(code=row["code"], id=row["id"])
-    status, now, w = row["status"], ctx.now, ctx.clock.w
+    status, now_e, w = row["status"], ctx.now_e, ctx.clock.w_epoch
     if status == S.SUPPLEMENT_REQUESTED:
-        deadline = row["supplement_deadline"]
-        todo.stop = deadline is not None and deadline < now
+        deadline = row["deadline"]
+        todo.stop = deadline is not None and deadline < now_e
         return todo
-    last_at = last_at or row["received_at"] or row["submitted_at"]
-    timed = run is not None and run["due_at"] is not None
+    run = row["run"]
+    last = row["last"] or row["received"] or row["submitted"]
+    timed = run is not None and run["due"] is not None
     moves = ctx.clock.moves
-    while True:  # read again if the clock's origin moved back meanwhile (values shift)
-        w_last, w_now = w(last_at), w(now)
+    while True:
+        w_last, w_now = w(last), w(now_e)
         if timed:
-            w_start, w_due = w(run["started_at"]), w(run["due_at"])
+            w_start, w_due = w(run["started"]), w(run["due"])
             allowed = w_due - w_start
         if ctx.clock.moves == moves:
             break
         moves = ctx.clock.moves
     quiet = w_now - w_last
     # Silent: no owner for the current step, or no event for longer than the step allows.
-    if row["silent_since"] is None:
+    if not row["silent"]:
         unowned = status != S.RESULT_READY and (run is None or run["assignee_id"] is None)
         if unowned and quiet > ctx.unowned:
             todo.flag = "no_owner"
@@ -207,9 +218,9 @@ def judge(row: dict, run: dict | None, last_at: datetime | None, fired: set, ctx
     share = 0.0
     if timed:
         used = w_now - w_start
-        share = used / allowed if allowed > 0 else (1.0 if now >= run["due_at"] else 0.0)
+        share = used / allowed if allowed > 0 else (1.0 if now_e >= run["due"] else 0.0)
         for rung, threshold in ctx.rungs:
-            if share >= threshold and (run["id"], rung) not in fired:
+            if share >= threshold and rung not in run["fired"]:
                 agency = run["agency_id"] or row["handling_agency_id"]
                 if rung == Rung.HANDLER:
                     official = run["assignee_id"] or row["assignee_id"]
@@ -222,60 +233,142 @@ def judge(row: dict, run: dict | None, last_at: datetime | None, fired: set, ctx
     return todo
 
 
-def _batches(batch_size: int):
+# One statement per batch on PostgreSQL: the dossiers after `last` by id (keyset), their open
+# step, the newest event that is not the watchdog's, the rungs fired and whether a draft exists;
+# instants as POSIX seconds (no datetime built per value). No row is locked.
+BATCH_SQL = """
+SELECT d.id, d.code, d.status, d.assignee_id, d.handling_agency_id,
+       extract(epoch FROM d.submitted_at)::float8, extract(epoch FROM d.received_at)::float8,
+       extract(epoch FROM d.supplement_deadline)::float8, d.silent_since IS NOT NULL,
+       extract(epoch FROM d.due_at)::float8, d.reschedule_count,
+       EXISTS (SELECT 1 FROM watchdog_apologydraft a WHERE a.dossier_id = d.id),
+       (SELECT extract(epoch FROM max(e.at))::float8 FROM dossiers_event e
+         WHERE e.dossier_id = d.id AND e.action <> ALL(%(mine)s)),
+       r.id, r."order", r.name, r.agency_id, r.assignee_id,
+       extract(epoch FROM r.started_at)::float8, extract(epoch FROM r.due_at)::float8,
+       (SELECT array_agg(x.rung) FROM watchdog_escalation x WHERE x.step_run_id = r.id)
+FROM dossiers_dossier d
+LEFT JOIN dossiers_steprun r ON r.dossier_id = d.id AND r.finished_at IS NULL
+WHERE d.status = ANY(%(statuses)s) AND d.id > %(last)s
+ORDER BY d.id
+LIMIT %(limit)s
+"""
+
+
+def _row(values) -> dict:
+    (id_, code, status, assignee, agency, submitted, received, deadline, silent, due, count,
+     has_draft, last, run_id, order, name, run_agency, run_assignee, started, run_due,
+     fired) = values  # fmt: skip
+    run = None
+    if run_id is not None:
+        run = {
+            "id": run_id,
+            "order": order,
+            "name": name,
+            "agency_id": run_agency,
+            "assignee_id": run_assignee,
+            "started": started,
+            "due": run_due,
+            "fired": set(fired or ()),
+        }
+    return {
+        "id": id_,
+        "code": code,
+        "status": status,
+        "assignee_id": assignee,
+        "handling_agency_id": agency,
+        "submitted": submitted,
+        "received": received,
+        "deadline": deadline,
+        "silent": silent,
+        "due": due,
+        "reschedule_count": count,
+        "has_draft": has_draft,
+        "last": last,
+        "run": run,
+    }
+
+
+def _batches_postgresql(batch_size: int):
     last = 0
-    columns = (
-        "id",
-        "code",
-        "status",
-        "assignee_id",
-        "handling_agency_id",
-        "submitted_at",
-        "received_at",
-        "supplement_deadline",
-        "silent_since",
-        "due_at",
-        "reschedule_count",
-    )
+    params = {"mine": sorted(WATCHDOG_ACTIONS), "statuses": SCANNED, "limit": batch_size}
     while True:
-        rows = list(
-            Dossier.objects.filter(status__in=SCANNED, id__gt=last)
-            .order_by("id")
-            .values(*columns)[:batch_size]
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(BATCH_SQL, {**params, "last": last})
+            rows = [_row(values) for values in cursor.fetchall()]
         if not rows:
             return
         last = rows[-1]["id"]
-        drafted = set(
-            ApologyDraft.objects.filter(dossier_id__in=[r["id"] for r in rows]).values_list(
-                "dossier_id", flat=True
-            )
-        )
-        for row in rows:
-            row["has_draft"] = row["id"] in drafted
         yield rows
 
 
-def read_batch(ids: list[int]):
-    runs = {
-        r["dossier_id"]: r
-        for r in StepRun.objects.filter(dossier_id__in=ids, finished_at__isnull=True).values(
-            "id", "dossier_id", "order", "name", "agency_id", "assignee_id", "started_at", "due_at"
+def _batches_orm(batch_size: int):
+    """The same rows through the ORM (SQLite, the tests' default): four queries per batch."""
+    last = 0
+    while True:
+        dossiers = list(
+            Dossier.objects.filter(status__in=SCANNED, id__gt=last)
+            .order_by("id")
+            .values(
+                "id",
+                "code",
+                "status",
+                "assignee_id",
+                "handling_agency_id",
+                "submitted_at",
+                "received_at",
+                "supplement_deadline",
+                "silent_since",
+                "due_at",
+                "reschedule_count",
+            )[:batch_size]
         )
-    }
-    last = dict(
-        Event.objects.filter(dossier_id__in=ids)
-        .exclude(action__in=WATCHDOG_ACTIONS)
-        .values("dossier_id")
-        .annotate(last=Max("at"))
-        .values_list("dossier_id", "last")
-    )
-    fired = set(
-        Escalation.objects.filter(step_run_id__in=[r["id"] for r in runs.values()]).values_list(
-            "step_run_id", "rung"
+        if not dossiers:
+            return
+        last = dossiers[-1]["id"]
+        ids = [d["id"] for d in dossiers]
+        runs = {
+            r["dossier_id"]: r
+            for r in StepRun.objects.filter(dossier_id__in=ids, finished_at__isnull=True).values(
+                "id", "dossier_id", "order", "name", "agency_id", "assignee_id", "started_at",
+                "due_at",
+            )
+        }  # fmt: skip
+        latest = dict(
+            Event.objects.filter(dossier_id__in=ids)
+            .exclude(action__in=WATCHDOG_ACTIONS)
+            .values("dossier_id")
+            .annotate(last=Max("at"))
+            .values_list("dossier_id", "last")
         )
-    )
-    return runs, last, fired
+        fired: dict[int, set] = {}
+        for run_id, rung in Escalation.objects.filter(
+            step_run_id__in=[r["id"] for r in runs.values()]
+        ).values_list("step_run_id", "rung"):
+            fired.setdefault(run_id, set()).add(rung)
+        drafted = set(
+            ApologyDraft.objects.filter(dossier_id__in=ids).values_list("dossier_id", flat=True)
+        )
+        rows = []
+        for d in dossiers:
+            r = runs.get(d["id"])
+            rows.append(
+                _row(
+                    (
+                        d["id"], d["code"], d["status"], d["assignee_id"],
+                        d["handling_agency_id"], _ep(d["submitted_at"]), _ep(d["received_at"]),
+                        _ep(d["supplement_deadline"]), d["silent_since"] is not None,
+                        _ep(d["due_at"]), d["reschedule_count"], d["id"] in drafted,
+                        _ep(latest.get(d["id"])),
+                        *(
+                            (r["id"], r["order"], r["name"], r["agency_id"], r["assignee_id"],
+                             _ep(r["started_at"]), _ep(r["due_at"]), fired.get(r["id"]))
+                            if r else (None,) * 8
+                        ),
+                    )
+                )
+            )  # fmt: skip
+        yield rows
 
 
 def plan(now=None, batch_size: int | None = None, stats: PassStats | None = None):
@@ -283,14 +376,14 @@ def plan(now=None, batch_size: int | None = None, stats: PassStats | None = None
     now = now or timezone.now()
     batch_size = batch_size or settings.WATCHDOG_BATCH_SIZE
     ctx = Pass(now)
-    for rows in _batches(batch_size):
+    batches = _batches_postgresql if connection.vendor == "postgresql" else _batches_orm
+    for rows in batches(batch_size):
         if stats is not None:
             stats.batches += 1
             stats.scanned += len(rows)
-        runs, last, fired = read_batch([r["id"] for r in rows])
         todos = []
         for row in rows:
-            todo = judge(row, runs.get(row["id"]), last.get(row["id"]), fired, ctx)
+            todo = judge(row, ctx)
             if todo.flag or todo.climb or todo.stop or todo.draft:
                 todos.append(todo)
         yield todos
@@ -316,7 +409,7 @@ def climb(todo: Todo, rung: int, percent: int, official: int | None, run: dict, 
                 official_id=official,
                 step_order=run["order"],
                 step_name=run["name"],
-                step_due_at=run["due_at"],
+                step_due_at=_dt(run["due"]),
             )
     except IntegrityError:
         return False

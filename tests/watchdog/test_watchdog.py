@@ -48,6 +48,10 @@ def test_the_pass_clock_is_the_calendars_office_time():
         a = base + timedelta(minutes=rng.randrange(0, 60 * 24 * 60))
         b = a + timedelta(minutes=rng.randrange(0, 60 * 24 * 20))
         assert clock.between(a, b) == pytest.approx(calendar.working_seconds_between(a, b))
+        # The pass's path: POSIX seconds, no datetime per value.
+        assert clock.w_epoch(b.timestamp()) - clock.w_epoch(a.timestamp()) == pytest.approx(
+            calendar.working_seconds_between(a, b)
+        )
     # An instant before every one seen so far (the origin moves back).
     early = at(2025, 12, 24, 10, 0)
     assert clock.between(early, base) == pytest.approx(
