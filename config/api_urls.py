@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("dossiers.api.urls")),
     path("", include("indicators.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("watchdog.api.urls")),
 ]

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "indicators",
     "payments",
     "notifications",
+    "watchdog",
     # The Content-Security-Policy header (settings CONTENT_SECURITY_POLICY below).
     "csp",
     # Swagger UI and ReDoc as pinned static files of our own (no CDN): /api/docs/, /api/redoc/.
@@ -481,6 +482,15 @@ CELERY_BEAT_SCHEDULE = {
     "payments-reconcile": {"task": "payments.reconcile", "schedule": 300.0},
     "payments-daily-report": {"task": "payments.daily_report", "schedule": 86400.0},
 }
+
+# The watchdog (docs/watchdog.md): seconds between passes; the escalation ladder's rungs in
+# percent of a step's office time (handler, head of the unit, leader); office hours without an
+# owner before a dossier is flagged silent; dossiers read per batch.
+WATCHDOG_INTERVAL = env.float("WATCHDOG_INTERVAL", default=900.0)
+WATCHDOG_RUNGS = env.list("WATCHDOG_RUNGS", cast=int, default=[50, 80, 100])
+WATCHDOG_UNOWNED_HOURS = env.float("WATCHDOG_UNOWNED_HOURS", default=7.5)
+WATCHDOG_BATCH_SIZE = env.int("WATCHDOG_BATCH_SIZE", default=2000)
+CELERY_BEAT_SCHEDULE["watchdog-pass"] = {"task": "watchdog.run_pass", "schedule": WATCHDOG_INTERVAL}
 
 # The national portal (DVCQG): its base URL and our credentials. With the mocks on, an unset
 # PORTAL_BASE_URL is the mock portal of this project, in-process (integrations/mockportal), and the

@@ -17,6 +17,8 @@ from django.db.models import Q
 
 from accounts.roles import Role
 
+from .system import is_system
+
 
 def _role(user) -> str | None:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -54,7 +56,7 @@ def visibility(user) -> Q | None:
     none). The one statement of the scope rule: the reads (`selectors.visible_to`) and the
     writes (`services.dossier_action` locks the row through it) both use it."""
     role = _role(user)
-    if role == Role.ADMINISTRATOR:
+    if role == Role.ADMINISTRATOR or is_system(user):
         return None
     if role == Role.CITIZEN:
         return Q(applicant__account=user)
@@ -123,7 +125,9 @@ def can_withdraw(dossier, user) -> bool:
 
 
 def can_stop(dossier, user) -> bool:
-    return is_leader(dossier, user) or at_receiving_centre(dossier, user)
+    """The head or the counter; the system when the supplement window ran out (the watchdog:
+    the applicant who does not supplement in time has the dossier closed, docs/domain.md §3.3)."""
+    return is_leader(dossier, user) or at_receiving_centre(dossier, user) or is_system(user)
 
 
 def can_reschedule(dossier, user) -> bool:

@@ -57,4 +57,9 @@ def due_today_dossiers(f: Filters, *, now: datetime | None = None, limit: int = 
     )
 
 
-__all__ = ["due_today_dossiers", "overdue_dossiers"]
+def selected(f: Filters):
+    """The dossiers the filters select (for the panels of other apps, dashboard/extensions.py)."""
+    return _dossiers(f)
+
+
+__all__ = ["due_today_dossiers", "overdue_dossiers", "selected"]

@@ -80,6 +80,9 @@ def build(change, notice: Notice, language: str, official=None) -> dict[str, str
             "note": event.note,
             "actor_name": (event.actor.full_name or event.actor.username) if event.actor else "",
             "official_name": (official.full_name or official.username) if official else "",
+            "percent": str((event.payload or {}).get("percent", "")),
+            "step_name": (event.payload or {}).get("step_name", ""),
+            "step_due_at": when((event.payload or {}).get("step_due_at"), language),
         }
         if "how_to_get" in notice.variables:
             values["how_to_get"] = _how_to_get(dossier)
@@ -119,6 +122,9 @@ def sample(notice: Notice, language: str = "vi") -> dict[str, str]:
             "rating_url": f"{settings.ONECUA_PUBLIC_BASE_URL}/danh-gia/eyJkIjoiMDAwIn0:1abc:sig/",
             "payment_url": f"{settings.ONECUA_PUBLIC_BASE_URL}/thanh-toan/eyJkIjoiMDAwIn0:1abc:x/",
             "amount": money(1250000),
+            "percent": "80",
+            "step_name": "Thẩm định hồ sơ",
+            "step_due_at": when(now, language),
             "how_to_get": _(
                 "Mời bạn đến bộ phận một cửa để nhận kết quả, mang theo giấy tiếp nhận hồ sơ."
             ),

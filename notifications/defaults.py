@@ -216,6 +216,38 @@ DEFAULTS: dict[str, dict[str, tuple[str, str, str | None]]] = {
             None,
         ),
     },
+    "status_notice": {
+        "vi": (
+            "Tình trạng hồ sơ {{ dossier_code }}",
+            "Kính gửi {{ applicant_name }},\nHồ sơ {{ dossier_code }} ({{ procedure_name }}) "
+            "hiện ở trạng thái: {{ status }}. Hẹn trả kết quả: {{ due_at }}.\nHồ sơ chưa có "
+            "tiến triển mới; cơ quan giải quyết đã được nhắc xử lý." + SIGNATURE_VI,
+            "Hồ sơ {{ dossier_code }}: {{ status }}, hẹn trả {{ due_at }}. Đã nhắc cơ quan xử lý.",
+        ),
+        "en": (
+            "Where dossier {{ dossier_code }} stands",
+            "Dear {{ applicant_name }},\nYour dossier {{ dossier_code }} ({{ procedure_name }}) "
+            "is: {{ status }}. Result due: {{ due_at }}.\nNothing has happened to it lately; "
+            "the agency has been reminded." + SIGNATURE_EN,
+            "Dossier {{ dossier_code }}: {{ status }}, due {{ due_at }}. Agency reminded.",
+        ),
+    },
+    "escalated": {
+        "vi": (
+            "Nhắc việc: hồ sơ {{ dossier_code }} đã dùng {{ percent }}% thời gian bước xử lý",
+            "{{ official_name }} thân mến,\nHồ sơ {{ dossier_code }} ({{ procedure_name }}) đã "
+            "dùng {{ percent }}% thời gian của bước “{{ step_name }}” (hạn bước "
+            "{{ step_due_at }}; hạn trả kết quả {{ due_at }}). Đề nghị xử lý hoặc chỉ đạo xử lý.",
+            None,
+        ),
+        "en": (
+            "Reminder: dossier {{ dossier_code }} has used {{ percent }}% of its step's time",
+            "Dear {{ official_name }},\nDossier {{ dossier_code }} ({{ procedure_name }}) has "
+            "used {{ percent }}% of the time of the step “{{ step_name }}” (step due "
+            "{{ step_due_at }}; result due {{ due_at }}). Please act or see that it is acted on.",
+            None,
+        ),
+    },
 }
 
 

@@ -154,6 +154,22 @@ NOTICES: tuple[Notice, ...] = (
         required=True,
         variables=("official_name", "actor_name", "due_at", "note"),
     ),
+    Notice(
+        "status_notice",
+        _("Thông báo tình trạng hồ sơ (hồ sơ chưa có tiến triển)"),
+        ("status_notice",),
+        APPLICANT,
+        required=False,
+        variables=("due_at",),
+    ),
+    Notice(
+        "escalated",
+        _("Nhắc việc, báo cáo hồ sơ sắp quá hạn hoặc quá hạn"),
+        ("escalate",),
+        OFFICIAL,
+        required=True,
+        variables=("official_name", "percent", "step_name", "step_due_at", "due_at"),
+    ),
 )
 
 BY_KIND: dict[str, Notice] = {n.kind: n for n in NOTICES}

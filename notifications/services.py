@@ -143,7 +143,11 @@ def on_dossier_changed(sender, change, **kwargs) -> None:
 def _official_named(change):
     from accounts.models import User
 
-    assignee = (change.event.payload or {}).get("assignee") or change.dossier.assignee_id
+    payload = change.event.payload or {}
+    if "official" in payload:  # the watchdog's escalation names its official (or nobody)
+        assignee = payload["official"]
+    else:
+        assignee = payload.get("assignee") or change.dossier.assignee_id
     if not assignee:
         return None
     return User.objects.filter(pk=assignee).first()

@@ -39,6 +39,13 @@ class DossierFilter(django_filters.FilterSet):
     handling_agency = django_filters.CharFilter(field_name="handling_agency__code", max_length=64)
     channel = django_filters.TypedChoiceFilter(choices=Channel.choices, coerce=int)
     overdue = StrictBooleanFilter(method="filter_overdue")
+    silent = StrictBooleanFilter(
+        method="filter_silent",
+        help_text=_(
+            "Hồ sơ “im lặng”: không có người chịu trách nhiệm bước hiện tại, hoặc không có "
+            "sự kiện nào lâu hơn thời gian của bước (docs/watchdog.md)."
+        ),
+    )
     due_soon = StrictBooleanFilter(
         method="filter_due_soon",
         help_text=_("Đến hạn trong vòng một ngày làm việc (cần xin lỗi, hẹn lại)."),
@@ -87,6 +94,11 @@ class DossierFilter(django_filters.FilterSet):
         if value:
             return selectors.overdue(queryset, now)
         return selectors.not_overdue(queryset, now)
+
+    def filter_silent(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(silent_since__isnull=not value)
 
     def filter_due_soon(self, queryset, name, value):
         if not value:

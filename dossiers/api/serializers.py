@@ -363,6 +363,11 @@ class DossierListSerializer(RedactedMixin, serializers.ModelSerializer):
     handling_agency = serializers.CharField(source="handling_agency.code")
     assignee = serializers.CharField(source="assignee.username", allow_null=True, default=None)
     is_overdue = serializers.BooleanField(help_text=_("Đang quá hạn (đồng hồ đang chạy)."))
+    silent_since = serializers.DateTimeField(
+        allow_null=True,
+        read_only=True,
+        help_text=_("Bị đánh dấu “im lặng” từ thời điểm này (null: không)."),
+    )
     finished_late = serializers.BooleanField(
         allow_null=True, help_text=_("Kết thúc sau hạn (null khi chưa kết thúc).")
     )
@@ -386,6 +391,7 @@ class DossierListSerializer(RedactedMixin, serializers.ModelSerializer):
             "received_at",
             "due_at",
             "is_overdue",
+            "silent_since",
             "finished_late",
             "available_actions",
         ]

@@ -1,6 +1,6 @@
 """The cases: a dossier (hồ sơ) from submission to returned result, and its records."""
 
-from .actions import DossierAction, action_label
+from .actions import WATCHDOG_ACTIONS, DossierAction, action_label
 from .applicant import Applicant, ApplicantKind
 from .attachments import ComponentFile, EResult, FileSource
 from .dossier import Dossier
@@ -39,6 +39,7 @@ __all__ = [
     "PAUSED",
     "RESOLVED",
     "RUNNING",
+    "WATCHDOG_ACTIONS",
     "Applicant",
     "ApplicantKind",
     "Channel",

@@ -42,11 +42,18 @@ class DossierAction(models.TextChoices):
     DIGITISE = "digitise", pgettext_lazy("action", "Số hóa thành phần hồ sơ")
     # Written by the payment platform's verified notification (payments/), not by a user.
     PAY_ONLINE = "pay_online", pgettext_lazy("action", "Thanh toán trực tuyến")
+    # The watchdog's own writes (docs/watchdog.md): they keep the status and are not activity.
+    ESCALATE = "escalate", pgettext_lazy("action", "Nhắc việc, báo cáo hồ sơ sắp quá hạn")
+    STATUS_NOTICE = "status_notice", pgettext_lazy("action", "Thông báo tình trạng hồ sơ")
 
     @property
     def url_path(self) -> str:
         """The route's last segment: POST /api/v1/dossiers/{code}/{url_path}/."""
         return self.value.replace("_", "-")
+
+
+# Written by the watchdog: they neither count as activity on the dossier nor clear its flag.
+WATCHDOG_ACTIONS = frozenset({DossierAction.ESCALATE.value, DossierAction.STATUS_NOTICE.value})
 
 
 def action_label(name: str) -> str:

@@ -129,6 +129,9 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    # Flagged by the watchdog (docs/watchdog.md): no owner for its current step, or no event for
+    # longer than the step allows. Cleared by the next event that is not the watchdog's own.
+    silent_since = models.DateTimeField(_("im lặng từ"), null=True, blank=True)
     # The work queues' sort key: the due date, or for a dossier not yet received (no due date)
     # its submission time. Never null, so cursor pagination can walk it.
     queue_at = models.GeneratedField(
@@ -172,6 +175,11 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
                 fields=["queue_at"],
                 name="dossier_refund_pending",
                 condition=Q(refund_pending=True),
+            ),
+            models.Index(
+                fields=["silent_since"],
+                name="dossier_silent",
+                condition=Q(silent_since__isnull=False),
             ),
             models.Index(fields=["procedure", "status"], name="dossier_procedure"),
             models.Index(

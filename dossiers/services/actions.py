@@ -123,7 +123,8 @@ def _close_pause(act: Act) -> Pause | None:
     if pause is None:
         return None
     pause.closed_at = act.now
-    pause.closed_by = act.actor
+    # The system (the watchdog's automatic stop) is no user: recorded as nobody.
+    pause.closed_by = act.actor if getattr(act.actor, "pk", None) else None
     pause.save(update_fields=["closed_at", "closed_by"])
     d.supplement_deadline = None
     run = steps.open_step(d)

@@ -34,7 +34,7 @@ from django_fsm import ANY_STATE, ConcurrentTransition, TransitionNotAllowed
 from core.errors import Conflict, Forbidden, NotFound
 
 from .. import selectors
-from ..models import Dossier, DossierAction, Event
+from ..models import WATCHDOG_ACTIONS, Dossier, DossierAction, Event
 from ..models.conditions import refusal_of
 from ..signals import dossier_changed
 
@@ -239,6 +239,9 @@ def _finish(act: Act) -> None:
     if not act._done:
         raise RuntimeError(f"{act.action}: the service left the door without act.done()")
     dossier = act.dossier
+    if act.action not in WATCHDOG_ACTIONS:
+        # Any real activity ends the silence the watchdog flagged (docs/watchdog.md).
+        dossier.silent_since = None
     if act.before is not None or dossier._state.adding:
         try:
             dossier.save()

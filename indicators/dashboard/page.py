@@ -17,7 +17,7 @@ from outbox.delivery import dead_letters_summary
 from .. import figures, index766, lists, scope
 from ..api.params import Query
 from ..measures import Period, ratio
-from . import charts
+from . import charts, extensions
 
 LIST_LIMIT = 50
 RANKING_CHART_ROWS = 20
@@ -335,4 +335,6 @@ def dashboard(query: Query, user) -> dict:
         # Outbox messages (portal sync) that failed for good: the whole province's, since a
         # dead message stops its dossier's sync (docs/portal-sync.md).
         "dead_letters": dead_letters_summary(latest=1),
+        # The apps' own panels (extensions.py): the watchdog's under "watchdog".
+        "panels": extensions.panels(f, period, now),
     }

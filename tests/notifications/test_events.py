@@ -224,6 +224,9 @@ def test_the_table_covers_the_issue_s_events_and_nothing_else():
         "confirm_payment": ["payment_received"],
         "assign": ["assigned"],
         "hand_over": ["handed_over"],
+        # Issue 14 §2, the watchdog (docs/watchdog.md).
+        "status_notice": ["status_notice"],
+        "escalate": ["escalated"],
     }
 
 
