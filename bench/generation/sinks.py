@@ -36,6 +36,9 @@ DOSSIER_COLUMNS = (
     "supplement_asked_in_processing", "supplement_deadline", "next_step_role", "next_step_order",
     "is_digitised", "is_reused", "has_e_result", "paid_online", "vneid_verified", "updated_at",
 )  # fmt: skip
+# COPY names every NOT NULL column without a database default: the fee flags are false, as the
+# generator makes no owed fee lines (docs/payments.md; the ORM path takes the models' defaults).
+COPY_DOSSIER_COLUMNS = (*DOSSIER_COLUMNS, "fees_owed", "refund_pending")
 EVENT_COLUMNS = ("id", "dossier_id", "action", "from_status", "to_status", "at", "note", "payload")
 OUTBOX_COLUMNS = (
     "id", "topic", "key", "reference", "idempotency_key", "status", "attempts",
@@ -227,7 +230,7 @@ def lines_dossiers(rows) -> str:
             f"{copy_text(r[8])}\t{r[9]}\t{ts(r[10])}\t{ts(r[11])}\t{ts(r[12])}\t{ts(r[13])}\t"
             f"{ts(r[14])}\t{ts(r[15])}\t{r[16]}\t{r[17]}\t{copy_text(r[18])}\t{r[19]}\t"
             f"{_b(r[20])}\t{_b(r[21])}\t{ts(r[22])}\t{r[23]}\t{_n(r[24])}\t{_b(r[25])}\t"
-            f"{_b(r[26])}\t{_b(r[27])}\t{_b(r[28])}\t{_b(r[29])}\t{ts(r[30])}\n"
+            f"{_b(r[26])}\t{_b(r[27])}\t{_b(r[28])}\t{_b(r[29])}\t{ts(r[30])}\tf\tf\n"
         )
     return "".join(out)
 
@@ -286,7 +289,11 @@ class PostgresSink:
     existing rows."""
 
     def __init__(self):
-        self.tables = {**tables(), "applicants": (Applicant, COPY_APPLICANT_COLUMNS)}
+        self.tables = {
+            **tables(),
+            "applicants": (Applicant, COPY_APPLICANT_COLUMNS),
+            "dossiers": (Dossier, COPY_DOSSIER_COLUMNS),
+        }
         self.indexes: list[tuple[str, str]] = []
         self.queue: queue.Queue = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
