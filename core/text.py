@@ -20,3 +20,8 @@ def fold_terms(text: str, limit: int = 12) -> list[str]:
         if word not in seen:
             seen.append(word)
     return seen[:limit]
+
+
+def vnd(amount) -> str:
+    """An amount in đồng as Vietnamese write it: 1.250.000 đ (none: 0 đ)."""
+    return f"{int(amount or 0):,}".replace(",", ".") + " đ"

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import Role
+from core.text import vnd
 from procedures.models import StepRole
 
 from .models import Dossier, DossierAction, FeeStatus, PaymentMethod, ReturnMethod
@@ -131,7 +132,7 @@ class FeeAdjustForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["line"].choices = [
-            (fee.order, f"{fee.order}. {fee.name} ({fee.amount_due or 0:,} đ)".replace(",", "."))
+            (fee.order, f"{fee.order}. {fee.name} ({vnd(fee.amount_due)})")
             for fee in self.dossier.fees.filter(status=FeeStatus.OWED)
         ]
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.text import vnd
 from payments import services as payments
 from satisfaction import services as satisfaction
 
@@ -43,11 +44,6 @@ def _how_to_get(dossier) -> str:
     return _("Mời bạn đến bộ phận một cửa để nhận kết quả, mang theo giấy tiếp nhận hồ sơ.")
 
 
-def money(amount) -> str:
-    """An amount in VND as Vietnamese write it: 1.250.000 đ."""
-    return f"{int(amount):,}".replace(",", ".") + " đ"
-
-
 def _amount(change) -> str:
     """What the event asked for or took (its payload), else what the dossier still owes."""
     amount = (change.event.payload or {}).get("amount")
@@ -55,7 +51,7 @@ def _amount(change) -> str:
         from dossiers.services import fees
 
         amount = sum(line.amount_due for line in fees.owed_lines(change.dossier))
-    return money(amount) if amount else ""
+    return vnd(amount) if amount else ""
 
 
 def build(change, notice: Notice, language: str, official=None) -> dict[str, str]:
@@ -121,7 +117,7 @@ def sample(notice: Notice, language: str = "vi") -> dict[str, str]:
             "official_name": "Lê Văn Cường",
             "rating_url": f"{settings.ONECUA_PUBLIC_BASE_URL}/danh-gia/eyJkIjoiMDAwIn0:1abc:sig/",
             "payment_url": f"{settings.ONECUA_PUBLIC_BASE_URL}/thanh-toan/eyJkIjoiMDAwIn0:1abc:x/",
-            "amount": money(1250000),
+            "amount": vnd(1250000),
             "percent": "80",
             "step_name": "Thẩm định hồ sơ",
             "step_due_at": when(now, language),

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.text import vnd
 from documents import pdf
 
 from .models import Payment
@@ -18,10 +19,6 @@ KINDS = {"phi": "Phí", "le_phi": "Lệ phí"}
 
 def verify_url(payment: Payment) -> str:
     return f"{settings.ONECUA_PUBLIC_BASE_URL}/bien-lai/{payment.reference}/"
-
-
-def money(amount) -> str:
-    return f"{int(amount or 0):,}".replace(",", ".") + " đ"
 
 
 def render_receipt(payment: Payment) -> bytes:
@@ -52,10 +49,10 @@ def render_receipt(payment: Payment) -> bytes:
         pdf.table(
             [_("STT"), _("Khoản thu"), _("Loại"), _("Số tiền")],
             [
-                [str(i), line["name"], KINDS.get(line["kind"], line["kind"]), money(line["amount"])]
+                [str(i), line["name"], KINDS.get(line["kind"], line["kind"]), vnd(line["amount"])]
                 for i, line in enumerate(payment.lines, start=1)
             ]
-            + [["", _("Tổng cộng"), "", money(payment.amount)]],
+            + [["", _("Tổng cộng"), "", vnd(payment.amount)]],
             [width * 0.08, width * 0.52, width * 0.15, width * 0.25],
             centered=(0, 2),
         ),

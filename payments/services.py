@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import Conflict, DomainError, Forbidden, NotFound
-from dossiers import permissions, selectors
+from dossiers import links, permissions, selectors
 from dossiers.models import OPEN, Dossier, DossierStatus
 from dossiers.services import fees
 from dossiers.services.fees import FeeCollection
@@ -101,7 +100,7 @@ LINK_SALT = "payments.link"
 
 
 def link_token(dossier: Dossier) -> str:
-    return signing.TimestampSigner(salt=LINK_SALT).sign_object({"d": dossier.code})
+    return links.sign(dossier, LINK_SALT)
 
 
 def link_url(dossier: Dossier) -> str:
@@ -112,19 +111,13 @@ def link_url(dossier: Dossier) -> str:
 
 def dossier_of_link(token: str) -> Dossier:
     """The dossier a payment link names; a forged, altered or expired link is a 404."""
-    try:
-        data = signing.TimestampSigner(salt=LINK_SALT).unsign_object(
-            token, max_age=settings.ONECUA_PAYMENT_LINK_MAX_AGE
-        )
-    except signing.SignatureExpired as exc:
-        raise NotFound(_("Đường dẫn thanh toán đã hết hạn."), code="link_expired") from exc
-    except (signing.BadSignature, ValueError, TypeError) as exc:
-        raise NotFound(_("Đường dẫn thanh toán không hợp lệ."), code="link_invalid") from exc
-    code = data.get("d") if isinstance(data, dict) else None
-    dossier = Dossier.objects.filter(code=code).first() if isinstance(code, str) else None
-    if dossier is None:
-        raise NotFound(_("Đường dẫn thanh toán không hợp lệ."), code="link_invalid")
-    return dossier
+    return links.dossier_of(
+        token,
+        salt=LINK_SALT,
+        max_age=settings.ONECUA_PAYMENT_LINK_MAX_AGE,
+        expired=_("Đường dẫn thanh toán đã hết hạn."),
+        invalid=_("Đường dẫn thanh toán không hợp lệ."),
+    )
 
 
 def start_payment_by_link(token: str, *, return_url: str) -> tuple[Payment, bool]:

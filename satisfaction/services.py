@@ -11,11 +11,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, DomainError
+from dossiers import links
 from dossiers.models import Dossier, DossierStatus, Outcome
 
 from .models import COMMENT_MAX, Level, Rating
@@ -96,24 +96,18 @@ def record(
 
 # --- the signed link ----------------------------------------------------------------------------
 def link_token(dossier: Dossier) -> str:
-    return signing.TimestampSigner(salt=LINK_SALT).sign_object({"d": dossier.code})
+    return links.sign(dossier, LINK_SALT)
 
 
 def dossier_of_token(token: str) -> Dossier:
     """The dossier a link names; a forged, altered or expired token is a 404 (nothing told)."""
-    try:
-        data = signing.TimestampSigner(salt=LINK_SALT).unsign_object(
-            token, max_age=settings.SATISFACTION_LINK_MAX_AGE
-        )
-    except signing.SignatureExpired as exc:
-        raise NotFound(_("Đường dẫn đánh giá đã hết hạn."), code="link_expired") from exc
-    except (signing.BadSignature, ValueError, TypeError) as exc:
-        raise NotFound(_("Đường dẫn đánh giá không hợp lệ."), code="link_invalid") from exc
-    code = data.get("d") if isinstance(data, dict) else None
-    dossier = Dossier.objects.filter(code=code).first() if isinstance(code, str) else None
-    if dossier is None:
-        raise NotFound(_("Đường dẫn đánh giá không hợp lệ."), code="link_invalid")
-    return dossier
+    return links.dossier_of(
+        token,
+        salt=LINK_SALT,
+        max_age=settings.SATISFACTION_LINK_MAX_AGE,
+        expired=_("Đường dẫn đánh giá đã hết hạn."),
+        invalid=_("Đường dẫn đánh giá không hợp lệ."),
+    )
 
 
 def link_url(dossier: Dossier) -> str:
