@@ -71,6 +71,8 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", cast=str.strip, default=[])
 
 INSTALLED_APPS = [
+    # First so that its templates override the admin's (core/templates/admin/search_form.html).
+    "core",
     # django.contrib.admin, whose site asks staff for a second factor (accounts/admin_site.py).
     "accounts.apps.AdminConfig",
     "django.contrib.auth",
@@ -88,7 +90,6 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "axes",
-    "core",
     "organisations",
     "accounts",
     "accesslog",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The two commands of onecua (see README.md):
 #   bash scripts/dev.sh run    set everything up on the embedded default and serve on 127.0.0.1:8000
+#                              (PORT=8080 / HOST=0.0.0.0 from the environment)
 #   bash scripts/dev.sh test   install and run the whole suite (SQLite, then PostgreSQL + Redis)
 # Other sub-commands: setup, seed, lint, lock, bench-import, bench-search.
 set -euo pipefail
@@ -169,9 +170,15 @@ cmd_test() {
 cmd_run() {
   install requirements.lock
   seed
-  say "Serving on http://127.0.0.1:8000/ (admin /admin/, API /api/v1/, docs /api/docs/)"
+  # The address from the environment: PORT (8000) and HOST (127.0.0.1).
+  local host=${HOST:-127.0.0.1} port=${PORT:-8000}
+  if ! [[ "$port" =~ ^[0-9]+$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
+    echo "PORT must be a number from 1 to 65535 (got '$port')." >&2
+    exit 2
+  fi
+  say "Serving on http://$host:$port/ (admin /admin/, API /api/v1/, docs /api/docs/)"
   # --insecure: serve the static files from the apps although DEBUG is off (local demo only).
-  exec "$PY" manage.py runserver --insecure 127.0.0.1:8000
+  exec "$PY" manage.py runserver --insecure "$host:$port"
 }
 
 case "${1:-}" in

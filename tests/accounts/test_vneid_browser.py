@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from dossiers.models import Dossier, Event
 from integrations.portal.mapping import dossier_record
+from tests.support.browser import assert_accessible
 from tests.support.cast import build_small_cast
 from tests.support.vneid import OTHER_LEVEL_2
 
@@ -83,6 +84,7 @@ def test_a_citizen_logs_in_with_vneid_in_chromium(live_server, settings, monkeyp
             page.goto(f"{base}/vneid/login/")
             expect(page.locator("h2", has_text="Chọn tài khoản định danh điện tử")).to_be_visible()
             expect(page.locator(".identity")).to_have_count(4)
+            assert_accessible(page)
             assert "/mock-vneid/authorize/" in page.url
             shot = tmp_path / "vneid-login.png"
             page.screenshot(path=str(shot), full_page=True)
@@ -94,6 +96,7 @@ def test_a_citizen_logs_in_with_vneid_in_chromium(live_server, settings, monkeyp
             expect(page.locator("#vneid-done")).to_be_visible()
             expect(page.locator("main")).to_contain_text("Trần Thị Bình")
             expect(page.locator("main")).to_contain_text("mức 2")
+            assert_accessible(page)
             ticket = page.locator("#vneid-ticket").inner_text().strip()
             shot = tmp_path / "vneid-done.png"
             page.screenshot(path=str(shot), full_page=True)

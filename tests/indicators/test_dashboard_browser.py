@@ -23,6 +23,7 @@ from indicators import figures, scope
 from indicators.dashboard import charts
 from indicators.measures import Filters, Period
 from satisfaction import services as satisfaction
+from tests.support.browser import assert_accessible
 from tests.support.cast import PASSWORD, at_counter, build_cast, file_online
 from tests.support.clock import frozen
 
@@ -153,6 +154,7 @@ def test_a_leader_reads_the_dashboard_in_chromium(live_cast, live_server, tmp_pa
             expect(on_time).to_have_text(charts.percent(year["rates"]["on_time_rate"]))
             expect(page.locator("#chart-rates svg circle.point").first).to_be_visible()
             expect(page.locator("#index766 tr.group").first).to_be_visible()
+            assert_accessible(page)
             overdue_rows = page.locator("#overdue tr[data-code]")
             expect(overdue_rows).to_have_count(year["backlog"]["overdue"])
 

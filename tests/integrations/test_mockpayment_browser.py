@@ -16,6 +16,7 @@ import requests
 
 from integrations.mockpayment import signing
 from integrations.mockpayment.models import Transaction
+from tests.support.browser import assert_accessible
 from tests.support.ipn_receiver import Receiver
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -121,6 +122,7 @@ def test_a_payer_pays_on_the_hosted_page_in_a_browser(live_server, monkeypatch):
                 expect(page.locator("#dossier-code")).to_have_text("H43.12-260302-0042")
                 expect(page.locator("#total")).to_have_text("150.000 ₫")
                 expect(page.locator("tbody tr")).to_have_count(2)
+                assert_accessible(page)
                 page.get_by_label("Vietcombank").check()
                 SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(SCREENSHOT), full_page=True)

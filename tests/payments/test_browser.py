@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from dossiers.models import Dossier
 from payments.models import Payment
+from tests.support.browser import assert_accessible
 from tests.support.cast import build_small_cast, file_online
 from tests.support.fees import with_fees
 
@@ -55,9 +56,11 @@ def test_the_citizen_pays_on_the_hosted_page_in_a_browser(live_server, monkeypat
             page = browser.new_page(locale="vi-VN")
             page.goto(payment_url)
             assert dossier.code in page.content()
+            assert_accessible(page)
             page.locator("input[name=bank_code]").first.check()
             page.get_by_role("button", name="Xác nhận thanh toán").click()
             page.wait_for_url(f"{live_server.url}/tra-cuu/**")
+            assert_accessible(page)
             if os.environ.get("ONECUA_SCREENSHOTS_DIR"):
                 page.screenshot(path=str(Path(os.environ["ONECUA_SCREENSHOTS_DIR"]) / "pay.png"))
         finally:

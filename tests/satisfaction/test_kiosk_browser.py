@@ -13,6 +13,7 @@ import pytest
 
 from dossiers import services
 from satisfaction.models import Rating
+from tests.support.browser import assert_accessible
 from tests.support.cast import PASSWORD, applicant_data, build_cast
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -68,11 +69,13 @@ def test_a_citizen_rates_at_the_counter(transactional_db, monkeypatch, live_serv
             page.click("button[type=submit]")
             expect(page.locator("h2")).to_contain_text("Đánh giá mức độ hài lòng")
             expect(page.locator(".dossier")).to_contain_text(d.code)
+            assert_accessible(page)
             page.click("label.level-very_satisfied")
             page.fill("textarea[name=comment_attitude]", "Cán bộ hướng dẫn tận tình")
             page.screenshot(path=str(shot), full_page=True)
             page.click("#send")
             expect(page.locator("#thanks")).to_contain_text("Cảm ơn")
+            assert_accessible(page)
             page.goto(kiosk)
             expect(page.locator("#already")).to_be_visible()
             assert errors == []
