@@ -778,4 +778,7 @@ FEEDBACK_DEADLINE_DAYS = env.float("FEEDBACK_DEADLINE_DAYS", default=10.0)
 FEEDBACK_GROUP_DAYS = env.int("FEEDBACK_GROUP_DAYS", default=30)
 FEEDBACK_PORTAL_URL = env.str("FEEDBACK_PORTAL_URL", default="")
 FEEDBACK_PORTAL_TIMEOUT = env.float("FEEDBACK_PORTAL_TIMEOUT", default=10.0)
-CELERY_BEAT_SCHEDULE["feedback-watch"] = {"task": "feedback.watch_pass", "schedule": WATCHDOG_INTERVAL}
+CELERY_BEAT_SCHEDULE["feedback-watch"] = {
+    "task": "feedback.watch_pass",
+    "schedule": WATCHDOG_INTERVAL,
+}

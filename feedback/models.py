@@ -209,9 +209,7 @@ class FeedbackEvent(models.Model):
         Feedback, verbose_name=_("phản ánh"), on_delete=models.CASCADE, related_name="events"
     )
     action = models.CharField(_("thao tác"), max_length=16, choices=FeedbackAction.choices)
-    from_status = models.CharField(
-        _("từ trạng thái"), max_length=16, choices=S.choices, blank=True
-    )
+    from_status = models.CharField(_("từ trạng thái"), max_length=16, choices=S.choices, blank=True)
     to_status = models.CharField(_("sang trạng thái"), max_length=16, choices=S.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -554,4 +554,3 @@ def official_actions(feedback: Feedback, user) -> list[str]:
         if feedback.status in (S.ANSWERED, S.CLOSED) and feedback.reopen_count == 0:
             out.append("reopen")
     return out
-

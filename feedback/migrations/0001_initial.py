@@ -7,120 +7,391 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('dossiers', '0009_event_action_choices'),
-        ('organisations', '0002_own_tables'),
-        ('procedures', '0004_online_payment'),
+        ("dossiers", "0009_event_action_choices"),
+        ("organisations", "0002_own_tables"),
+        ("procedures", "0004_online_payment"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FeedbackSequence',
+            name="FeedbackSequence",
             fields=[
-                ('year', models.PositiveIntegerField(primary_key=True, serialize=False)),
-                ('last', models.PositiveIntegerField(default=0)),
+                ("year", models.PositiveIntegerField(primary_key=True, serialize=False)),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'số thứ tự phản ánh',
-                'verbose_name_plural': 'số thứ tự phản ánh',
+                "verbose_name": "số thứ tự phản ánh",
+                "verbose_name_plural": "số thứ tự phản ánh",
             },
         ),
         migrations.CreateModel(
-            name='Feedback',
+            name="Feedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='mã phản ánh')),
-                ('title', models.CharField(max_length=200, verbose_name='tiêu đề')),
-                ('content', models.TextField(verbose_name='nội dung')),
-                ('subject', models.CharField(choices=[('procedure', 'Thủ tục hành chính'), ('agency', 'Cơ quan'), ('dossier', 'Hồ sơ'), ('official', 'Cán bộ, công chức')], max_length=16, verbose_name='đối tượng phản ánh')),
-                ('category', models.CharField(choices=[('procedure', 'Về quy định, thủ tục hành chính'), ('conduct', 'Về hành vi, thái độ của cán bộ')], max_length=16, verbose_name='phân loại')),
-                ('contact_name', models.CharField(blank=True, max_length=200, verbose_name='họ tên người gửi')),
-                ('contact_phone', models.CharField(blank=True, max_length=20, verbose_name='số điện thoại')),
-                ('contact_email', models.EmailField(blank=True, max_length=254, verbose_name='thư điện tử')),
-                ('status', django_fsm.FSMField(choices=[('received', 'Đã tiếp nhận'), ('assigned', 'Đang xử lý'), ('answered', 'Đã trả lời'), ('closed', 'Đã kết thúc'), ('rejected', 'Từ chối xử lý')], default='received', max_length=16, protected=True, verbose_name='trạng thái')),
-                ('received_at', models.DateTimeField(verbose_name='tiếp nhận lúc')),
-                ('due_at', models.DateTimeField(verbose_name='hạn xử lý')),
-                ('original_due_at', models.DateTimeField(verbose_name='hạn xử lý ban đầu')),
-                ('handled_at', models.DateTimeField(blank=True, null=True, verbose_name='xử lý lần đầu lúc')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='trả lời lúc')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='kết thúc lúc')),
-                ('answer', models.TextField(blank=True, verbose_name='nội dung trả lời')),
-                ('published', models.BooleanField(default=False, verbose_name='công khai trả lời')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='công khai lúc')),
-                ('reject_reason', models.TextField(blank=True, verbose_name='lý do từ chối')),
-                ('verdict', models.CharField(blank=True, choices=[('satisfied', 'Hài lòng'), ('not_satisfied', 'Không hài lòng')], max_length=16, verbose_name='đánh giá của người gửi')),
-                ('reopen_count', models.PositiveSmallIntegerField(default=0, verbose_name='số lần mở lại')),
-                ('search_text', models.TextField(blank=True, editable=False, verbose_name='văn bản tìm kiếm')),
-                ('title_folded', models.CharField(blank=True, editable=False, max_length=400)),
-                ('unowned_flagged_at', models.DateTimeField(blank=True, null=True, verbose_name='cảnh báo chưa phân công lúc')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='feedback', to='organisations.agency', verbose_name='cơ quan xử lý')),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người trả lời')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='feedback_assigned', to=settings.AUTH_USER_MODEL, verbose_name='người xử lý')),
-                ('dossier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='feedback', to='dossiers.dossier', verbose_name='hồ sơ')),
-                ('official', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='cán bộ bị phản ánh')),
-                ('primary', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='grouped', to='feedback.feedback', verbose_name='phản ánh chính (trùng lặp)')),
-                ('procedure', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='feedback', to='procedures.procedure', verbose_name='thủ tục')),
-                ('sender', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='feedback_sent', to=settings.AUTH_USER_MODEL, verbose_name='người gửi (tài khoản)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="mã phản ánh")),
+                ("title", models.CharField(max_length=200, verbose_name="tiêu đề")),
+                ("content", models.TextField(verbose_name="nội dung")),
+                (
+                    "subject",
+                    models.CharField(
+                        choices=[
+                            ("procedure", "Thủ tục hành chính"),
+                            ("agency", "Cơ quan"),
+                            ("dossier", "Hồ sơ"),
+                            ("official", "Cán bộ, công chức"),
+                        ],
+                        max_length=16,
+                        verbose_name="đối tượng phản ánh",
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("procedure", "Về quy định, thủ tục hành chính"),
+                            ("conduct", "Về hành vi, thái độ của cán bộ"),
+                        ],
+                        max_length=16,
+                        verbose_name="phân loại",
+                    ),
+                ),
+                (
+                    "contact_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="họ tên người gửi"),
+                ),
+                (
+                    "contact_phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="số điện thoại"),
+                ),
+                (
+                    "contact_email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="thư điện tử"),
+                ),
+                (
+                    "status",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("received", "Đã tiếp nhận"),
+                            ("assigned", "Đang xử lý"),
+                            ("answered", "Đã trả lời"),
+                            ("closed", "Đã kết thúc"),
+                            ("rejected", "Từ chối xử lý"),
+                        ],
+                        default="received",
+                        max_length=16,
+                        protected=True,
+                        verbose_name="trạng thái",
+                    ),
+                ),
+                ("received_at", models.DateTimeField(verbose_name="tiếp nhận lúc")),
+                ("due_at", models.DateTimeField(verbose_name="hạn xử lý")),
+                ("original_due_at", models.DateTimeField(verbose_name="hạn xử lý ban đầu")),
+                (
+                    "handled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="xử lý lần đầu lúc"),
+                ),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="trả lời lúc"),
+                ),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="kết thúc lúc"),
+                ),
+                ("answer", models.TextField(blank=True, verbose_name="nội dung trả lời")),
+                ("published", models.BooleanField(default=False, verbose_name="công khai trả lời")),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="công khai lúc"),
+                ),
+                ("reject_reason", models.TextField(blank=True, verbose_name="lý do từ chối")),
+                (
+                    "verdict",
+                    models.CharField(
+                        blank=True,
+                        choices=[("satisfied", "Hài lòng"), ("not_satisfied", "Không hài lòng")],
+                        max_length=16,
+                        verbose_name="đánh giá của người gửi",
+                    ),
+                ),
+                (
+                    "reopen_count",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="số lần mở lại"),
+                ),
+                (
+                    "search_text",
+                    models.TextField(blank=True, editable=False, verbose_name="văn bản tìm kiếm"),
+                ),
+                ("title_folded", models.CharField(blank=True, editable=False, max_length=400)),
+                (
+                    "unowned_flagged_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="cảnh báo chưa phân công lúc"
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="feedback",
+                        to="organisations.agency",
+                        verbose_name="cơ quan xử lý",
+                    ),
+                ),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người trả lời",
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="feedback_assigned",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người xử lý",
+                    ),
+                ),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="feedback",
+                        to="dossiers.dossier",
+                        verbose_name="hồ sơ",
+                    ),
+                ),
+                (
+                    "official",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="cán bộ bị phản ánh",
+                    ),
+                ),
+                (
+                    "primary",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grouped",
+                        to="feedback.feedback",
+                        verbose_name="phản ánh chính (trùng lặp)",
+                    ),
+                ),
+                (
+                    "procedure",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="feedback",
+                        to="procedures.procedure",
+                        verbose_name="thủ tục",
+                    ),
+                ),
+                (
+                    "sender",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="feedback_sent",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người gửi (tài khoản)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'phản ánh, kiến nghị',
-                'verbose_name_plural': 'phản ánh, kiến nghị',
+                "verbose_name": "phản ánh, kiến nghị",
+                "verbose_name_plural": "phản ánh, kiến nghị",
             },
         ),
         migrations.CreateModel(
-            name='FeedbackEscalation',
+            name="FeedbackEscalation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rung', models.PositiveSmallIntegerField(choices=[(1, 'Nhắc người xử lý'), (2, 'Báo trưởng đơn vị'), (3, 'Báo lãnh đạo cấp trên')], verbose_name='bậc')),
-                ('percent', models.PositiveSmallIntegerField(verbose_name='tỷ lệ thời gian đã dùng (%)')),
-                ('at', models.DateTimeField(verbose_name='thời điểm')),
-                ('feedback', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='escalations', to='feedback.feedback', verbose_name='phản ánh')),
-                ('official', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người được báo')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rung",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Nhắc người xử lý"),
+                            (2, "Báo trưởng đơn vị"),
+                            (3, "Báo lãnh đạo cấp trên"),
+                        ],
+                        verbose_name="bậc",
+                    ),
+                ),
+                (
+                    "percent",
+                    models.PositiveSmallIntegerField(verbose_name="tỷ lệ thời gian đã dùng (%)"),
+                ),
+                ("at", models.DateTimeField(verbose_name="thời điểm")),
+                (
+                    "feedback",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="escalations",
+                        to="feedback.feedback",
+                        verbose_name="phản ánh",
+                    ),
+                ),
+                (
+                    "official",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người được báo",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'nhắc việc xử lý phản ánh',
-                'verbose_name_plural': 'nhắc việc xử lý phản ánh',
+                "verbose_name": "nhắc việc xử lý phản ánh",
+                "verbose_name_plural": "nhắc việc xử lý phản ánh",
             },
         ),
         migrations.CreateModel(
-            name='FeedbackEvent',
+            name="FeedbackEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('submit', 'Gửi phản ánh'), ('assign', 'Phân công xử lý'), ('answer', 'Trả lời'), ('reject', 'Từ chối xử lý'), ('close', 'Kết thúc'), ('rate', 'Đánh giá kết quả trả lời'), ('reopen', 'Mở lại'), ('flag', 'Cảnh báo chưa phân công')], max_length=16, verbose_name='thao tác')),
-                ('from_status', models.CharField(blank=True, choices=[('received', 'Đã tiếp nhận'), ('assigned', 'Đang xử lý'), ('answered', 'Đã trả lời'), ('closed', 'Đã kết thúc'), ('rejected', 'Từ chối xử lý')], max_length=16, verbose_name='từ trạng thái')),
-                ('to_status', models.CharField(choices=[('received', 'Đã tiếp nhận'), ('assigned', 'Đang xử lý'), ('answered', 'Đã trả lời'), ('closed', 'Đã kết thúc'), ('rejected', 'Từ chối xử lý')], max_length=16, verbose_name='sang trạng thái')),
-                ('at', models.DateTimeField(verbose_name='thời điểm')),
-                ('note', models.TextField(blank=True, verbose_name='ghi chú')),
-                ('payload', models.JSONField(blank=True, default=dict, verbose_name='dữ liệu')),
-                ('forwarded_at', models.DateTimeField(blank=True, null=True, verbose_name='chuyển Cổng quốc gia lúc')),
-                ('forwarded_to', models.CharField(blank=True, max_length=300, verbose_name='chuyển tới')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người thực hiện')),
-                ('feedback', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='feedback.feedback', verbose_name='phản ánh')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("submit", "Gửi phản ánh"),
+                            ("assign", "Phân công xử lý"),
+                            ("answer", "Trả lời"),
+                            ("reject", "Từ chối xử lý"),
+                            ("close", "Kết thúc"),
+                            ("rate", "Đánh giá kết quả trả lời"),
+                            ("reopen", "Mở lại"),
+                            ("flag", "Cảnh báo chưa phân công"),
+                        ],
+                        max_length=16,
+                        verbose_name="thao tác",
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("received", "Đã tiếp nhận"),
+                            ("assigned", "Đang xử lý"),
+                            ("answered", "Đã trả lời"),
+                            ("closed", "Đã kết thúc"),
+                            ("rejected", "Từ chối xử lý"),
+                        ],
+                        max_length=16,
+                        verbose_name="từ trạng thái",
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Đã tiếp nhận"),
+                            ("assigned", "Đang xử lý"),
+                            ("answered", "Đã trả lời"),
+                            ("closed", "Đã kết thúc"),
+                            ("rejected", "Từ chối xử lý"),
+                        ],
+                        max_length=16,
+                        verbose_name="sang trạng thái",
+                    ),
+                ),
+                ("at", models.DateTimeField(verbose_name="thời điểm")),
+                ("note", models.TextField(blank=True, verbose_name="ghi chú")),
+                ("payload", models.JSONField(blank=True, default=dict, verbose_name="dữ liệu")),
+                (
+                    "forwarded_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="chuyển Cổng quốc gia lúc"
+                    ),
+                ),
+                (
+                    "forwarded_to",
+                    models.CharField(blank=True, max_length=300, verbose_name="chuyển tới"),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người thực hiện",
+                    ),
+                ),
+                (
+                    "feedback",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="feedback.feedback",
+                        verbose_name="phản ánh",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'diễn biến xử lý phản ánh',
-                'verbose_name_plural': 'diễn biến xử lý phản ánh',
-                'ordering': ['at', 'id'],
+                "verbose_name": "diễn biến xử lý phản ánh",
+                "verbose_name_plural": "diễn biến xử lý phản ánh",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='feedback',
-            index=models.Index(fields=['agency', 'status'], name='feedback_agency_status'),
+            model_name="feedback",
+            index=models.Index(fields=["agency", "status"], name="feedback_agency_status"),
         ),
         migrations.AddIndex(
-            model_name='feedback',
-            index=models.Index(fields=['status', 'due_at'], name='feedback_status_due'),
+            model_name="feedback",
+            index=models.Index(fields=["status", "due_at"], name="feedback_status_due"),
         ),
         migrations.AddIndex(
-            model_name='feedback',
-            index=models.Index(fields=['published', 'published_at'], name='feedback_published'),
+            model_name="feedback",
+            index=models.Index(fields=["published", "published_at"], name="feedback_published"),
         ),
         migrations.AddConstraint(
-            model_name='feedbackescalation',
-            constraint=models.UniqueConstraint(fields=('feedback', 'rung'), name='feedback_escalation_once'),
+            model_name="feedbackescalation",
+            constraint=models.UniqueConstraint(
+                fields=("feedback", "rung"), name="feedback_escalation_once"
+            ),
         ),
     ]
