@@ -431,6 +431,7 @@ SPECTACULAR_SETTINGS = {
         "TimeUnitEnum": "procedures.models.TimeUnitChoices",
         "ProcedureStatusEnum": "procedures.models.ProcedureStatus",
         "DossierStatusEnum": "dossiers.models.DossierStatus",
+        "FeedbackStatusEnum": "feedback.models.FeedbackStatus",
         "ApplicantKindEnum": "dossiers.models.ApplicantKind",
         "ChannelEnum": "dossiers.models.Channel",
         "IntakeChannelEnum": [(1, "Trực tiếp"), (3, "Qua dịch vụ bưu chính công ích")],

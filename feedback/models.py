@@ -246,6 +246,9 @@ class FeedbackSequence(models.Model):
         verbose_name = _("số thứ tự phản ánh")
         verbose_name_plural = pgettext_lazy("plural", "số thứ tự phản ánh")
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
 
 class Rung(models.IntegerChoices):
     HANDLER = 1, _("Nhắc người xử lý")

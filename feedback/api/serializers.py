@@ -15,7 +15,7 @@ from ..models import (
 from ..publication import public_text
 
 
-class SubmitSerializer(serializers.Serializer):
+class FeedbackSubmitSerializer(serializers.Serializer):
     refuses_unknown_fields = True
     title = serializers.CharField(max_length=TITLE_MAX)
     content = serializers.CharField(max_length=CONTENT_MAX)
@@ -50,7 +50,7 @@ class SubmitSerializer(serializers.Serializer):
         return attrs
 
 
-class EventSerializer(serializers.ModelSerializer):
+class FeedbackEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = FeedbackEvent
         fields = ("action", "from_status", "to_status", "at", "note")
@@ -67,7 +67,7 @@ class FeedbackSerializer(serializers.ModelSerializer):
     primary = serializers.CharField(source="primary.code", read_only=True, default=None)
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
     allowed_actions = serializers.SerializerMethodField()
-    events = EventSerializer(many=True, read_only=True)
+    events = FeedbackEventSerializer(many=True, read_only=True)
 
     class Meta:
         model = Feedback
@@ -154,31 +154,31 @@ class PublicFeedbackSerializer(serializers.ModelSerializer):
         return public_text(obj, obj.answer)
 
 
-class AssignSerializer(serializers.Serializer):
+class FeedbackAssignSerializer(serializers.Serializer):
     assignee = serializers.IntegerField(
         required=False, min_value=1, max_value=2**31 - 1, help_text=_("Mặc định: chính mình.")
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=REASON_MAX)
 
 
-class AnswerSerializer(serializers.Serializer):
+class FeedbackAnswerSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=ANSWER_MAX)
     publish = serializers.BooleanField(
         required=False, default=False, help_text=_("Công khai trả lời (ẩn danh người gửi).")
     )
 
 
-class ReasonSerializer(serializers.Serializer):
+class FeedbackReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REASON_MAX)
 
 
-class NoteSerializer(serializers.Serializer):
+class FeedbackNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=REASON_MAX)
 
 
-class ReopenSerializer(serializers.Serializer):
+class FeedbackReopenSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=REASON_MAX)
 
 
-class VerdictSerializer(serializers.Serializer):
+class FeedbackVerdictSerializer(serializers.Serializer):
     verdict = serializers.ChoiceField(choices=Verdict.choices)

@@ -108,11 +108,11 @@ class FeedbackListView(generics.ListCreateAPIView):
     @extend_schema(
         tags=["feedback"],
         summary="Gửi phản ánh, kiến nghị (đăng nhập, hoặc không đăng nhập kèm liên hệ)",
-        request=s.SubmitSerializer,
+        request=s.FeedbackSubmitSerializer,
         responses={201: s.FeedbackSerializer},
     )
     def post(self, request, *args, **kwargs):
-        data = s.SubmitSerializer(data=request.data)
+        data = s.FeedbackSubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         sender = request.user if request.user.is_authenticated else None
         feedback = services.submit(sender=sender, **data.validated_data)
@@ -172,37 +172,37 @@ def _action_view(name: str, serializer, summary: str, run):
 
 assign_view = _action_view(
     "assign",
-    s.AssignSerializer,
+    s.FeedbackAssignSerializer,
     "Phân công xử lý (cán bộ của cơ quan xử lý)",
     lambda code, user, v: services.assign(feedback=code, actor=user, **v),
 )
 answer_view = _action_view(
     "answer",
-    s.AnswerSerializer,
+    s.FeedbackAnswerSerializer,
     "Trả lời (trả lời luôn các phản ánh trùng lặp gộp vào); công khai nếu chọn",
     lambda code, user, v: services.answer(feedback=code, actor=user, **v),
 )
 reject_view = _action_view(
     "reject",
-    s.ReasonSerializer,
+    s.FeedbackReasonSerializer,
     "Từ chối xử lý (bắt buộc nêu lý do)",
     lambda code, user, v: services.reject(feedback=code, actor=user, **v),
 )
 close_view = _action_view(
     "close",
-    s.NoteSerializer,
+    s.FeedbackNoteSerializer,
     "Kết thúc phản ánh đã trả lời",
     lambda code, user, v: services.close(feedback=code, actor=user, **v),
 )
 satisfaction_view = _action_view(
     "satisfaction",
-    s.VerdictSerializer,
+    s.FeedbackVerdictSerializer,
     "Người gửi đánh giá kết quả trả lời (hài lòng / không hài lòng)",
     lambda code, user, v: services.rate(feedback=code, actor=user, **v),
 )
 reopen_view = _action_view(
     "reopen",
-    s.ReopenSerializer,
+    s.FeedbackReopenSerializer,
     "Người gửi mở lại phản ánh đã trả lời (một lần)",
     lambda code, user, v: services.reopen(feedback=code, actor=user, **v),
 )

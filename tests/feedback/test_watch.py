@@ -11,8 +11,8 @@ import pytest
 from core.calendar import get_calendar
 from feedback import watch
 from feedback.models import Feedback, FeedbackEscalation
-from feedback.tasks import watch_pass_task
 from feedback.signals import feedback_escalated
+from feedback.tasks import watch_pass_task
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock(2026, 3, 2, 9, 0)]
 
