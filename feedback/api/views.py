@@ -69,6 +69,8 @@ OVERDUE_PARAM = OpenApiParameter(
 
 
 class FeedbackListView(generics.ListCreateAPIView):
+    # An official's (or an administrator's) account may not send feedback: 403.
+    problem_statuses = (403,)
     serializer_class = s.FeedbackListSerializer
     pagination_class = NewestFirst
     filter_backends: list = []
@@ -159,6 +161,7 @@ def _action_view(name: str, serializer, summary: str, run):
             responses={200: s.FeedbackSerializer},
         )
         def post(self, request, code: str):
+            _visible(request, code)  # outside one's scope: 404 before anything is judged
             data = serializer(data=request.data)
             data.is_valid(raise_exception=True)
             run(code, request.user, data.validated_data)
