@@ -442,15 +442,13 @@ def answer(*, feedback, actor, text: str, publish: bool = False) -> Feedback:
     """Answer; the open feedback grouped under this one gets the same answer (each its own
     event, each sender told)."""
     text = _text(text, "text", ANSWER_MAX)
-    with action(feedback, actor, A.ANSWER, who=is_handler) as act:
-        f = act.feedback
-        _check(f, f.answer_it, True)
-        _answer_fields(f, actor, text, publish, act.now)
-    grouped = list(
-        Feedback.objects.filter(primary=f, status__in=list(OPEN)).values_list("code", flat=True)
-    )
-    with transaction.atomic():
-        for code in grouped:
+    with transaction.atomic():  # the primary and its group: all or nothing
+        with action(feedback, actor, A.ANSWER, who=is_handler) as act:
+            f = act.feedback
+            _check(f, f.answer_it, True)
+            _answer_fields(f, actor, text, publish, act.now)
+        grouped = Feedback.objects.filter(primary=f, status__in=list(OPEN)).order_by("pk")
+        for code in list(grouped.values_list("code", flat=True)):
             other = lock(code)
             before, before_facts = other.status, facts(other)
             _answer_fields(other, actor, text, publish, act.now)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.test import override_settings
 from rest_framework.test import APIClient
 
 from core.calendar import LOCAL_TZ, get_calendar
@@ -147,27 +146,22 @@ def test_officials_do_not_send_feedback(cast):
     assert r.status_code == 403
 
 
-@override_settings(REST_FRAMEWORK_THROTTLE_TEST=True)
-def test_anonymous_posts_are_throttled(cast, settings):
+def test_anonymous_posts_are_throttled(cast, monkeypatch):
     from rest_framework.settings import api_settings
 
-    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "feedback": "2/min"}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     from feedback.api.views import FeedbackThrottle
 
-    FeedbackThrottle.THROTTLE_RATES = rates
-    try:
-        client = APIClient()
-        contact = {"contact_name": "Bình", "contact_email": "binh@example.vn"}
-        codes = [
-            send(client, subject="agency", agency=cast.committee.code, **contact).status_code
-            for _ in range(3)
-        ]
-        assert codes == [201, 201, 429]
-        # A logged-in citizen is not throttled by this rate.
-        assert about_committee(cast)["status"] == "received"
-    finally:
-        FeedbackThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "feedback": "2/min"}
+    monkeypatch.setattr(FeedbackThrottle, "THROTTLE_RATES", rates)
+    client = APIClient()
+    contact = {"contact_name": "Bình", "contact_email": "binh@example.vn"}
+    codes = [
+        send(client, subject="agency", agency=cast.committee.code, **contact).status_code
+        for _ in range(3)
+    ]
+    assert codes == [201, 201, 429]
+    # A logged-in citizen is not throttled by this rate.
+    assert about_committee(cast)["status"] == "received"
 
 
 # --- the deadline -------------------------------------------------------------------------------
@@ -516,6 +510,26 @@ def test_the_message_is_posted_to_the_portal_url_without_personal_data(cast, set
     assert "Bình" not in str(record) and "0912345678" not in str(record)
     assert headers["Idempotency-Key"].startswith("feedback.portal:event:")
     assert f.events.get().forwarded_to == "https://portal.example/pakn"
+
+
+def test_the_admin_lists_and_shows_feedback_read_only(cast):
+    from django.test import Client
+
+    code = reach(cast, "answered")
+    f = Feedback.objects.get(code=code)
+    client = Client()
+    client.force_login(cast.admin)
+    page = client.get("/admin/feedback/feedback/", {"status__exact": "answered"})
+    assert page.status_code == 200 and code in page.content.decode()
+    detail = client.get(f"/admin/feedback/feedback/{f.pk}/change/")
+    assert detail.status_code == 200
+    html = detail.content.decode()
+    assert "Diễn biến xử lý phản ánh" in html or "diễn biến xử lý phản ánh" in html
+    events = client.get("/admin/feedback/feedbackevent/")
+    assert events.status_code == 200
+    event = f.events.first()
+    assert client.post(f"/admin/feedback/feedbackevent/{event.pk}/delete/").status_code == 403
+    assert client.get("/admin/feedback/feedbackevent/add/").status_code == 403
 
 
 def test_services_refuse_like_the_api(cast):

@@ -55,7 +55,10 @@ def test_an_anonymous_sender_is_told_by_email_and_sms(cast):
         ("sms", "+84912345678"),
     }
     assert all(n.recipient is None and n.dossier is None for n in rows)
-    assert OutboxMessage.objects.filter(topic="notify.email", key__endswith="feedback:1").exists()
+    pk = Feedback.objects.get(code=code).pk
+    assert OutboxMessage.objects.filter(
+        topic="notify.email", key=f"notify.email:feedback:{pk}"
+    ).exists()
     services.reject(feedback=code, actor=cast.specialist, reason="Không thuộc thẩm quyền.")
     email = told("feedback_rejected", channel="email").get()
     assert "Không thuộc thẩm quyền." in email.body and "Trần Thị Bình" in email.body
