@@ -102,6 +102,15 @@ class FeedbackSerializer(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and getattr(request.user, "role", None) == "citizen":
+            # What an applicant sees of officials (as dossiers/disclosure.py): the agency, not
+            # who in it handles their feedback.
+            data["assignee"] = None
+        return data
+
     def get_allowed_actions(self, obj) -> list[str]:
         from ..services import official_actions
 

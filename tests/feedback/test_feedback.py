@@ -244,6 +244,8 @@ def test_the_path_with_its_history(cast):
     leader = cast.leader
     r = act(cast, leader, code, "assign", assignee=cast.specialist.pk, note="Giao chuyên viên")
     assert r.status_code == 200 and r.json()["assignee"] == cast.specialist.pk
+    seen = cast.client(cast.citizen).get(f"{URL}{code}/").json()
+    assert seen["assignee"] is None  # the sender sees the agency, not who in it handles it
     r = act(cast, leader, code, "assign", assignee=cast.other_leader.pk)  # another agency's
     assert r.status_code == 400 and "assignee" in r.json()["errors"]
     r = act(cast, cast.specialist, code, "answer", text="Đã chấn chỉnh.", publish=True)
