@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "procedures",
     "dossiers",
     "satisfaction",
+    "feedback",
     "integrations",
     "indicators",
     "payments",
@@ -387,6 +388,7 @@ REST_FRAMEWORK = {
         "track": env.str("THROTTLE_TRACK", default="30/min"),
         "calendar": env.str("THROTTLE_CALENDAR", default="120/min"),
         "verify": env.str("THROTTLE_VERIFY", default="60/min"),
+        "feedback": env.str("THROTTLE_FEEDBACK", default="10/min"),
     },
     # How many proxies stand in front of the app (1 behind nginx). Clients are identified by
     # REMOTE_ADDR, or by that many X-Forwarded-For hops: never by a header the client writes.
@@ -430,6 +432,7 @@ SPECTACULAR_SETTINGS = {
         "TimeUnitEnum": "procedures.models.TimeUnitChoices",
         "ProcedureStatusEnum": "procedures.models.ProcedureStatus",
         "DossierStatusEnum": "dossiers.models.DossierStatus",
+        "FeedbackStatusEnum": "feedback.models.FeedbackStatus",
         "ApplicantKindEnum": "dossiers.models.ApplicantKind",
         "ChannelEnum": "dossiers.models.Channel",
         "IntakeChannelEnum": [(1, "Trực tiếp"), (3, "Qua dịch vụ bưu chính công ích")],
@@ -769,3 +772,15 @@ ONECUA_SIGNING_TRUST_ROOTS = env.list(
 # --- satisfaction ratings (docs/satisfaction.md) ---
 # How long the signed rating link of a notice stays valid, in seconds (default 30 days).
 SATISFACTION_LINK_MAX_AGE = env.int("SATISFACTION_LINK_MAX_AGE", default=30 * 24 * 3600)
+
+# Feedback (PAKN, docs/feedback.md): the answer is due this many working days after receipt (the
+# project's domain notes: a common provincial rule, kept a setting); near-duplicates are grouped
+# within this many days; the national portal's feedback URL (empty: recorded locally only).
+FEEDBACK_DEADLINE_DAYS = env.float("FEEDBACK_DEADLINE_DAYS", default=10.0)
+FEEDBACK_GROUP_DAYS = env.int("FEEDBACK_GROUP_DAYS", default=30)
+FEEDBACK_PORTAL_URL = env.str("FEEDBACK_PORTAL_URL", default="")
+FEEDBACK_PORTAL_TIMEOUT = env.float("FEEDBACK_PORTAL_TIMEOUT", default=10.0)
+CELERY_BEAT_SCHEDULE["feedback-watch"] = {
+    "task": "feedback.watch_pass",
+    "schedule": WATCHDOG_INTERVAL,
+}

@@ -8,6 +8,7 @@ class IndicatorsConfig(AppConfig):
 
     def ready(self) -> None:
         from dossiers.signals import dossier_changed
+        from feedback.signals import feedback_changed
         from outbox.signals import message_delivered
         from satisfaction.signals import rating_recorded
 
@@ -15,6 +16,7 @@ class IndicatorsConfig(AppConfig):
 
         dossier_changed.connect(handlers.on_dossier_changed, dispatch_uid="indicators.dossier")
         rating_recorded.connect(handlers.on_rating_recorded, dispatch_uid="indicators.rating")
+        feedback_changed.connect(handlers.on_feedback_changed, dispatch_uid="indicators.feedback")
         message_delivered.connect(
             handlers.on_message_delivered, dispatch_uid="indicators.delivered"
         )

@@ -7,6 +7,11 @@
   change): it counts in `sync_events` on its day.
 - `satisfaction.signals.rating_recorded`: the rating's counters (`tally.rating_contribution`),
   on the day its dossier finished.
+- `feedback.signals.feedback_changed`: a feedback's counters (`indicators.feedback`) on the
+  day it was received, by the difference of its counted values before and after; the first
+  feedback about a finished, in-time, not-unsatisfied dossier once it finished adds
+  `feedback_dossiers_in_time` on the dossier's finishing day (a later "not satisfied" rating
+  takes it back: `unsatisfied_in_time` counts that dossier then).
 - `outbox.signals.message_delivered`: a portal message that went out within
   `INDICATORS_SYNC_ON_TIME_SECONDS` of its creation counts in `sync_on_time` on its creation
   day.
@@ -25,6 +30,7 @@ from dossiers.models import Dossier
 from dossiers.services import DossierChange
 from outbox.models import OutboxStatus
 
+from . import feedback as feedback_rules
 from . import tally
 
 
@@ -52,7 +58,51 @@ def on_dossier_changed(sender, change: DossierChange, **kwargs) -> None:
 
 def on_rating_recorded(sender, rating, dossier, **kwargs) -> None:
     """A satisfaction rating moves the counters in the transaction that records it."""
-    tally.apply_rating(tally.facts_of(dossier), rating.level)
+    facts = tally.facts_of(dossier)
+    tally.apply_rating(facts, rating.level)
+    if (
+        rating.level == feedback_rules.NOT_SATISFIED
+        and feedback_rules.finished_in_time(facts)
+        and _feedback_after_finish(dossier).exists()
+    ):
+        # Counted as unsatisfied now: no longer as "drew feedback" (never both).
+        tally.apply(tally.expand(feedback_rules.dossier_contribution(facts, sign=-1)))
+
+
+def _feedback_after_finish(dossier):
+    from feedback.models import Feedback
+
+    return Feedback.objects.filter(dossier_id=dossier.pk, received_at__gte=dossier.finished_at)
+
+
+def on_feedback_changed(sender, feedback, event, before, before_facts=None, **kwargs) -> None:
+    """A feedback's change moves its counters in the transaction of the change."""
+    from feedback.services import facts
+
+    base: tally.Base = {}
+    if before is not None and before_facts is not None:
+        feedback_rules.contribution(feedback, before_facts, base, sign=-1)
+    feedback_rules.contribution(feedback, facts(feedback), base)
+    if before is None and feedback.dossier_id is not None:
+        _count_dossier(feedback)
+    base = {k: v for k, v in base.items() if any(v.values())}
+    if base:
+        tally.apply(tally.expand(base))
+
+
+def _count_dossier(feedback) -> None:
+    """The first feedback about a dossier once it finished in time (not rated unsatisfied)."""
+    from satisfaction.models import Rating
+
+    dossier = Dossier.objects.select_related("procedure").get(pk=feedback.dossier_id)
+    facts = tally.facts_of(dossier)
+    if not feedback_rules.finished_in_time(facts) or feedback.received_at < dossier.finished_at:
+        return
+    if Rating.objects.filter(dossier_id=dossier.pk, level=feedback_rules.NOT_SATISFIED).exists():
+        return
+    if _feedback_after_finish(dossier).exclude(pk=feedback.pk).exists():
+        return
+    tally.apply(tally.expand(feedback_rules.dossier_contribution(facts)))
 
 
 def _dims_of_dossier(dossier_id) -> tally.Dims | None:

@@ -225,10 +225,8 @@ def measures(
 
     _overdue(out, f, period, group, key_of, now, tree)
     _procedure_counts(out, f, period, group, tree)
-    # Feedback (PAKN, issue 14 §4): its interface answers zero feedback today.
-    for key, values in feedback.feedback_measures(list(out)).items():
-        for name, value in values.items():
-            out[key][name] += value
+    # Feedback (PAKN, docs/feedback.md): counters of the cells; the index's names for them.
+    feedback.feedback_measures(out)
     return {k: dict(v) for k, v in out.items()}
 
 

@@ -54,6 +54,17 @@ COUNTERS = (
     "rated_not_satisfied",
     # Of `finished` and not `late`: rated "not satisfied" (the 766 satisfaction group).
     "unsatisfied_in_time",
+    # Feedback (PAKN, feedback.Feedback), on the local day it was received (indicators/feedback.py):
+    # received; of them handled (answered or rejected) by the first deadline / after it; handled
+    # without a "not satisfied" verdict or a re-opening; with a "not satisfied" verdict.
+    "feedback_received",
+    "feedback_on_time",
+    "feedback_late",
+    "feedback_satisfied",
+    "feedback_not_satisfied",
+    # Of `finished` and neither `late` nor `unsatisfied_in_time`: drew feedback once finished
+    # (on the day the dossier finished).
+    "feedback_dossiers_in_time",
 )
 # The dimensions, in the order of the unique key.
 KEY = ("grain", "period", "agency_id", "procedure_id", "field_id", "level", "channel")
@@ -97,6 +108,14 @@ class StatCell(models.Model):
     rated_satisfied = models.IntegerField(_("đánh giá hài lòng"), default=0)
     rated_not_satisfied = models.IntegerField(_("đánh giá không hài lòng"), default=0)
     unsatisfied_in_time = models.IntegerField(_("đúng hạn nhưng không hài lòng"), default=0)
+    feedback_received = models.IntegerField(_("phản ánh, kiến nghị đã nhận"), default=0)
+    feedback_on_time = models.IntegerField(_("phản ánh xử lý đúng hạn"), default=0)
+    feedback_late = models.IntegerField(_("phản ánh xử lý quá hạn"), default=0)
+    feedback_satisfied = models.IntegerField(_("phản ánh xử lý hài lòng"), default=0)
+    feedback_not_satisfied = models.IntegerField(_("phản ánh không hài lòng"), default=0)
+    feedback_dossiers_in_time = models.IntegerField(
+        _("hồ sơ đúng hạn nhưng có phản ánh"), default=0
+    )
 
     class Meta:
         verbose_name = _("ô thống kê")

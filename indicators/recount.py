@@ -17,9 +17,12 @@ from collections.abc import Iterable
 
 from core.calendar import get_calendar
 from dossiers.models import Dossier
+from feedback.models import Feedback
+from feedback.services import facts as feedback_facts
 from outbox.models import OutboxMessage
 from satisfaction.models import Rating
 
+from . import feedback as feedback_rules
 from . import handlers, scope, tally
 from .models import (
     COUNT_FIELDS,
@@ -58,12 +61,31 @@ def recount_python_base(agency_ids: Iterable[int] | None = None, batch: int = 20
         dossiers = dossiers.filter(handling_agency_id__in=list(agency_ids))
     dims_of: dict[int, tally.Dims] = {}  # dossier id -> its dimensions, for its messages
     levels = dict(Rating.objects.values_list("dossier_id", "level"))  # satisfaction ratings
+    # Feedback (indicators/feedback.py): when each dossier's feedback was received.
+    feedback_times: dict[int, list] = {}
+    for dossier_id, received_at in Feedback.objects.filter(dossier__isnull=False).values_list(
+        "dossier_id", "received_at"
+    ):
+        feedback_times.setdefault(dossier_id, []).append(received_at)
     for dossier in dossiers.order_by("pk").iterator(chunk_size=batch):
         facts = tally.facts_of(dossier)
         tally.contribution(facts, base, calendar=calendar)
         if dossier.pk in levels:
             tally.rating_contribution(facts, levels[dossier.pk], base)
+        if (
+            dossier.pk in feedback_times
+            and feedback_rules.finished_in_time(facts)
+            and levels.get(dossier.pk) != feedback_rules.NOT_SATISFIED
+            and any(t >= facts.finished_at for t in feedback_times[dossier.pk])
+        ):
+            feedback_rules.dossier_contribution(facts, base)
         dims_of[dossier.pk] = facts.dims
+    rows = Feedback.objects.select_related("procedure").order_by("pk")
+    if agency_ids is not None:
+        rows = rows.filter(agency_id__in=list(agency_ids))
+    units = agency_units()
+    for row in rows.iterator(chunk_size=batch):
+        feedback_rules.contribution(row, feedback_facts(row), base, units=units)
     messages = (
         OutboxMessage.objects.filter(topic=handlers.sync_topic())
         .values("reference", "created_at", "sent_at", "status")

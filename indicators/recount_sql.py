@@ -167,8 +167,49 @@ def _base_sql(agency_filter: str) -> str:
                 f"AND NOT ({late}))::int"
             ),
         ),
+        # Finished in time, not rated "not satisfied", drew feedback once finished
+        # (indicators/feedback.py), on the day the dossier finished.
+        select(
+            _local("d.finished_at"),
+            f"d.finished_at IS NOT NULL AND d.received_at IS NOT NULL AND {finished} "
+            f"AND NOT ({late}) AND NOT EXISTS (SELECT 1 FROM satisfaction_rating r "
+            "WHERE r.dossier_id = d.id AND r.level = 'not_satisfied') AND EXISTS (SELECT 1 "
+            "FROM feedback_feedback fb WHERE fb.dossier_id = d.id "
+            "AND fb.received_at >= d.finished_at)",
+            feedback_dossiers_in_time="1",
+        ),
     ]
     return "\nUNION ALL\n".join(parts)
+
+
+def _feedback_sql(agency_filter: str) -> str:
+    """Each feedback on the day it was received (indicators/feedback.py): its agency, its
+    procedure (0 without one; the level then from the agency: a commune's 2, else 1), channel 0."""
+    zero = dict.fromkeys(COUNTERS, "0")
+    handled = "f.handled_at IS NOT NULL"
+    cols = {
+        **zero,
+        "feedback_received": "1",
+        "feedback_on_time": f"({handled} AND f.handled_at <= f.original_due_at)::int",
+        "feedback_late": f"({handled} AND f.handled_at > f.original_due_at)::int",
+        "feedback_satisfied": (
+            f"({handled} AND f.verdict <> 'not_satisfied' AND f.reopen_count = 0)::int"
+        ),
+        "feedback_not_satisfied": "(f.verdict = 'not_satisfied')::int",
+    }
+    return (
+        f"SELECT {_local('f.received_at')} AS day, f.agency_id, "
+        "coalesce(f.procedure_id, 0) AS procedure_id, coalesce(p.field_id, 0) AS field_id, "
+        "CASE WHEN p.id IS NOT NULL THEN (CASE p.level WHEN 'province' THEN 1 "
+        "WHEN 'commune' THEN 2 ELSE 0 END) WHEN u.id IS NOT NULL THEN 2 ELSE 1 END AS level, "
+        "0 AS channel, "
+        + ", ".join(f"({cols[c]})::bigint AS {c}" for c in COUNTERS)
+        + " FROM feedback_feedback f "
+        "LEFT JOIN procedures_procedure p ON p.id = f.procedure_id "
+        "JOIN organisations_agency a ON a.id = f.agency_id "
+        "LEFT JOIN organisations_administrativeunit u ON u.id = a.unit_id "
+        f"AND u.unit_type IN {COMMUNE_TYPES} WHERE TRUE{agency_filter}"
+    )
 
 
 def _sync_sql(agency_filter: str, limit_seconds: float, topic_param: str = "%s") -> str:
@@ -213,11 +254,12 @@ def recount_sql(
 ) -> None:
     """Fill table `target` (with StatCell's columns, no id) from the raw rows (PostgreSQL);
     with `extras` ({"uses": table, "counts": table, "running": table}) those too."""
-    agency_filter = ""
+    agency_filter = feedback_filter = ""
     params: list = []
     if agency_ids is not None:
         ids = ",".join(str(int(a)) for a in agency_ids) or "NULL"
         agency_filter = f" AND d.handling_agency_id IN ({ids})"
+        feedback_filter = f" AND f.agency_id IN ({ids})"
     sums = ", ".join(f"sum({c})::bigint AS {c}" for c in COUNTERS)
     with connection.cursor() as cursor:
         _fill_workdays(cursor)
@@ -228,6 +270,8 @@ def recount_sql(
             + _base_sql(agency_filter)
             + "\nUNION ALL\n"
             + _sync_sql(agency_filter, handlers.sync_on_time_seconds())
+            + "\nUNION ALL\n"
+            + _feedback_sql(feedback_filter)
             + ") anchors GROUP BY day, agency_id, procedure_id, field_id, level, channel",
             [*params, handlers.sync_topic()],
         )

@@ -13,3 +13,12 @@ class NotificationsConfig(AppConfig):
 
         assert delivery
         dossier_changed.connect(services.on_dossier_changed, dispatch_uid="notifications.dossier")
+        # Feedback (docs/feedback.md): the sender's notices and the watchdog's reminders.
+        from feedback.signals import feedback_changed, feedback_escalated
+
+        from . import feedback
+
+        feedback_changed.connect(feedback.on_feedback_changed, dispatch_uid="notifications.fb")
+        feedback_escalated.connect(
+            feedback.on_feedback_escalated, dispatch_uid="notifications.fb_escalated"
+        )

@@ -93,6 +93,24 @@ def build(change, notice: Notice, language: str, official=None) -> dict[str, str
     return {name: values.get(name, "") for name in notice.allowed}
 
 
+def build_feedback(feedback, event, notice: Notice, language: str, official=None, percent=None):
+    """Every variable of a feedback's `notice` (docs/feedback.md), as text in `language`."""
+    with translation.override(language):
+        values = {
+            "agency_name": feedback.agency.name,
+            "applicant_name": feedback.contact_name,
+            "status": str(feedback.get_status_display()),
+            "feedback_code": feedback.code,
+            "feedback_title": feedback.title,
+            "due_at": when(feedback.due_at, language),
+            "answer": feedback.answer,
+            "reason": feedback.reject_reason or (event.note if event is not None else ""),
+            "official_name": (official.full_name or official.username) if official else "",
+            "percent": str(percent or ""),
+        }
+    return {name: values.get(name, "") for name in notice.allowed}
+
+
 def sample(notice: Notice, language: str = "vi") -> dict[str, str]:
     """Plausible values of every variable of `notice`, for the preview and the SMS length."""
     now = timezone.now()
@@ -119,6 +137,9 @@ def sample(notice: Notice, language: str = "vi") -> dict[str, str]:
             "payment_url": f"{settings.ONECUA_PUBLIC_BASE_URL}/thanh-toan/eyJkIjoiMDAwIn0:1abc:x/",
             "amount": vnd(1250000),
             "percent": "80",
+            "feedback_code": "PAKN-2026-000123",
+            "feedback_title": "Phản ánh về thời gian giải quyết",
+            "answer": "Cơ quan đã kiểm tra và chấn chỉnh việc tiếp nhận hồ sơ.",
             "step_name": "Thẩm định hồ sơ",
             "step_due_at": when(now, language),
             "how_to_get": _(

@@ -251,6 +251,78 @@ DEFAULTS: dict[str, dict[str, tuple[str, str, str | None]]] = {
 }
 
 
+FEEDBACK_SIGNATURE_VI = "\n\n{{ agency_name }}"
+FEEDBACK_SIGNATURE_EN = "\n\n{{ agency_name }}"
+DEFAULTS.update(
+    {
+        # Feedback (docs/feedback.md), notifications/feedback.py.
+        "feedback_received": {
+            "vi": (
+                "Đã tiếp nhận phản ánh, kiến nghị {{ feedback_code }}",
+                "Kính gửi {{ applicant_name }},\nPhản ánh, kiến nghị “{{ feedback_title }}” đã "
+                "được tiếp nhận với mã {{ feedback_code }}. Hạn trả lời: {{ due_at }}."
+                + FEEDBACK_SIGNATURE_VI,
+                "Da tiep nhan phan anh {{ feedback_code }}, han tra loi {{ due_at }}.",
+            ),
+            "en": (
+                "Feedback {{ feedback_code }} received",
+                "Dear {{ applicant_name }},\nYour feedback “{{ feedback_title }}” was received "
+                "as {{ feedback_code }}. It will be answered by {{ due_at }}."
+                + FEEDBACK_SIGNATURE_EN,
+                "Feedback {{ feedback_code }} received, answer due {{ due_at }}.",
+            ),
+        },
+        "feedback_answered": {
+            "vi": (
+                "Trả lời phản ánh, kiến nghị {{ feedback_code }}",
+                "Kính gửi {{ applicant_name }},\nPhản ánh, kiến nghị “{{ feedback_title }}” "
+                "({{ feedback_code }}) đã được trả lời:\n{{ answer }}\nBạn có thể cho biết có "
+                "hài lòng với trả lời này không." + FEEDBACK_SIGNATURE_VI,
+                "Phan anh {{ feedback_code }} da duoc tra loi. Xem tren Cong dich vu cong.",
+            ),
+            "en": (
+                "Answer to feedback {{ feedback_code }}",
+                "Dear {{ applicant_name }},\nYour feedback “{{ feedback_title }}” "
+                "({{ feedback_code }}) was answered:\n{{ answer }}\nYou may tell us whether the "
+                "answer satisfied you." + FEEDBACK_SIGNATURE_EN,
+                "Feedback {{ feedback_code }} was answered. See the public service portal.",
+            ),
+        },
+        "feedback_rejected": {
+            "vi": (
+                "Phản ánh, kiến nghị {{ feedback_code }} không được xử lý",
+                "Kính gửi {{ applicant_name }},\nPhản ánh, kiến nghị “{{ feedback_title }}” "
+                "({{ feedback_code }}) không được xử lý vì: {{ reason }}" + FEEDBACK_SIGNATURE_VI,
+                "Phan anh {{ feedback_code }} khong duoc xu ly: {{ reason }}",
+            ),
+            "en": (
+                "Feedback {{ feedback_code }} will not be handled",
+                "Dear {{ applicant_name }},\nYour feedback “{{ feedback_title }}” "
+                "({{ feedback_code }}) will not be handled, because: {{ reason }}"
+                + FEEDBACK_SIGNATURE_EN,
+                "Feedback {{ feedback_code }} not handled: {{ reason }}",
+            ),
+        },
+        "feedback_escalated": {
+            "vi": (
+                "Nhắc việc: phản ánh {{ feedback_code }} đã dùng {{ percent }}% thời gian xử lý",
+                "{{ official_name }} thân mến,\nPhản ánh, kiến nghị {{ feedback_code }} "
+                "(“{{ feedback_title }}”) đã dùng {{ percent }}% thời gian xử lý (hạn trả lời "
+                "{{ due_at }}). Đề nghị xử lý hoặc chỉ đạo xử lý.",
+                None,
+            ),
+            "en": (
+                "Reminder: feedback {{ feedback_code }} has used {{ percent }}% of its time",
+                "Dear {{ official_name }},\nFeedback {{ feedback_code }} "
+                "(“{{ feedback_title }}”) has used {{ percent }}% of its time (answer due "
+                "{{ due_at }}). Please act or see that it is acted on.",
+                None,
+            ),
+        },
+    }
+)
+
+
 def rows() -> list[dict]:
     """Every default template as the fields of a NotificationTemplate."""
     out = []

@@ -27,6 +27,10 @@ COMMON = (
 )
 
 
+# The variables of a feedback's notices (no dossier: the common ones are empty but the agency's).
+FEEDBACK_VARIABLES = ("feedback_code", "feedback_title", "due_at", "answer", "reason")
+
+
 @dataclass(frozen=True)
 class Notice:
     kind: str
@@ -169,6 +173,40 @@ NOTICES: tuple[Notice, ...] = (
         OFFICIAL,
         required=True,
         variables=("official_name", "percent", "step_name", "step_due_at", "due_at"),
+    ),
+    # Feedback (phản ánh, kiến nghị — docs/feedback.md): not about a dossier; raised by the
+    # feedback app's signals (notifications/feedback.py), their actions named "feedback:<action>".
+    Notice(
+        "feedback_received",
+        _("Đã tiếp nhận phản ánh, kiến nghị"),
+        ("feedback:submit",),
+        APPLICANT,
+        required=True,
+        variables=FEEDBACK_VARIABLES,
+    ),
+    Notice(
+        "feedback_answered",
+        _("Đã trả lời phản ánh, kiến nghị"),
+        ("feedback:answer",),
+        APPLICANT,
+        required=True,
+        variables=FEEDBACK_VARIABLES,
+    ),
+    Notice(
+        "feedback_rejected",
+        _("Từ chối xử lý phản ánh, kiến nghị (nêu rõ lý do)"),
+        ("feedback:reject",),
+        APPLICANT,
+        required=True,
+        variables=FEEDBACK_VARIABLES,
+    ),
+    Notice(
+        "feedback_escalated",
+        _("Nhắc việc: phản ánh, kiến nghị sắp quá hạn hoặc quá hạn"),
+        ("feedback:escalate",),
+        OFFICIAL,
+        required=True,
+        variables=(*FEEDBACK_VARIABLES, "official_name", "percent"),
     ),
 )
 

@@ -227,6 +227,11 @@ def test_the_table_covers_the_issue_s_events_and_nothing_else():
         # Issue 14 §2, the watchdog (docs/watchdog.md).
         "status_notice": ["status_notice"],
         "escalate": ["escalated"],
+        # Issue 14 §4, feedback (docs/feedback.md): raised by the feedback app's signals.
+        "feedback:submit": ["feedback_received"],
+        "feedback:answer": ["feedback_answered"],
+        "feedback:reject": ["feedback_rejected"],
+        "feedback:escalate": ["feedback_escalated"],
     }
 
 
