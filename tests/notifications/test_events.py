@@ -227,6 +227,7 @@ def test_the_table_covers_the_issue_s_events_and_nothing_else():
         # Issue 14 §2, the watchdog (docs/watchdog.md).
         "status_notice": ["status_notice"],
         "escalate": ["escalated"],
+        "remind_payment": ["payment_reminder"],
     }
 
 
