@@ -11,8 +11,10 @@ received and waiting for assignment, 1 % waiting for a supplement; a `--due` sha
 (default 0.01 %) has its step and supplement window already run out, so that the pass has the
 writes a 15-minute beat meets (rungs, silent flags, drafts, automatic stops). Then it times:
 
-1. `plan()` alone: the read side of a pass (keyset batches, the three look-ups per batch, the
-   judgement of every dossier) — what grows with the table;
+0. `rewatch()`: the one-time fill of `watch_at` (the copies bypass the door), and, as the
+   reference measured in the same run, `plan(full=True)`: reading and judging every open
+   dossier as the pass did before `watch_at`;
+1. `plan()` alone: the read side of a pass (only the dossiers whose `watch_at` has come);
 2. `run_pass()`: the whole pass with its writes through the one door;
 3. a second `run_pass()`: the steady state (every rung already fired: reads only);
 
@@ -147,6 +149,8 @@ def _clone(template_id: int, n: int, due_every: int, chunk: int = 100_000) -> fl
         "ELSE now() - interval '1 hour' END",
         "due_at": f"CASE WHEN {late} THEN now() + interval '5 days' "
         "ELSE now() + interval '30 days' END",
+        # Bypassing the door: no watch moment yet (`rewatch()` sets them, as after the upgrade).
+        "watch_at": "NULL",
         "supplement_deadline": "CASE WHEN g %% 100 = 99 THEN "
         f"(CASE WHEN {late} THEN now() - interval '1 day' ELSE now() + interval '10 days' END) "
         "END",
@@ -234,6 +238,16 @@ def run(args):
         cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('dossiers_dossier'))")
         size = cursor.fetchone()[0]
 
+    # The one-time fill (after the upgrade's migration): every watched dossier read once.
+    start = time.perf_counter()
+    rewatched = wd.rewatch(batch_size=args.batch_size)
+    rewatch_s = time.perf_counter() - start
+    # The reference, in the same run: the pass before watch_at read and judged every open
+    # dossier (`plan(full=True)` is that read side).
+    start = time.perf_counter()
+    full = wd.PassStats()
+    needing_full = sum(len(t) for t in wd.plan(batch_size=args.batch_size, stats=full, full=True))
+    full_s = time.perf_counter() - start
     start = time.perf_counter()
     stats = wd.PassStats()
     needing = sum(len(todos) for todos in wd.plan(batch_size=args.batch_size, stats=stats))
@@ -256,7 +270,15 @@ def run(args):
     second = wd.run_pass(batch_size=args.batch_size)
     writes = first.flagged + sum(first.escalated.values()) + first.stopped + first.drafted
     read_per_s = stats.scanned / plan_s if plan_s else 0
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[:3]
     results = {
+        "rewatch_s": rewatch_s,
+        "rewatched": rewatched,
+        "reference_full_read_s": full_s,
+        "reference_scanned": full.scanned,
+        "reference_needing_writes": needing_full,
+        "load_at_end": load,
         **timings,
         "dossiers": total,
         "dossier_table": size,
@@ -271,20 +293,32 @@ def run(args):
         **probe,
         "extrapolated_1m_read_s": plan_s * 1_000_000 / max(stats.scanned, 1),
     }
-    verdict = "PASS" if second.seconds < TARGET_S * stats.scanned / 1_000_000 else "MISS"
+    per_million = 1_000_000 / max(full.scanned, 1)
+    verdict = "PASS" if max(first.seconds, second.seconds) * per_million < TARGET_S else "MISS"
     rows = [
-        ["open dossiers scanned", stats.scanned],
+        ["open dossiers (watched)", full.scanned],
+        ["one-time fill of watch_at (rewatch)", f"{rewatch_s:.1f} s ({rewatched} set)"],
+        [
+            "REFERENCE: read + judge every open dossier",
+            f"{full_s:.2f} s, {needing_full} needing writes "
+            f"(x{per_million:.1f} = {full_s * per_million:.0f} s per 1M)",
+        ],
+        ["dossiers due read by the pass (plan)", f"{stats.scanned} ({needing} needing writes)"],
         ["dossier table", size],
         ["generation (set-based copy)", f"{clone_s:.1f} s"],
         ["read side of a pass (plan)", f"{plan_s:.2f} s ({read_per_s:,.0f} dossiers/s)"],
         ["pass with writes", f"{first.seconds:.2f} s, {writes} writes: {first.as_dict()}"],
         ["steady-state pass", f"{second.seconds:.2f} s"],
-        ["extrapolated to 1M (reads)", f"{results['extrapolated_1m_read_s']:.1f} s"],
+        [
+            "pass with writes, per 1M open",
+            f"{first.seconds * per_million:.1f} s (x{per_million:.1f}, linear in what is due)",
+        ],
+        ["load average at end", " ".join(load)],
         [
             "row lock by another session during the pass",
             f"{probe.get('lock_probes', 0)} tries, {probe.get('lock_probes_refused', 0)} refused",
         ],
-        ["verdict (steady state vs 30 s per 1M)", verdict],
+        ["verdict (each pass vs 30 s per 1M)", verdict],
     ]
     results["verdict"] = verdict
     return rows, results

@@ -494,6 +494,9 @@ WATCHDOG_INTERVAL = env.float("WATCHDOG_INTERVAL", default=900.0)
 WATCHDOG_RUNGS = env.list("WATCHDOG_RUNGS", cast=int, default=[50, 80, 100])
 WATCHDOG_UNOWNED_HOURS = env.float("WATCHDOG_UNOWNED_HOURS", default=7.5)
 WATCHDOG_BATCH_SIZE = env.int("WATCHDOG_BATCH_SIZE", default=2000)
+# Office hours a requested fee may stay unpaid before the applicant is reminded, once (15: two
+# working days).
+WATCHDOG_PAYMENT_REMINDER_HOURS = env.float("WATCHDOG_PAYMENT_REMINDER_HOURS", default=15.0)
 CELERY_BEAT_SCHEDULE["watchdog-pass"] = {"task": "watchdog.run_pass", "schedule": WATCHDOG_INTERVAL}
 
 # The national portal (DVCQG): its base URL and our credentials. With the mocks on, an unset

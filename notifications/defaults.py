@@ -216,6 +216,24 @@ DEFAULTS: dict[str, dict[str, tuple[str, str, str | None]]] = {
             None,
         ),
     },
+    "payment_reminder": {
+        "vi": (
+            "Nhắc nộp phí, lệ phí — hồ sơ {{ dossier_code }}",
+            "Kính gửi {{ applicant_name }},\nHồ sơ {{ dossier_code }} ({{ procedure_name }}) đang "
+            "chờ ông/bà nộp phí, lệ phí: {{ amount }}. Hồ sơ chỉ được giải quyết tiếp sau khi "
+            "nộp.\nThanh toán trực tuyến: {{ payment_url }}\nHoặc nộp tại bộ phận một cửa."
+            + SIGNATURE_VI,
+            "Ho so {{ dossier_code }}: con cho nop phi, le phi {{ amount }}. Thanh toan: "
+            "{{ payment_url }}",
+        ),
+        "en": (
+            "Reminder: fees due — dossier {{ dossier_code }}",
+            "Dear {{ applicant_name }},\nDossier {{ dossier_code }} ({{ procedure_name }}) is "
+            "waiting for your payment of the fees: {{ amount }}. It goes on once they are paid."
+            "\nPay online: {{ payment_url }}\nOr pay at the one-stop counter." + SIGNATURE_EN,
+            "Dossier {{ dossier_code }}: fees of {{ amount }} still due. Pay: {{ payment_url }}",
+        ),
+    },
     "status_notice": {
         "vi": (
             "Tình trạng hồ sơ {{ dossier_code }}",

@@ -135,6 +135,14 @@ NOTICES: tuple[Notice, ...] = (
         basis="Luật Phí và lệ phí 2015; Nghị định 118/2025/NĐ-CP (nghĩa vụ tài chính)",
     ),
     Notice(
+        "payment_reminder",
+        _("Nhắc nộp phí, lệ phí (đã yêu cầu mà chưa nộp)"),
+        ("remind_payment",),
+        APPLICANT,
+        required=False,
+        variables=("amount", "payment_url"),
+    ),
+    Notice(
         "payment_received",
         _("Đã nhận phí, lệ phí"),
         ("pay_online", "collect_fee", "confirm_payment"),

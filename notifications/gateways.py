@@ -10,7 +10,9 @@ this project (integrations/mockmessaging), called in-process.
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
+import threading
 from dataclasses import dataclass
 from email.utils import make_msgid
 
@@ -146,7 +148,7 @@ def send_email(to: str, subject: str, body: str, *, reference: str) -> Accepted:
         headers={"Message-ID": message_id, "X-Onecua-Notification": reference},
     )
     try:
-        message.send(fail_silently=False)
+        _send_kept(message)
     except smtplib.SMTPRecipientsRefused as exc:
         raise PermanentError(f"SMTP refused the recipient: {exc.recipients}") from exc
     except (TimeoutError, smtplib.SMTPException, OSError) as exc:
@@ -154,5 +156,57 @@ def send_email(to: str, subject: str, body: str, *, reference: str) -> Accepted:
     return Accepted(message_id)
 
 
-def email_connection():  # pragma: no cover - kept for callers sending many
-    return get_connection(fail_silently=False)
+# One e-mail connection per thread, kept open across messages (a worker sends many: opening an
+# SMTP session, EHLO and STARTTLS per message was a third of an e-mail's hand-over). Keyed by
+# the settings that name the server, so that a change of settings opens a new one.
+_local = threading.local()
+
+
+def _email_key() -> tuple:
+    return (
+        settings.EMAIL_BACKEND,
+        getattr(settings, "EMAIL_HOST", ""),
+        getattr(settings, "EMAIL_PORT", 0),
+        getattr(settings, "EMAIL_HOST_USER", ""),
+    )
+
+
+def email_connection():
+    """This thread's open e-mail connection (opened on first use or after a failure)."""
+    key = _email_key()
+    kept = getattr(_local, "email", None)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    drop_email_connection()
+    connection = get_connection(fail_silently=False)
+    connection.open()
+    _local.email = (key, connection)
+    return connection
+
+
+def drop_email_connection() -> None:
+    kept = getattr(_local, "email", None)
+    _local.email = None
+    if kept is not None:
+        with contextlib.suppress(Exception):  # closing a connection already broken
+            kept[1].close()
+
+
+def _send_kept(message: EmailMessage) -> None:
+    """Send on the kept connection; a connection the server dropped meanwhile (an idle timeout,
+    a restart) is reopened once. A refused recipient is the message's own fault: the connection
+    stays."""
+    for attempt in (1, 2):
+        message.connection = email_connection()
+        try:
+            message.send(fail_silently=False)
+            return
+        except smtplib.SMTPRecipientsRefused:
+            raise
+        except (smtplib.SMTPServerDisconnected, ConnectionError, OSError):
+            drop_email_connection()
+            if attempt == 2:
+                raise
+        except Exception:
+            drop_email_connection()
+            raise

@@ -45,6 +45,7 @@ class DossierAction(models.TextChoices):
     # The watchdog's own writes (docs/watchdog.md): they keep the status and are not activity.
     ESCALATE = "escalate", pgettext_lazy("action", "Nhắc việc, báo cáo hồ sơ sắp quá hạn")
     STATUS_NOTICE = "status_notice", pgettext_lazy("action", "Thông báo tình trạng hồ sơ")
+    REMIND_PAYMENT = "remind_payment", pgettext_lazy("action", "Nhắc nộp phí, lệ phí")
 
     @property
     def url_path(self) -> str:
@@ -53,7 +54,13 @@ class DossierAction(models.TextChoices):
 
 
 # Written by the watchdog: they neither count as activity on the dossier nor clear its flag.
-WATCHDOG_ACTIONS = frozenset({DossierAction.ESCALATE.value, DossierAction.STATUS_NOTICE.value})
+WATCHDOG_ACTIONS = frozenset(
+    {
+        DossierAction.ESCALATE.value,
+        DossierAction.STATUS_NOTICE.value,
+        DossierAction.REMIND_PAYMENT.value,
+    }
+)
 
 
 def action_label(name: str) -> str:

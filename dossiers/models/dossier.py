@@ -132,6 +132,9 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     # Flagged by the watchdog (docs/watchdog.md): no owner for its current step, or no event for
     # longer than the step allows. Cleared by the next event that is not the watchdog's own.
     silent_since = models.DateTimeField(_("im lặng từ"), null=True, blank=True)
+    # The earliest moment the watchdog may have something to do (dossiers/watching.py): set by
+    # the door on every write and by the watchdog's pass; None when nothing is watched.
+    watch_at = models.DateTimeField(_("giám sát lúc"), null=True, blank=True, editable=False)
     # The work queues' sort key: the due date, or for a dossier not yet received (no due date)
     # its submission time. Never null, so cursor pagination can walk it.
     queue_at = models.GeneratedField(
@@ -180,6 +183,12 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
                 fields=["silent_since"],
                 name="dossier_silent",
                 condition=Q(silent_since__isnull=False),
+            ),
+            # The watchdog's pass: only what may be due, in (watch_at, id) order (keyset).
+            models.Index(
+                fields=["watch_at", "id"],
+                name="dossier_watch",
+                condition=Q(watch_at__isnull=False),
             ),
             models.Index(fields=["procedure", "status"], name="dossier_procedure"),
             models.Index(

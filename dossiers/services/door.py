@@ -33,8 +33,8 @@ from django_fsm import ANY_STATE, ConcurrentTransition, TransitionNotAllowed
 
 from core.errors import Conflict, Forbidden, NotFound
 
-from .. import selectors
-from ..models import WATCHDOG_ACTIONS, Dossier, DossierAction, Event
+from .. import selectors, watching
+from ..models import WATCHDOG_ACTIONS, Dossier, DossierAction, Event, bulk_writes
 from ..models.conditions import refusal_of
 from ..signals import dossier_changed
 
@@ -242,6 +242,14 @@ def _finish(act: Act) -> None:
     if act.action not in WATCHDOG_ACTIONS:
         # Any real activity ends the silence the watchdog flagged (docs/watchdog.md).
         dossier.silent_since = None
+    # When the watchdog must look at it next (dossiers/watching.py).
+    dossier.watch_at = watching.for_write(
+        dossier,
+        act.action,
+        act.before.status if act.before else None,
+        act.now,
+        watchdog=act.action in WATCHDOG_ACTIONS,
+    )
     if act.before is not None or dossier._state.adding:
         try:
             dossier.save()
@@ -250,6 +258,10 @@ def _finish(act: Act) -> None:
                 _("Hồ sơ vừa được người khác cập nhật; vui lòng tải lại và thử lại."),
                 code="concurrent_update",
             ) from exc
+    elif dossier.watch_at is not None:
+        # Created and inserted by the service inside the block: only the watch moment is new.
+        with bulk_writes():
+            Dossier.objects.filter(pk=dossier.pk).update(watch_at=dossier.watch_at)
     event = Event.objects.create(
         dossier=dossier,
         action=act.action,

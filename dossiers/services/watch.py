@@ -6,16 +6,21 @@ and are made by the system actor only (`dossiers.system.SYSTEM`).
   step allows; the flag is set and the applicant told where the dossier stands.
 - `escalate`: one rung of the ladder (50 % handler, 80 % head of the unit, 100 % leader).
 - `stop_expired_supplement`: the supplement window ran out, the dossier stops (Mẫu 05).
+- `store_watch_moments`: the pass's own bookkeeping, `Dossier.watch_at` set after judging (not
+  a change of the dossier: no event, no listener; the door sets it on every other write).
+- `remind_payment`: a requested fee is unpaid for longer than WATCHDOG_PAYMENT_REMINDER_HOURS;
+  the applicant is reminded (the `payment_reminder` notice), once per request.
 """
 
 from __future__ import annotations
 
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, Forbidden
 
-from ..models import Dossier, DossierAction, DossierStatus
+from ..models import Dossier, DossierAction, DossierStatus, bulk_writes
 from ..system import SYSTEM, is_system
 from .actions import stop
 from .door import DossierRef, dossier_action
@@ -69,6 +74,19 @@ def escalate(
     return act.dossier
 
 
+def remind_payment(*, dossier: DossierRef, actor=SYSTEM) -> Dossier:
+    """Remind the applicant of the fee still to pay (the `payment_reminder` notice)."""
+
+    def guard(d: Dossier, who) -> None:
+        _system_only(d, who)
+        if d.status != DossierStatus.AWAITING_PAYMENT:
+            raise Conflict(_("Hồ sơ không còn chờ nộp phí, lệ phí."), code="not_awaiting_payment")
+
+    with dossier_action(dossier, actor, A.REMIND_PAYMENT, guard=guard) as act:
+        act.done(payload={"reminder": "payment"})
+    return act.dossier
+
+
 def stop_expired_supplement(*, dossier: DossierRef, now=None) -> Dossier | None:
     """Stop a dossier whose supplement window ran out (the stop notice, Mẫu 05): the applicant
     who does not supplement within the allowed time has the dossier closed (docs/domain.md
@@ -89,3 +107,39 @@ def stop_expired_supplement(*, dossier: DossierRef, now=None) -> Dossier | None:
         "Quá hạn bổ sung hồ sơ (%(deadline)s) mà công dân chưa bổ sung: hồ sơ dừng xử lý."
     ) % {"deadline": deadline}
     return stop(dossier=code, actor=SYSTEM, reason=reason)
+
+
+STORE_WATCH_SQL = """
+UPDATE dossiers_dossier d SET watch_at = v.moment
+FROM (SELECT unnest(%(ids)s::bigint[]) AS id, unnest(%(updated)s::timestamptz[]) AS updated,
+             unnest(%(moments)s::timestamptz[]) AS moment) v
+WHERE d.id = v.id AND d.updated_at = v.updated
+  AND d.id IN (SELECT id FROM dossiers_dossier WHERE id = ANY(%(ids)s) FOR UPDATE SKIP LOCKED)
+"""
+
+
+def store_watch_moments(values: list[tuple]) -> int:
+    """Set `watch_at` for (id, updated_at as read, moment) triples, in one statement on
+    PostgreSQL. A dossier whose `updated_at` moved since it was read (a write through the door
+    meanwhile) or that is locked right now by a write (SKIP LOCKED) is left alone: that write
+    sets its own `watch_at`. Row locks only, for the rows changed, for one short statement."""
+    if not values:
+        return 0
+    if connection.vendor != "postgresql":
+        changed = 0
+        with bulk_writes():
+            for id_, updated, moment in values:
+                changed += Dossier.objects.filter(id=id_, updated_at=updated).update(
+                    watch_at=moment
+                )
+        return changed
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            STORE_WATCH_SQL,
+            {
+                "ids": [v[0] for v in values],
+                "updated": [v[1] for v in values],
+                "moments": [v[2] for v in values],
+            },
+        )
+        return cursor.rowcount

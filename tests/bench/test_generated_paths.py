@@ -58,9 +58,10 @@ TRANSITIONS = {
 }
 CREATING = {A.SUBMIT: S.NEW, A.INTAKE: S.RECEIVED}  # the two services that create a dossier
 # Writes that keep the status (a guard, no transition); pay_online is the payment platform's;
-# the watchdog's own (escalate, status_notice) come from its passes (docs/watchdog.md).
+# the watchdog's own (escalate, status_notice, remind_payment) come from its passes
+# (docs/watchdog.md).
 KEEPING = {A.ATTACH_FILE, A.DIGITISE, A.PAY_ONLINE}
-WATCHDOG = {A.ESCALATE, A.STATUS_NOTICE}
+WATCHDOG = {A.ESCALATE, A.STATUS_NOTICE, A.REMIND_PAYMENT}
 # Fee actions (issue 13) the generator of benchmark data does not make (yet).
 NOT_GENERATED = {A.ADJUST_FEE, A.COLLECT_FEE, A.RECORD_REFUND}
 

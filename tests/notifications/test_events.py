@@ -232,6 +232,7 @@ def test_the_table_covers_the_issue_s_events_and_nothing_else():
         "feedback:answer": ["feedback_answered"],
         "feedback:reject": ["feedback_rejected"],
         "feedback:escalate": ["feedback_escalated"],
+        "remind_payment": ["payment_reminder"],
     }
 
 
