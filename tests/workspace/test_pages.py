@@ -431,3 +431,12 @@ def test_reschedule_takes_a_native_date_and_time(client, cast, clock):
     assert response.status_code == 302, response.content.decode()[:3000]
     dossier.refresh_from_db()
     assert dossier.reschedule_count == 1
+
+
+def test_the_pages_speak_english_when_asked(client, cast):
+    dossier = at_counter(cast)
+    client = login(client, cast.clerk)
+    work = client.get("/lam-viec/?queue=open", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "My work" in work and "All open dossiers" in work
+    page = client.get(f"/lam-viec/ho-so/{dossier.code}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "received the dossier at the counter" in page.content.decode()
