@@ -73,6 +73,19 @@ class Purpose(models.TextChoices):
         _("Xem danh sách kết quả điện tử (trang quản trị)"),
     )
     ADMIN_E_RESULT_CHANGE = "admin.e_result.change", _("Xem kết quả điện tử (trang quản trị)")
+    # The counter workspace's pages (docs/workspace.md).
+    WORKSPACE_LIST = "workspace.dossier.list", _("Xem danh sách hồ sơ (bàn làm việc)")
+    WORKSPACE_DOSSIER = "workspace.dossier.detail", _("Xem hồ sơ (bàn làm việc)")
+    WORKSPACE_ACTION = "workspace.dossier.action", _("Mở trang thao tác xử lý hồ sơ (bàn làm việc)")
+    WORKSPACE_FILE = "workspace.file", _("Xem tệp của hồ sơ (bàn làm việc)")
+    WORKSPACE_STORE = (
+        "workspace.store",
+        _("Xem kho dữ liệu của công dân khi tiếp nhận tại quầy"),
+    )
+    WORKSPACE_RESULT_PREVIEW = (
+        "workspace.result_preview",
+        _("Xem trước kết quả giải quyết trước khi ký duyệt"),
+    )
 
 
 class AccessRecordQuerySet(models.QuerySet):

@@ -104,6 +104,10 @@ INSTALLED_APPS = [
     "payments",
     "notifications",
     "watchdog",
+    # The counter workspace: server-rendered pages for officials (docs/workspace.md).
+    "workspace",
+    # htmx for the server-rendered pages: request.htmx, and the vendored script (no CDN).
+    "django_htmx",
     # The Content-Security-Policy header (settings CONTENT_SECURITY_POLICY below).
     "csp",
     # Swagger UI and ReDoc as pinned static files of our own (no CDN): /api/docs/, /api/redoc/.
@@ -137,6 +141,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # request.htmx: whether a page's request came from htmx (a partial is enough).
+    "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: locks out repeated failed logins.
     "axes.middleware.AxesMiddleware",

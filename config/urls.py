@@ -21,6 +21,8 @@ urlpatterns = [
     path("api/redoc/redoc.standalone.js", api_docs.redoc_bundle, name="redoc-bundle"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dashboard/", include("indicators.dashboard.urls")),
+    # The counter workspace for officials (docs/workspace.md).
+    path("lam-viec/", include("workspace.urls")),
     # The citizens' VNeID login (OpenID Connect): start, callback, the app's ticket.
     path("vneid/", include("accounts.vneid.urls")),
     # The SMS and Zalo gateways' signed delivery receipts (no account: the signature).

@@ -26,3 +26,12 @@ def find_in_store(document_id, owner_ids: set[str]) -> StoreDocument | None:
     if document is None or document.owner_id not in owner_ids:
         return None
     return document
+
+
+def store_of_owner(owner_id: str) -> QuerySet[StoreDocument]:
+    """The documents of one person's or organisation's store (by their personal ID or tax
+    code, through the keyed hash): what the counter may offer to reuse when that person files
+    a dossier in person (docs/workspace.md); the caller records the read in the access log."""
+    if not owner_id:
+        return StoreDocument.objects.none()
+    return StoreDocument.objects.filter(match("owner_id", owner_id)).select_related("file")

@@ -1,0 +1,1 @@
+"""The counter workspace: server-rendered pages for officials (docs/workspace.md)."""
