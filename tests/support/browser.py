@@ -30,14 +30,26 @@ def launch(playwright):
     )
 
 
-def accessibility_violations(page, impacts=BLOCKING_IMPACTS) -> list[str]:
+def accessibility_violations(
+    page, impacts=BLOCKING_IMPACTS, *, timeout_ms: int = 60_000
+) -> list[str]:
     """The axe-core violations of the page as it is now, of the given impacts, one line each
-    (rule id, impact, the first offending element)."""
+    (rule id, impact, the first offending element). axe-core (the copy shipped by
+    axe-playwright-python) is injected into the page and run under a time limit: Playwright's
+    evaluate waits without one, so a run that never settles would hang the suite."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page)
+    page.wait_for_load_state("load")
+    page.evaluate(Axe().axe_script)
+    response = page.evaluate(
+        """(ms) => Promise.race([
+            axe.run(document, {resultTypes: ["violations"]}),
+            new Promise((_, no) => setTimeout(() => no(new Error("axe-core timed out")), ms)),
+        ])""",
+        timeout_ms,
+    )
     lines = []
-    for violation in results.response.get("violations", []):
+    for violation in response.get("violations", []):
         if violation.get("impact") not in impacts:
             continue
         nodes = violation.get("nodes") or [{}]
