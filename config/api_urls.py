@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("accesslog.api.urls")),
     path("", include("procedures.api.urls")),
     path("", include("satisfaction.api.urls")),
+    path("", include("servicecentre.api.urls")),
     path("", include("payments.api.urls")),
     path("", include("dossiers.api.urls")),
     path("", include("indicators.api.urls")),

@@ -97,6 +97,9 @@ INSTALLED_APPS = [
     "procedures",
     "dossiers",
     "satisfaction",
+    # Queue tickets, appointments, the kiosk, the display board and the counter panel of the
+    # service centres (docs/service-centre.md).
+    "servicecentre",
     "integrations",
     "indicators",
     "payments",
@@ -106,6 +109,8 @@ INSTALLED_APPS = [
     "csp",
     # Swagger UI and ReDoc as pinned static files of our own (no CDN): /api/docs/, /api/redoc/.
     "drf_spectacular_sidecar",
+    # htmx as a vendored static file ({% htmx_script %}; no CDN): the display board's polling.
+    "django_htmx",
 ]
 if ONECUA_MOCKS:
     # A mock of the national portal (DVCQG), served under /mock-dvcqg/ (and alone by
@@ -491,6 +496,11 @@ WATCHDOG_RUNGS = env.list("WATCHDOG_RUNGS", cast=int, default=[50, 80, 100])
 WATCHDOG_UNOWNED_HOURS = env.float("WATCHDOG_UNOWNED_HOURS", default=7.5)
 WATCHDOG_BATCH_SIZE = env.int("WATCHDOG_BATCH_SIZE", default=2000)
 CELERY_BEAT_SCHEDULE["watchdog-pass"] = {"task": "watchdog.run_pass", "schedule": WATCHDOG_INTERVAL}
+# The appointments' reminders (the day before) and no-shows (servicecentre/tasks.py).
+CELERY_BEAT_SCHEDULE["servicecentre-appointments"] = {
+    "task": "servicecentre.appointments_tick",
+    "schedule": 600.0,
+}
 
 # The national portal (DVCQG): its base URL and our credentials. With the mocks on, an unset
 # PORTAL_BASE_URL is the mock portal of this project, in-process (integrations/mockportal), and the
