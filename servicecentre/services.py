@@ -284,7 +284,11 @@ def call_next(counter: Counter, official, *, now: datetime | None = None) -> Tic
 def _held(ticket: Ticket, official, *states: str) -> Ticket:
     """The ticket, locked, if it is at a counter where the official has an open session and in
     one of `states`."""
-    locked = Ticket.objects.select_for_update().select_related("counter__centre").get(pk=ticket.pk)
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("counter__centre")
+        .get(pk=ticket.pk)
+    )
     if locked.counter is None:
         raise Conflict(_("Số này chưa được gọi đến quầy nào."), code="ticket_not_called")
     _require_session(locked.counter, official)
@@ -474,7 +478,9 @@ def cancel(appointment: Appointment, citizen, *, now=None) -> Appointment:
     now = now or timezone.now()
     with transaction.atomic():
         appointment = (
-            Appointment.objects.select_for_update().select_related("slot").get(pk=appointment.pk)
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("slot")
+            .get(pk=appointment.pk)
         )
         if appointment.citizen_id != citizen.pk:
             raise NotFound()
@@ -508,7 +514,7 @@ def check_in(centre: Centre, token: str, *, now: datetime | None = None) -> Tick
     pk = tokens.unsign(tokens.APPOINTMENT_SALT, token, tokens.APPOINTMENT_MAX_AGE)
     with transaction.atomic():
         appointment = (
-            Appointment.objects.select_for_update()
+            Appointment.objects.select_for_update(of=("self",))
             .select_related("slot__group__centre")
             .filter(pk=pk)
             .first()

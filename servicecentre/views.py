@@ -220,7 +220,9 @@ def counter_home(request):
         return refused
     session = services.session_of(request.user)
     if request.method == "POST":
-        counter = Counter.objects.filter(centre=centre, pk=request.POST.get("counter") or 0).first()
+        counter = Counter.objects.filter(
+            centre=centre, pk=_int(request.POST.get("counter"))
+        ).first()
         if counter is None:
             return _counter_choice(request, centre, _("Hãy chọn một quầy."), 400)
         try:
