@@ -4,7 +4,8 @@ rules are in services.py.
 - The kiosk `/trung-tam/<id>/may-lay-so/` (máy lấy số) issues tickets and checks appointments
   in. Public, but only on the centres' networks (settings ONECUA_CENTRE_NETWORKS, as the login
   throttle knows them: accounts/network.py), or in a browser where an official of the centre
-  is logged in (a kiosk a colleague started), or from this machine in DEBUG. Elsewhere: 403.
+  is logged in (a kiosk a colleague started). Elsewhere: 403. (`dev.sh run` declares
+  127.0.0.1 a centre's network for the demo.)
 - The display board `/trung-tam/<id>/bang-goi-so/` and its fragment (polled every 2 s by htmx,
   served from the cache: board.py): public, it shows ticket numbers and counters only.
 - The ticket's own page `/so-thu-tu/<token>/` and its 80 mm printout `…/in/` (PDF): public by
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
@@ -48,7 +48,6 @@ from .models import (
 )
 
 LOGIN_URL = reverse_lazy("dashboard:login")
-LOOPBACK = ("127.0.0.1", "::1")
 
 
 def _centre(centre_id: int) -> Centre:
@@ -59,9 +58,7 @@ def kiosk_allowed(request, centre: Centre) -> bool:
     address = client_ip(request)
     if in_centre_network(address):
         return True
-    if services.is_official_of(request.user, centre):
-        return True
-    return bool(settings.DEBUG and address in LOOPBACK)
+    return services.is_official_of(request.user, centre)
 
 
 def _kiosk_or_403(request, centre):
