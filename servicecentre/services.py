@@ -261,7 +261,8 @@ def call_next(counter: Counter, official, *, now: datetime | None = None) -> Tic
     with transaction.atomic():
         ticket = (
             waiting_for(counter, day, group_ids)
-            .select_for_update(skip_locked=True)
+            .select_related("group")  # for the answer; only the ticket's row is locked
+            .select_for_update(skip_locked=True, of=("self",))
             .order_by(*_queue_order(now))
             .first()
         )

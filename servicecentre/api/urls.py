@@ -20,16 +20,20 @@ urlpatterns = [
     ),
     *[
         path(
-            f"centres/<int:centre_id>/tickets/<int:pk>/{name}/",
+            f"centres/<int:centre_id>/tickets/<int:ticket_id>/{name}/",
             views._ticket_action(name),
             name=f"ticket-{name}",
         )
         for name in views.ACTIONS
     ],
     path("appointments/", views.AppointmentList.as_view(), name="appointment-list"),
-    path("appointments/<int:pk>/", views.AppointmentDetail.as_view(), name="appointment-detail"),
     path(
-        "appointments/<int:pk>/cancel/",
+        "appointments/<int:appointment_id>/",
+        views.AppointmentDetail.as_view(),
+        name="appointment-detail",
+    ),
+    path(
+        "appointments/<int:appointment_id>/cancel/",
         views.AppointmentCancel.as_view(),
         name="appointment-cancel",
     ),

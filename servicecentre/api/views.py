@@ -191,8 +191,8 @@ class AppointmentDetail(APIView):
     @extend_schema(
         tags=TAG, summary="Một lịch hẹn của tôi", responses={200: s.AppointmentSerializer}
     )
-    def get(self, request, pk: int):
-        return Response(s.AppointmentSerializer(_own_appointment(request, pk)).data)
+    def get(self, request, appointment_id: int):
+        return Response(s.AppointmentSerializer(_own_appointment(request, appointment_id)).data)
 
 
 class AppointmentCancel(APIView):
@@ -204,8 +204,8 @@ class AppointmentCancel(APIView):
         request=None,
         responses={200: s.AppointmentSerializer},
     )
-    def post(self, request, pk: int):
-        appointment = services.cancel(_own_appointment(request, pk), request.user)
+    def post(self, request, appointment_id: int):
+        appointment = services.cancel(_own_appointment(request, appointment_id), request.user)
         return Response(s.AppointmentSerializer(appointment).data)
 
 
@@ -330,9 +330,9 @@ def _ticket_action(name: str):
             responses={200: s.TicketSerializer},
             operation_id=f"ticket_{name}",
         )
-        def post(self, request, centre_id: int, pk: int):
+        def post(self, request, centre_id: int, ticket_id: int):
             centre = _official_centre(request, centre_id)
-            ticket = _ticket(centre, pk)
+            ticket = _ticket(centre, ticket_id)
             if name == "transfer":
                 data = _valid(s.TransferSerializer, request.data)
                 target = Counter.objects.filter(centre=centre, number=data["counter"]).first()

@@ -17,6 +17,19 @@ from tests.support.cast import PASSWORD, build_small_cast
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+# The Content-Security-Policy's violations (no inline script or style), recorded from the start.
+WATCH_CSP = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`);
+});
+"""
+
+
+def csp_violations(page) -> list[str]:
+    return page.evaluate("window.__cspViolations || []")
+
+
 def zoomed_without_horizontal_scroll(page) -> bool:
     page.evaluate("document.body.style.zoom = '200%'")
     fits = page.evaluate(
@@ -43,6 +56,7 @@ def test_kiosk_board_and_counter_in_chromium(
             errors: list[str] = []
 
             def watch(page):
+                page.add_init_script(WATCH_CSP)
                 page.on("pageerror", lambda e: errors.append(f"script error: {e}"))
                 # Every response of the pages (the dashboard's login page asks for a favicon
                 # the project does not serve: not this page's concern).
@@ -117,6 +131,8 @@ def test_kiosk_board_and_counter_in_chromium(
             assert_accessible(panel)
             panel.get_by_role("button", name="Bắt đầu phục vụ").click()
             expect(panel.locator(".notice.ok")).to_contain_text("Bắt đầu phục vụ số A-001")
+            for page in (kiosk, board, panel):
+                assert csp_violations(page) == [], page.url
             assert errors == [], errors
         finally:
             browser.close()
