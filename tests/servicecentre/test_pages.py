@@ -86,3 +86,30 @@ def test_a_citizen_books_and_cancels_on_the_page(hall, client):
         client.get(reverse("servicecentre:appointment-qr", args=[appointment.pk])).status_code
         == 404
     )
+
+
+def test_the_dashboard_shows_the_queue_panel(hall, client):
+    services.issue_ticket(hall.a)
+    client.force_login(hall.cast.leader)  # the ward committee's leader: the centre is below it
+    html = client.get(reverse("dashboard:index")).content.decode()
+    assert 'id="queue"' in html and 'data-key="queue_issued_today">1<' in html
+
+
+def test_the_admin_pages_in_vietnamese(hall, client):
+    services.issue_ticket(hall.a)
+    client.force_login(hall.cast.admin)
+    for model in (
+        "centre",
+        "servicegroup",
+        "counter",
+        "countersession",
+        "ticket",
+        "appointmentslot",
+        "appointment",
+    ):
+        response = client.get(f"/admin/servicecentre/{model}/")
+        assert response.status_code == 200, model
+    html = client.get("/admin/servicecentre/ticket/").content.decode()
+    assert "A-001" in html and "số thứ tự" in html
+    ticket_page = client.get(f"/admin/servicecentre/ticket/{Ticket.objects.get().pk}/change/")
+    assert ticket_page.status_code == 200 and "Trạng thái" in ticket_page.content.decode()
