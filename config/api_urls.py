@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("procedures.api.urls")),
     path("", include("satisfaction.api.urls")),
     path("", include("feedback.api.urls")),
+    path("", include("servicecentre.api.urls")),
     path("", include("payments.api.urls")),
     path("", include("dossiers.api.urls")),
     path("", include("indicators.api.urls")),

@@ -99,6 +99,9 @@ INSTALLED_APPS = [
     "dossiers",
     "satisfaction",
     "feedback",
+    # Queue tickets, appointments, the kiosk, the display board and the counter panel of the
+    # service centres (docs/service-centre.md).
+    "servicecentre",
     "integrations",
     "indicators",
     "payments",
@@ -106,7 +109,8 @@ INSTALLED_APPS = [
     "watchdog",
     # The counter workspace: server-rendered pages for officials (docs/workspace.md).
     "workspace",
-    # htmx for the server-rendered pages: request.htmx, and the vendored script (no CDN).
+    # htmx for the server-rendered pages (the workspace, the display board's polling):
+    # request.htmx, and the vendored script ({% htmx_script %}; no CDN).
     "django_htmx",
     # The Content-Security-Policy header (settings CONTENT_SECURITY_POLICY below).
     "csp",
@@ -504,6 +508,11 @@ WATCHDOG_BATCH_SIZE = env.int("WATCHDOG_BATCH_SIZE", default=2000)
 # working days).
 WATCHDOG_PAYMENT_REMINDER_HOURS = env.float("WATCHDOG_PAYMENT_REMINDER_HOURS", default=15.0)
 CELERY_BEAT_SCHEDULE["watchdog-pass"] = {"task": "watchdog.run_pass", "schedule": WATCHDOG_INTERVAL}
+# The appointments' reminders (the day before) and no-shows (servicecentre/tasks.py).
+CELERY_BEAT_SCHEDULE["servicecentre-appointments"] = {
+    "task": "servicecentre.appointments_tick",
+    "schedule": 600.0,
+}
 
 # The national portal (DVCQG): its base URL and our credentials. With the mocks on, an unset
 # PORTAL_BASE_URL is the mock portal of this project, in-process (integrations/mockportal), and the

@@ -29,6 +29,8 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     # Public pages (tracking, e-result verification): no login.
     path("", include("satisfaction.urls")),
+    # The service centre: kiosk, display board, ticket pages, counter panel, appointments.
+    path("", include("servicecentre.urls")),
     path("", include("dossiers.public_urls")),
     path("", include("payments.public_urls")),
 ]

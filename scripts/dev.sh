@@ -177,6 +177,9 @@ cmd_run() {
     exit 2
   fi
   say "Serving on http://$host:$port/ (admin /admin/, API /api/v1/, docs /api/docs/)"
+  # The service centre's kiosk answers only on the centres' networks (docs/service-centre.md):
+  # for the local demo, this machine is one.
+  export ONECUA_CENTRE_NETWORKS=${ONECUA_CENTRE_NETWORKS:-127.0.0.1/32,::1/128}
   # --insecure: serve the static files from the apps although DEBUG is off (local demo only).
   exec "$PY" manage.py runserver --insecure "$host:$port"
 }

@@ -11,13 +11,17 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts import services as accounts
+from core.calendar import get_calendar
 from dossiers.models import ComponentFile, EResult
 from notifications.models import Notification
 from payments.models import Payment
+from servicecentre import services as queue
+from servicecentre.models import Centre, Counter, ServiceGroup
 from tests.support.dossiers import DossierFactory
 from tests.support.files import pdf_bytes
 
@@ -27,6 +31,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {
     "/api/v1/procedures/{code}/": "the public catalogue",
     "/api/v1/verify/{result_id}/": "public verification of an e-result (no personal data)",
+    "/api/v1/centres/{centre_id}/slots/": "a centre's free appointment places (no personal data)",
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -63,9 +68,20 @@ def world(cast):
         status="paid",
         paid_at=dossier.submitted_at,
     )
+    # The ward centre's queue: a ticket, and A's appointment on the next working day.
+    centre = Centre.objects.create(agency=cast.centre)
+    group = ServiceGroup.objects.create(centre=centre, letter="A", name="Hộ tịch")
+    counter = Counter.objects.create(centre=centre, number=1)
+    counter.groups.set([group])
+    ticket = queue.issue_ticket(group)
+    day = get_calendar().next_working_day(timezone.localdate())
+    appointment = queue.book(cast.citizen, queue.slots_for(group, day).first())
     return {
         "dossier": dossier,
         "values": {
+            "centre_id": centre.pk,
+            "ticket_id": ticket.pk,
+            "appointment_id": appointment.pk,
             "code": dossier.code,
             "order": 1,
             "number": "01",

@@ -32,6 +32,9 @@ class Command(BaseCommand):
                 stdout=self.stdout,
                 stderr=self.stderr,
             )
+        # The service centres (servicecentre/seed.py): a record per centre, and with the demo
+        # the provincial centre's groups and counters (the kiosk and board of `dev.sh run`).
+        call_command("seed_service_centres", no_demo=no_demo, stdout=self.stdout)
         if not no_demo:
             password = settings.ONECUA_DEMO_PASSWORD
             created = seed_demo_accounts(password)
