@@ -9,9 +9,10 @@ process (gunicorn gthread, --gateway-workers x --gateway-threads, keep-alive lik
 gateway) and a real SMTP server (aiosmtpd's sink) as another, all on 127.0.0.1, then in this one
 process:
 
-0. reference, in the same run: the mock SMS gateway alone (`POST sms/send` from one client on
-   one kept connection, and from 8 clients at once: its ceiling as its own process) and the
-   SMTP sink alone (e-mails on one kept connection) — what the hand-over can at best reach;
+0. reference, in the same run (only that: --gateways-only): the mock SMS gateway alone
+   (`POST sms/send` from one client on one kept connection, and from 8 clients at once: its
+   ceiling as its own process) and the SMTP sink alone (e-mails on one kept connection) — what
+   the hand-over can at best reach;
 
 1. render: the notices of `--dossiers` dossiers' events (submitted, received; every applicant
    has an account, e-mail, phone and Zalo on: 4 notifications per event) are rendered and
@@ -123,6 +124,20 @@ def gateway_reference(base: str, count: int, clients: int) -> float:
     return share * clients / (time.perf_counter() - start)
 
 
+def measure_reference(gateways: str, gateway_port: int, smtp_port: int, count: int) -> dict:
+    wait_port(gateway_port)
+    wait_port(smtp_port)
+    gateway_reference(gateways, 40, 1)  # warm up (connections, the workers' imports)
+    reference = {
+        "sms_gateway_one_client": gateway_reference(gateways, count, 1),
+        "sms_gateway_8_clients": gateway_reference(gateways, count, 8),
+        "smtp_sink_one_connection": smtp_reference(count),
+    }
+    for name, rate in reference.items():
+        print(f"reference, {name.replace('_', ' ')}: {rate:.0f}/s")
+    return reference
+
+
 def smtp_reference(count: int) -> float:
     """E-mails per second to the SMTP sink alone, on one kept connection (Django's backend)."""
     from django.core.mail import EmailMessage, get_connection
@@ -161,6 +176,11 @@ def main() -> None:
         "deliver_key key after key (the path before batches)",
     )
     parser.add_argument("--reference", type=int, default=600, help="sends of the reference")
+    parser.add_argument(
+        "--gateways-only",
+        action="store_true",
+        help="measure only the mock SMS gateway (its own gunicorn process) and the SMTP sink",
+    )
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile the hand-over")
     parser.add_argument(
@@ -250,6 +270,14 @@ def main() -> None:
 
         for gateway in ("sms", "zalo"):
             FaultConfig.objects.update_or_create(gateway=gateway, defaults={"receipts": False})
+        if args.gateways_only:
+            reference = measure_reference(gateways, gateway_port, smtp_port, args.reference)
+            info = machine(args.database_url)
+            info["load_average_at_end"] = os.getloadavg()
+            print_machine(info)
+            print(f"load average at the end: {info['load_average_at_end']}")
+            write_results("notifications-gateways", {"machine": info, "reference": reference})
+            return
         cast = build_small_cast()
         Preference.objects.create(user=cast.citizen, zalo=True)
         codes = []
@@ -304,16 +332,7 @@ def main() -> None:
             render_profiler.dump_stats(str(RESULTS / "notifications-render.prof"))
 
         # 0. The reference: the gateways alone, in this same run.
-        wait_port(gateway_port)
-        wait_port(smtp_port)
-        gateway_reference(gateways, 40, 1)  # warm up (connections, the workers' imports)
-        reference = {
-            "sms_gateway_one_client": gateway_reference(gateways, args.reference, 1),
-            "sms_gateway_8_clients": gateway_reference(gateways, args.reference, 8),
-            "smtp_sink_one_connection": smtp_reference(args.reference),
-        }
-        for name, rate in reference.items():
-            print(f"reference, {name.replace('_', ' ')}: {rate:.0f}/s")
+        reference = measure_reference(gateways, gateway_port, smtp_port, args.reference)
 
         # 2. Hand them to the gateways: one worker.
         pending = OutboxMessage.objects.filter(

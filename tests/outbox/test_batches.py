@@ -171,17 +171,48 @@ def test_the_outbox_statements_of_a_batch_do_not_grow_with_its_size(receiver, se
     assert counts[0] == counts[1]
 
 
-def test_a_commit_wakes_the_topic_up(receiver, django_capture_on_commit_callbacks):
+def test_a_commit_wakes_the_topic_once_with_a_broker(
+    receiver, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # a broker: a worker takes the task
+    asked = []
+    monkeypatch.setattr(
+        delivery.deliver_topic_task, "apply_async", lambda args, **kw: asked.append(args)
+    )
+    monkeypatch.setattr(
+        delivery.deliver_key_task, "apply_async", lambda args, **kw: asked.append(args)
+    )
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        delivery.enqueue_many(
+            [
+                {
+                    "topic": TOPIC,
+                    "key": f"k:{i}",
+                    "reference": {"n": 1},
+                    "idempotency_key": f"wake:{i}",
+                }
+                for i in range(3)
+            ]
+        )
+        assert asked == []  # nothing before the commit
+    assert asked == [[TOPIC]]
+
+
+def test_under_eager_celery_a_commit_delivers_its_own_keys(
+    receiver, django_capture_on_commit_callbacks
+):
+    put("k:old", 1)  # already waiting (its wake-up lost): not this request's to send
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         put("k:a", 1)
         put("k:b", 1)
-        assert receiver.got == []  # nothing leaves before the commit
+        assert ("k:a", 1) not in receiver.got  # nothing leaves before the commit
     assert sorted(receiver.got) == [("k:a", 1), ("k:b", 1)]
 
 
 def test_enqueue_many_writes_in_one_statement_and_wakes_once_per_topic(
-    receiver, django_capture_on_commit_callbacks
+    receiver, settings, django_capture_on_commit_callbacks
 ):
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # a broker (the callbacks are not run here)
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         with CaptureQueriesContext(connection) as queries:
             delivery.enqueue_many(
