@@ -2,20 +2,31 @@
 §6, target >= 300/s).
 
     .venv/bin/python bench/bench_notifications.py [--dossiers 300] [--rounds 3]
+        [--mode topic|key] [--threads 1] [--topics-at-once] [--profile] [--gateways-only]
 
 It creates a throw-away PostgreSQL database, starts the mock SMS/Zalo gateways as their own
-process (gunicorn, --gateway-workers) and a real SMTP server (aiosmtpd's sink) as another, all on
-127.0.0.1, then in this one process:
+process (gunicorn gthread, --gateway-workers x --gateway-threads, keep-alive like a real HTTPS
+gateway) and a real SMTP server (aiosmtpd's sink) as another, all on 127.0.0.1, then in this one
+process:
+
+0. reference, in the same run (only that: --gateways-only): the mock SMS gateway alone
+   (`POST sms/send` from one client on one kept connection, and from 8 clients at once: its
+   ceiling as its own process) and the SMTP sink alone (e-mails on one kept connection) — what
+   the hand-over can at best reach;
 
 1. render: the notices of `--dossiers` dossiers' events (submitted, received; every applicant
    has an account, e-mail, phone and Zalo on: 4 notifications per event) are rendered and
    written again by the listener itself (`notifications.services.on_dossier_changed`), in one
    transaction per event as in the dossier's own — notifications (rows + outbox messages) per
    second;
-2. hand over: every pending notify.* outbox message is delivered by `outbox.delivery.deliver_key`,
-   key after key, as one solo worker does (or `--threads N` keys at once in this one process, as
-   one worker with Celery's threads pool) — notifications handed to a gateway (HTTP to the mock
-   SMS / ZNS, SMTP to the sink) per second, each one's receipt recorded;
+2. hand over: every pending notify.* outbox message is delivered as one solo worker does:
+   `--mode topic` (default) by `outbox.delivery.deliver_topic` (what the `outbox.deliver_topic`
+   task runs: batches of OUTBOX_BATCH_SIZE heads of keys per transaction), `--mode key` by
+   `deliver_key`, key after key (the path before batches; still the sweeper's and the retries');
+   `--threads N` runs N of them at once in this one process, as one worker with Celery's
+   threads pool (`--topics-at-once`: the three topics' tasks at once, three threads) —
+   notifications handed to a gateway (HTTP to the mock SMS / ZNS, SMTP to the
+   sink) per second, each one's receipt recorded;
 3. the combined rate: one notification rendered AND handed over, per second per worker.
 """
 
@@ -35,6 +46,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (
+    RESULTS,
     ROOT,
     bootstrap_django,
     drop_database,
@@ -73,6 +85,80 @@ def deliver_all(keys: list[str]) -> None:
         connection.close()
 
 
+def deliver_topic_thread(topic: str) -> None:
+    """One thread of a worker process's pool running the topic's task (SKIP LOCKED shares)."""
+    from django.db import connection
+
+    from outbox import delivery
+
+    try:
+        delivery.deliver_topic(topic, limit=10**9)
+    finally:
+        connection.close()
+
+
+def gateway_reference(base: str, count: int, clients: int) -> float:
+    """Sends per second to the mock SMS gateway alone: `clients` threads, each on its own kept
+    connection, `count` messages in all (each its own idempotency key)."""
+    import requests
+    from django.conf import settings
+
+    def run(offset: int, n: int) -> None:
+        session = requests.Session()
+        headers = {"Authorization": f"Bearer {settings.NOTIFY_SMS_API_KEY}"}
+        for i in range(offset, offset + n):
+            response = session.post(
+                base + "sms/send",
+                json={"to": "+84912000000", "text": "Tham chiếu", "reference": f"ref-{i}"},
+                headers={**headers, "Idempotency-Key": f"bench-ref-{clients}-{i}"},
+                timeout=30,
+            )
+            response.raise_for_status()
+
+    share = count // clients
+    threads = [threading.Thread(target=run, args=(c * share, share)) for c in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return share * clients / (time.perf_counter() - start)
+
+
+def measure_reference(gateways: str, gateway_port: int, smtp_port: int, count: int) -> dict:
+    wait_port(gateway_port)
+    wait_port(smtp_port)
+    gateway_reference(gateways, 40, 1)  # warm up (connections, the workers' imports)
+    reference = {
+        "sms_gateway_one_client": gateway_reference(gateways, count, 1),
+        "sms_gateway_8_clients": gateway_reference(gateways, count, 8),
+        "smtp_sink_one_connection": smtp_reference(count),
+    }
+    for name, rate in reference.items():
+        print(f"reference, {name.replace('_', ' ')}: {rate:.0f}/s")
+    return reference
+
+
+def smtp_reference(count: int) -> float:
+    """E-mails per second to the SMTP sink alone, on one kept connection (Django's backend)."""
+    from django.core.mail import EmailMessage, get_connection
+
+    connection = get_connection(fail_silently=False)
+    connection.open()
+    start = time.perf_counter()
+    for i in range(count):
+        EmailMessage(
+            "Tham chiếu",
+            "Nội dung",
+            "onecua@example.vn",
+            [f"r{i}@example.vn"],
+            connection=connection,
+        ).send()
+    seconds = time.perf_counter() - start
+    connection.close()
+    return count / seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -82,6 +168,26 @@ def main() -> None:
     parser.add_argument("--dossiers", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3, help="render passes over the events")
     parser.add_argument("--gateway-workers", type=int, default=2)
+    parser.add_argument("--gateway-threads", type=int, default=4)
+    parser.add_argument(
+        "--mode",
+        choices=("topic", "key"),
+        default="topic",
+        help="topic: deliver_topic (batches of heads of keys, the notices' path); key: "
+        "deliver_key key after key (the path before batches)",
+    )
+    parser.add_argument("--reference", type=int, default=600, help="sends of the reference")
+    parser.add_argument(
+        "--topics-at-once",
+        action="store_true",
+        help="mode topic: the three topics delivered at once by three threads of this process "
+        "(one worker, Celery's threads pool with --concurrency 3) instead of one after the other",
+    )
+    parser.add_argument(
+        "--gateways-only",
+        action="store_true",
+        help="measure only the mock SMS gateway (its own gunicorn process) and the SMTP sink",
+    )
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile the hand-over")
     parser.add_argument(
@@ -104,6 +210,8 @@ def main() -> None:
         "EMAIL_PORT": str(smtp_port),
         # Callbacks would go to an onecua server this benchmark does not run.
         "ONECUA_PUBLIC_BASE_URL": "http://127.0.0.1:9",
+        # Throughput, whatever the hour: no SMS quiet hours (00:00-00:00 is an empty window).
+        "NOTIFY_SMS_QUIET_HOURS": "00:00-00:00",
     }
     recreate_database(args.database_url)
     bootstrap_django(args.database_url, **extra)
@@ -127,6 +235,12 @@ def main() -> None:
                     f"127.0.0.1:{gateway_port}",
                     "--workers",
                     str(args.gateway_workers),
+                    "--worker-class",
+                    "gthread",
+                    "--threads",
+                    str(args.gateway_threads),
+                    "--keep-alive",
+                    "30",
                     "--log-level",
                     "warning",
                 ],
@@ -163,6 +277,14 @@ def main() -> None:
 
         for gateway in ("sms", "zalo"):
             FaultConfig.objects.update_or_create(gateway=gateway, defaults={"receipts": False})
+        if args.gateways_only:
+            reference = measure_reference(gateways, gateway_port, smtp_port, args.reference)
+            info = machine(args.database_url)
+            info["load_average_at_end"] = os.getloadavg()
+            print_machine(info)
+            print(f"load average at the end: {info['load_average_at_end']}")
+            write_results("notifications-gateways", {"machine": info, "reference": reference})
+            return
         cast = build_small_cast()
         Preference.objects.create(user=cast.citizen, zalo=True)
         codes = []
@@ -193,9 +315,12 @@ def main() -> None:
             .order_by("id")
         )
         renders = []
+        render_profiler = cProfile.Profile() if args.profile else None
         for _ in range(args.rounds):
             before = Notification.objects.count()
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
+            if render_profiler:
+                render_profiler.enable()
             for event in events:
                 state = DossierState.of(event.dossier)
                 change = DossierChange(
@@ -203,21 +328,42 @@ def main() -> None:
                 )
                 with transaction.atomic():
                     notify.on_dossier_changed(None, change)
-            seconds = time.perf_counter() - start
+            if render_profiler:
+                render_profiler.disable()
+            seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
             made = Notification.objects.count() - before
-            renders.append((made, seconds))
+            renders.append((made, seconds, cpu))
             print(f"render: {made} notifications in {seconds:.2f} s = {made / seconds:.0f}/s")
 
-        # 2. Hand them to the gateways: one solo worker, key after key.
-        wait_port(gateway_port)
-        wait_port(smtp_port)
+        if render_profiler:
+            render_profiler.dump_stats(str(RESULTS / "notifications-render.prof"))
+
+        # 0. The reference: the gateways alone, in this same run.
+        reference = measure_reference(gateways, gateway_port, smtp_port, args.reference)
+
+        # 2. Hand them to the gateways: one worker.
         pending = OutboxMessage.objects.filter(
             topic__startswith="notify.", status=OutboxStatus.PENDING
         ).count()
         by_topic, per_topic_seconds = {}, {}
         profiler = cProfile.Profile() if args.profile else None
-        start = time.perf_counter()
-        for topic in ("notify.email", "notify.sms", "notify.zalo"):
+        start, cpu = time.perf_counter(), time.process_time()
+        if args.topics_at_once:
+            # One worker with a threads pool of 3: the three topics' tasks at once.
+            def timed(topic: str) -> None:
+                t = time.perf_counter()
+                deliver_topic_thread(topic)
+                per_topic_seconds[topic] = time.perf_counter() - t
+
+            threads = [
+                threading.Thread(target=timed, args=(topic,))
+                for topic in ("notify.email", "notify.sms", "notify.zalo")
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        for topic in () if args.topics_at_once else ("notify.email", "notify.sms", "notify.zalo"):
             keys = list(
                 OutboxMessage.objects.filter(topic=topic, status=OutboxStatus.PENDING)
                 .order_by()
@@ -227,12 +373,20 @@ def main() -> None:
             t = time.perf_counter()
             if profiler:
                 profiler.enable()
-            if args.threads <= 1:
+            if args.threads <= 1 and args.mode == "topic":
+                delivery.deliver_topic(topic, limit=10**9)
+            elif args.threads <= 1:
                 for key in keys:
                     delivery.deliver_key(key, limit=100000)
             else:
-                chunks = [keys[i :: args.threads] for i in range(args.threads)]
-                threads = [threading.Thread(target=deliver_all, args=(c,)) for c in chunks]
+                if args.mode == "topic":
+                    threads = [
+                        threading.Thread(target=deliver_topic_thread, args=(topic,))
+                        for _ in range(args.threads)
+                    ]
+                else:
+                    chunks = [keys[i :: args.threads] for i in range(args.threads)]
+                    threads = [threading.Thread(target=deliver_all, args=(c,)) for c in chunks]
                 for thread in threads:
                     thread.start()
                 for thread in threads:
@@ -240,9 +394,10 @@ def main() -> None:
             if profiler:
                 profiler.disable()
             per_topic_seconds[topic] = time.perf_counter() - t
-        seconds = time.perf_counter() - start
+        seconds, hand_cpu = time.perf_counter() - start, time.process_time() - cpu
         if profiler:
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+            profiler.dump_stats(str(RESULTS / "notifications-hand-over.prof"))
         sent = OutboxMessage.objects.filter(topic__startswith="notify.", status="sent").count()
         for topic in ("notify.email", "notify.sms", "notify.zalo"):
             by_topic[topic] = OutboxMessage.objects.filter(topic=topic, status="sent").count()
@@ -256,31 +411,66 @@ def main() -> None:
         for topic, spent in per_topic_seconds.items():
             print(f"  {topic}: {by_topic[topic] / spent:.0f}/s")
 
-        render_rate = max(m / s for m, s in renders)
+        best = max(renders, key=lambda r: r[0] / r[1])
+        render_rate = best[0] / best[1]
+        # This process's own CPU per notification (its sending threads included): what one
+        # worker could do were the gateways, PostgreSQL and the neighbours never waited for.
+        render_cpu_ms = 1000 * best[2] / best[0]
+        hand_cpu_ms = 1000 * hand_cpu / max(1, sent)
         # Inbox rows are rendered but not handed over: the combined rate counts the external
         # ones, each rendered once and handed over once.
         hand_rate = sent / seconds
         combined = 1 / (1 / render_rate + 1 / hand_rate)
         rows = [
+            [
+                "reference: mock SMS gateway alone, 1 client",
+                f"{reference['sms_gateway_one_client']:.0f}/s",
+            ],
+            [
+                "reference: mock SMS gateway alone, 8 clients",
+                f"{reference['sms_gateway_8_clients']:.0f}/s",
+            ],
+            [
+                "reference: SMTP sink alone, 1 connection",
+                f"{reference['smtp_sink_one_connection']:.0f}/s",
+            ],
             ["render + write + enqueue", f"{render_rate:.0f}/s"],
             ["hand to the gateways (SMTP, HTTP SMS, HTTP ZNS)", f"{hand_rate:.0f}/s"],
             ["both, per worker", f"{combined:.0f}/s"],
+            [
+                f"worker CPU per notification: render {render_cpu_ms:.2f} ms + hand over "
+                f"{hand_cpu_ms:.2f} ms; its own ceiling",
+                f"{1000 / (render_cpu_ms + hand_cpu_ms):.0f}/s",
+            ],
         ]
         print(table(["step", "notifications per second, one process"], rows))
         verdict = "PASS" if combined >= 300 else "MISS"
-        print(f"target >= 300/s per worker: {verdict}")
+        print(
+            f"target >= 300/s per worker: {verdict} (mode {args.mode}, threads {args.threads}, "
+            f"topics at once: {args.topics_at_once})"
+        )
         info = machine(args.database_url)
+        info["load_average_at_end"] = os.getloadavg()
         print_machine(info)
+        print(f"load average at the end: {info['load_average_at_end']}")
         path = write_results(
             "notifications",
             {
                 "machine": info,
+                "mode": args.mode,
+                "topics_at_once": args.topics_at_once,
+                "batch_size": settings.OUTBOX_BATCH_SIZE,
+                "reference": reference,
                 "dossiers": len(codes),
-                "render": [{"notifications": m, "seconds": s} for m, s in renders],
+                "render": [
+                    {"notifications": m, "seconds": s, "cpu_seconds": c} for m, s, c in renders
+                ],
+                "cpu_ms_per_notification": {"render": render_cpu_ms, "hand_over": hand_cpu_ms},
                 "hand_over": {
                     "sent": sent,
                     "pending": pending,
                     "seconds": seconds,
+                    "cpu_seconds": hand_cpu,
                     "by_topic": by_topic,
                     "per_topic_seconds": per_topic_seconds,
                     "threads": args.threads,

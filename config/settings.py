@@ -583,6 +583,8 @@ if ONECUA_MOCKS:
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
 OUTBOX_BACKOFF_BASE = env.float("OUTBOX_BACKOFF_BASE", default=2.0)
 OUTBOX_BACKOFF_MAX = env.float("OUTBOX_BACKOFF_MAX", default=600.0)
+# Messages of a batched topic (the notices) claimed and handed over per transaction.
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
 # Test knob, settings only: deliver a message automatically once its transaction commits. Tests
 # that are not about delivery (tests/conftest.py) and some benchmarks turn it off.
 OUTBOX_AUTODELIVER = True
@@ -626,6 +628,12 @@ NOTIFY_ZALO_CALLBACK_SECRET = env.str(
 )
 # Seconds per call to a gateway; how far a callback's signed timestamp may be from now.
 NOTIFY_GATEWAY_TIMEOUT = env.float("NOTIFY_GATEWAY_TIMEOUT", default=10.0)
+# Sends of one batch of notices in flight at once per worker (each to another dossier: the order
+# per dossier and channel holds); 1: one after the other.
+NOTIFY_GATEWAY_CONCURRENCY = env.int("NOTIFY_GATEWAY_CONCURRENCY", default=8)
+# Seconds a process keeps which template versions are current (notifications/cache.py): a version
+# saved in the admin reaches the other processes within this time (at once in the saving one).
+NOTIFY_TEMPLATE_CACHE_SECONDS = env.int("NOTIFY_TEMPLATE_CACHE_SECONDS", default=30)
 NOTIFY_CALLBACK_TOLERANCE = env.int("NOTIFY_CALLBACK_TOLERANCE", default=300)
 # No SMS in these local hours ("HH:MM-HH:MM", Asia/Ho_Chi_Minh): held until their end.
 NOTIFY_SMS_QUIET_HOURS = env.str("NOTIFY_SMS_QUIET_HOURS", default="21:00-07:00")

@@ -7,9 +7,12 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Thông báo")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from dossiers.signals import dossier_changed
 
-        from . import delivery, services  # delivery registers the outbox handlers
+        from . import cache, delivery, services  # delivery registers the outbox handlers
+        from .models import NotificationTemplate
 
         assert delivery
         dossier_changed.connect(services.on_dossier_changed, dispatch_uid="notifications.dossier")
@@ -22,3 +25,9 @@ class NotificationsConfig(AppConfig):
         feedback_escalated.connect(
             feedback.on_feedback_escalated, dispatch_uid="notifications.fb_escalated"
         )
+        for signal in (post_save, post_delete):
+            signal.connect(
+                cache.on_template_written,
+                sender=NotificationTemplate,
+                dispatch_uid=f"notifications.template_cache.{signal is post_save}",
+            )

@@ -11,8 +11,10 @@ this project (integrations/mockmessaging), called in-process.
 from __future__ import annotations
 
 import contextlib
+import os
 import smtplib
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.utils import make_msgid
 
@@ -21,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, get_connection
 from django.test import Client
+from requests.adapters import HTTPAdapter
 
 from outbox.delivery import PermanentError, TransientError
 
@@ -34,10 +37,24 @@ class Accepted:
 
 
 class HttpTransport:
+    """One kept session (keep-alive connections, a pool as large as the sends in flight). The
+    environment's proxy and CA settings are read once here: requests would read them again on
+    every call (a tenth of a send's time to a local gateway)."""
+
+    concurrent = True  # thread-safe: a batch may send through it from several threads
+
     def __init__(self, base_url: str, timeout: float):
         self.base_url = base_url.rstrip("/") + "/"
         self.timeout = timeout
         self.session = requests.Session()
+        self.session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+        self.session.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
+        self.session.trust_env = False
+        size = max(10, settings.NOTIFY_GATEWAY_CONCURRENCY)
+        for scheme in ("http://", "https://"):
+            self.session.mount(scheme, HTTPAdapter(pool_connections=1, pool_maxsize=size))
 
     def post(self, path: str, body: dict, headers: dict) -> tuple[int, dict]:
         try:
@@ -54,7 +71,10 @@ class HttpTransport:
 
 
 class InProcessTransport:
-    """The mock gateway served by this very process (embedded default, tests)."""
+    """The mock gateway served by this very process (embedded default, tests). It goes through
+    Django (and its database connection): one send at a time, in the caller's thread."""
+
+    concurrent = False
 
     def __init__(self, prefix: str):
         self.prefix = prefix
@@ -109,6 +129,32 @@ def get(name: str) -> HttpGateway:
     if gateway is None:
         gateway = _cache[config] = _gateway(*config)
     return gateway
+
+
+def concurrent(channel: str) -> bool:
+    """Whether sends on `channel` may go out from several threads at once: an HTTP gateway
+    (a thread-safe session) or SMTP (one kept connection per thread); not the in-process mocks
+    nor the test backends."""
+    if channel == "email":
+        return settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
+    return getattr(get(channel).transport, "concurrent", False)
+
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+
+
+def pool() -> ThreadPoolExecutor:
+    """This process's threads for the sends of a batch (NOTIFY_GATEWAY_CONCURRENCY of them,
+    kept: each keeps its SMTP connection)."""
+    global _pool
+    size = settings.NOTIFY_GATEWAY_CONCURRENCY
+    with _pool_lock:
+        if _pool is None or _pool[0] != size:
+            if _pool is not None:
+                _pool[1].shutdown(wait=False)
+            _pool = (size, ThreadPoolExecutor(max_workers=size, thread_name_prefix="notify-send"))
+        return _pool[1]
 
 
 def send_sms(to: str, text: str, *, reference: str, idempotency_key: str) -> Accepted:

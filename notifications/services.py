@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from outbox import delivery as outbox
 
-from . import context, events, phones, rendering
+from . import cache, context, events, phones, rendering
 from .models import (
     EXTERNAL,
     Channel,
@@ -82,16 +82,15 @@ def preference_of(user) -> Preference:
 
 
 def _templates(kind: str, language: str) -> dict[str, NotificationTemplate]:
-    """The current version per channel, in `language`, falling back to Vietnamese."""
+    """The current version per channel, in `language`, falling back to Vietnamese (from the
+    process's cache of current versions, notifications/cache.py)."""
+    current = cache.current_templates()
     found: dict[str, NotificationTemplate] = {}
-    rows = NotificationTemplate.objects.filter(kind=kind, language__in={language, "vi"}).order_by(
-        "channel", "-version"
-    )
-    for row in rows:
-        best = found.get(row.channel)
-        if best is None or (best.language != language and row.language == language):
-            found[row.channel] = row
-    return {ch: t for ch, t in found.items() if t.enabled}
+    for channel in Channel.values:
+        template = current.get((kind, channel, language)) or current.get((kind, channel, "vi"))
+        if template is not None and template.enabled:
+            found[channel] = template
+    return found
 
 
 def _addresses_of_applicant(applicant) -> dict[str, str]:
@@ -193,18 +192,25 @@ def notify(notice, change, *, recipient, addresses, preference, official=None) -
         elif channel == Channel.SMS:
             notification.not_before = quiet_until(now)
         made.append(notification)
-    for notification in made:
-        notification.save()
-        if notification.channel in EXTERNAL:
-            outbox.enqueue(
-                topic=TOPICS[notification.channel],
-                key=key_for(
+    if not made:
+        return made
+    # One INSERT for the notifications, one for their outbox messages.
+    made = Notification.objects.bulk_create(made)
+    outbox.enqueue_many(
+        [
+            {
+                "topic": TOPICS[notification.channel],
+                "key": key_for(
                     notification.channel, change.dossier.pk, getattr(recipient, "pk", None)
                 ),
-                reference={"notification": notification.pk},
-                idempotency_key=f"notify:{notification.pk}",
-                not_before=notification.not_before,
-            )
+                "reference": {"notification": notification.pk},
+                "idempotency_key": f"notify:{notification.pk}",
+                "not_before": notification.not_before,
+            }
+            for notification in made
+            if notification.channel in EXTERNAL
+        ]
+    )
     return made
 
 
@@ -257,6 +263,44 @@ def record_receipt(
         )
         Notification.objects.filter(pk=notification.pk).update(**changes)
     return receipt
+
+
+def record_sent(accepted: list[tuple[Notification, str]], *, at=None) -> None:
+    """`record_receipt(n, SENT, gateway_id=…)` for many notifications at once: the receipts in
+    one INSERT, the statuses in one conditional UPDATE (the same rules: only forward, the first
+    gateway id and time of sending stay)."""
+    if not accepted:
+        return
+    at = at or timezone.now()
+    DeliveryReceipt.objects.bulk_create(
+        DeliveryReceipt(
+            notification=notification,
+            status=NotificationStatus.SENT,
+            gateway_id=gateway_id,
+            at=at,
+        )
+        for notification, gateway_id in accepted
+    )
+    # One UPDATE joined to the list of (id, gateway id): pending becomes sent, the first
+    # gateway id and time of sending stay (an ORM CASE of one WHEN per row cost more to build
+    # than the statement took to run).
+    table = Notification._meta.db_table
+    rows = ", ".join(["(%s, %s)"] * len(accepted))
+    params: list = []
+    for notification, gateway_id in accepted:
+        params += [notification.pk, gateway_id or ""]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH v(id, gateway_id) AS (VALUES {rows})
+            UPDATE {table} SET
+                sent_at = COALESCE({table}.sent_at, %s),
+                status = CASE WHEN {table}.status = %s THEN %s ELSE {table}.status END,
+                gateway_id = CASE WHEN {table}.gateway_id = '' THEN v.gateway_id
+                             ELSE {table}.gateway_id END
+            FROM v
+            WHERE {table}.id = v.id""",  # noqa: S608 - the table's name, and placeholders
+            [*params, at, NotificationStatus.PENDING.value, NotificationStatus.SENT.value],
+        )
 
 
 def inbox_of(user):

@@ -14,6 +14,16 @@
   receiver converges on the current state instead of waiting forever. The superseding message's
   handler finds what it replaced in `message.superseded` (e.g. to resend the progress steps
   the dead ones carried). Without such a message a dead head still blocks its key.
+- A topic whose handler can take several messages at once (`register_batch`) is delivered by
+  `deliver_topic()`: one transaction claims up to `OUTBOX_BATCH_SIZE` due messages of the topic
+  that are each the head of their key (no older unsent message of the same key, whatever its
+  topic or state), with `SELECT … FOR UPDATE SKIP LOCKED` so that workers share them; the
+  handler takes them together and answers per message; the sent ones are marked in one UPDATE,
+  each failure is retried, deferred or dead exactly as `deliver_key` would (and its retry goes
+  through `deliver_key`). One message per key per batch: the order per key holds, and a failing
+  message holds back its own key only. With a broker, a commit of such a topic's messages wakes
+  `deliver_topic` up (once per topic); under eager Celery it wakes their keys, as the sweeper
+  and the retries always do.
 - `dead_letters_summary()` counts the dead messages with their latest reasons, for the admin
   index and the leaders' dashboard: a dead message must be loud.
 - Handlers are registered per topic by the app that knows the receiver (integrations), so the
@@ -33,6 +43,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from .models import OutboxMessage, OutboxStatus
@@ -41,7 +52,11 @@ from .signals import message_delivered, message_enqueued
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[OutboxMessage], None]
+# Takes messages of one topic, each the head of its own key; returns the failures by message id
+# (the exception a single handler would have raised); the others are sent.
+BatchHandler = Callable[[list[OutboxMessage]], dict[int, Exception]]
 _HANDLERS: dict[str, Handler] = {}
+_BATCH_HANDLERS: dict[str, BatchHandler] = {}
 
 
 class TransientError(Exception):
@@ -69,8 +84,30 @@ def register(topic: str) -> Callable[[Handler], Handler]:
     return decorator
 
 
+def register_batch(topic: str) -> Callable[[BatchHandler], BatchHandler]:
+    """Register a handler of several messages of `topic` at once (`deliver_topic`). It writes,
+    in the caller's transaction, only what concerns the messages it reports sent; a message it
+    reports failed must have left no trace. It also serves `deliver_key` (a batch of one)."""
+
+    def decorator(batch: BatchHandler) -> BatchHandler:
+        def single(message: OutboxMessage) -> None:
+            failure = (batch([message]) or {}).get(message.pk)
+            if failure is not None:
+                raise failure
+
+        _BATCH_HANDLERS[topic] = batch
+        _HANDLERS[topic] = single
+        return batch
+
+    return decorator
+
+
 def handler_for(topic: str) -> Handler | None:
     return _HANDLERS.get(topic)
+
+
+def batch_handler_for(topic: str) -> BatchHandler | None:
+    return _BATCH_HANDLERS.get(topic)
 
 
 def enqueue(
@@ -97,8 +134,50 @@ def enqueue(
         supersedes=supersedes,
     )
     message_enqueued.send(sender=OutboxMessage, message=message)
-    transaction.on_commit(lambda: schedule(key))
+    if _batched(topic):
+        transaction.on_commit(lambda: schedule_topic(topic))
+    else:
+        transaction.on_commit(lambda: schedule(key))
     return message
+
+
+def _batched(topic: str) -> bool:
+    """Whether a commit wakes the topic (a worker delivers its due heads in batches) rather than
+    the key. Under eager Celery (no broker: the embedded default, the tests) the key: the
+    committing request delivers its own messages, never a backlog of others."""
+    return topic in _BATCH_HANDLERS and not settings.CELERY_TASK_ALWAYS_EAGER
+
+
+def enqueue_many(messages: list[dict]) -> list[OutboxMessage]:
+    """`enqueue()` for several messages at once (one INSERT): each a dict of enqueue's keyword
+    arguments. The same guarantees: written in the caller's transaction, delivery asked for
+    after commit (once per batched topic, once per key otherwise)."""
+    now = timezone.now()
+    rows = OutboxMessage.objects.bulk_create(
+        OutboxMessage(
+            topic=m["topic"],
+            key=m["key"],
+            reference=m["reference"],
+            idempotency_key=m["idempotency_key"],
+            created_at=now,
+            next_attempt_at=max(now, m["not_before"]) if m.get("not_before") else now,
+            supersedes=m.get("supersedes", False),
+        )
+        for m in messages
+    )
+    wake: dict[tuple[str, str], None] = {}
+    for message in rows:
+        message_enqueued.send(sender=OutboxMessage, message=message)
+        if _batched(message.topic):
+            wake[("topic", message.topic)] = None
+        else:
+            wake[("key", message.key)] = None
+    for kind, name in wake:
+        if kind == "topic":
+            transaction.on_commit(lambda name=name: schedule_topic(name))
+        else:
+            transaction.on_commit(lambda name=name: schedule(name))
+    return rows
 
 
 def schedule(key: str, countdown: float | None = None) -> None:
@@ -117,6 +196,17 @@ def schedule(key: str, countdown: float | None = None) -> None:
         deliver_key_task.apply_async(args=[key], countdown=countdown)
     except Exception:  # the broker may be down: the row stays pending for the sweeper
         logger.warning("Could not schedule outbox delivery for %s", key, exc_info=True)
+
+
+def schedule_topic(topic: str) -> None:
+    """Ask a worker to deliver the due messages of a batched topic (best effort, as `schedule`:
+    the sweeper schedules their keys if the request is lost)."""
+    if not settings.OUTBOX_AUTODELIVER:
+        return
+    try:
+        deliver_topic_task.apply_async(args=[topic])
+    except Exception:  # the broker may be down: the rows stay pending for the sweeper
+        logger.warning("Could not schedule outbox delivery of topic %s", topic, exc_info=True)
 
 
 def backoff(attempts: int) -> float:
@@ -229,6 +319,82 @@ def deliver_key(key: str, *, limit: int = 200) -> int:
     return sent
 
 
+def _claim(topic: str, size: int) -> list[OutboxMessage]:
+    """Lock up to `size` due pending messages of `topic`, each the head of its key: no older
+    message of the same key is unsent (of any topic, pending, dead, or locked by another
+    worker). Rows another worker holds are skipped, and the next message of their key is not
+    a head, so nothing overtakes."""
+    older = OutboxMessage.objects.filter(key=OuterRef("key"), id__lt=OuterRef("id")).exclude(
+        status__in=DONE
+    )
+    queryset = OutboxMessage.objects.filter(
+        topic=topic, status=OutboxStatus.PENDING, next_attempt_at__lte=timezone.now()
+    ).filter(~Exists(older))
+    if connection.features.has_select_for_update_skip_locked:
+        queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+    return list(queryset.order_by("id")[:size])
+
+
+def _hand_over(topic: str, messages: list[OutboxMessage]) -> dict[int, Exception]:
+    """Run the topic's handler on the claimed messages; the failures by message id. The batch
+    handler runs in one savepoint; if it breaks as a whole, each message is tried alone in its
+    own savepoint, so that one bad message neither loses nor holds back the others."""
+    batch = _BATCH_HANDLERS.get(topic)
+    if batch is not None:
+        try:
+            with transaction.atomic():
+                return dict(batch(messages) or {})
+        except Exception:
+            logger.warning("Outbox batch of %s failed as a whole: one by one", topic, exc_info=True)
+    handler = handler_for(topic)
+    failures: dict[int, Exception] = {}
+    for message in messages:
+        if handler is None:
+            failures[message.pk] = PermanentError(f"No handler for topic {message.topic!r}")
+            continue
+        try:
+            with transaction.atomic():
+                handler(message)
+        except Exception as exc:
+            failures[message.pk] = exc
+    return failures
+
+
+def deliver_topic(topic: str, *, size: int | None = None, limit: int = 2000) -> int:
+    """Deliver the due head messages of a topic in batches of `size` (OUTBOX_BATCH_SIZE), one
+    transaction per batch with a fixed number of statements for the outbox (claim, one UPDATE
+    of the sent ones, the failures one by one); returns how many were sent. After `limit`
+    messages it asks for a fresh task."""
+    size = size or settings.OUTBOX_BATCH_SIZE
+    sent = handled = 0
+    while handled < limit:
+        with transaction.atomic():
+            messages = _claim(topic, min(size, limit - handled))
+            if not messages:
+                return sent
+            handled += len(messages)
+            failures = _hand_over(topic, messages)
+            now = timezone.now()
+            done = [m for m in messages if m.pk not in failures]
+            if done:
+                OutboxMessage.objects.filter(pk__in=[m.pk for m in done]).update(
+                    status=OutboxStatus.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
+                )
+            for message in messages:
+                exc = failures.get(message.pk)
+                if exc is None:
+                    message.status, message.sent_at, message.last_error = OutboxStatus.SENT, now, ""
+                    message.attempts += 1
+                    message_delivered.send(sender=OutboxMessage, message=message)
+                elif isinstance(exc, Deferred):
+                    _defer(message, exc)
+                else:
+                    _fail(message, exc, permanent=isinstance(exc, PermanentError))
+            sent += len(done)
+    schedule_topic(topic)  # more than `limit` waiting: continue in a fresh task
+    return sent
+
+
 def _defer(message: OutboxMessage, exc: Deferred) -> None:
     message.next_attempt_at = exc.until
     message.last_error = f"Deferred: {exc}"[:2000]
@@ -297,6 +463,13 @@ def requeue(queryset=None) -> int:
 )
 def deliver_key_task(key: str) -> int:
     return deliver_key(key)
+
+
+@shared_task(
+    name="outbox.deliver_topic", acks_late=True, reject_on_worker_lost=True, ignore_result=True
+)
+def deliver_topic_task(topic: str) -> int:
+    return deliver_topic(topic)
 
 
 @shared_task(name="outbox.sweep", ignore_result=True)

@@ -1,6 +1,6 @@
 """Celery tasks of the outbox (defined in outbox/delivery.py). The rows are the truth; these
 only wake delivery up."""
 
-from .delivery import deliver_key_task, sweep_task
+from .delivery import deliver_key_task, deliver_topic_task, sweep_task
 
-__all__ = ["deliver_key_task", "sweep_task"]
+__all__ = ["deliver_key_task", "deliver_topic_task", "sweep_task"]

@@ -105,6 +105,16 @@ def _fresh_agency_tree():
     scope.invalidate()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_template_cache():
+    # The current notification templates are kept per process; a test's versions are rolled back.
+    from notifications import cache
+
+    cache.invalidate()
+    yield
+    cache.invalidate()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _hypothesis_in_tmp(tmp_path_factory):
     # Hypothesis (under schemathesis) keeps its caches in ./.hypothesis/: the run's folder instead.
