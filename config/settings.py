@@ -715,6 +715,8 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # `json`: one JSON object per line, with the request id and the dossier code (core/logging.py,
 # docs/operations.md "Logs"); `text` (the default): human-readable lines.
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+# Celery's workers and beat log through this configuration too (not their own format) in JSON.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

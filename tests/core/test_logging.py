@@ -124,6 +124,8 @@ def test_log_format_json_switches_the_console_to_json(monkeypatch):
         assert console["formatter"] == "json"
         assert fresh.LOGGING["formatters"]["json"]["()"] == "core.logging.JsonFormatter"
         assert console["filters"] == ["context"]
+        # The workers' lines too: Celery keeps the root logger's handler.
+        assert fresh.CELERY_WORKER_HIJACK_ROOT_LOGGER is False
     finally:
         monkeypatch.delenv("LOG_FORMAT")
         importlib.reload(live)
