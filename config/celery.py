@@ -1,13 +1,29 @@
 """The Celery application. With no CELERY_BROKER_URL set, tasks run eagerly in-process."""
 
 import logging
+import math
 import os
 
 from celery import Celery, signals
 
+from config import queues
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("config")
+
+class OnecuaCelery(Celery):
+    """Celery, with a delayed task's countdown rounded up to whole seconds on RabbitMQ: its native
+    delayed delivery (quorum queues, config/queues.py) counts whole seconds and refuses a
+    countdown under one (kombu's `calculate_routing_key`), which the outbox's retries may ask for
+    (a due time a fraction of a second away). Rounded up, a task is never early."""
+
+    def send_task(self, *args, countdown=None, **kwargs):
+        if countdown and countdown > 0 and queues.is_amqp(self.conf.broker_url or ""):
+            countdown = math.ceil(countdown)
+        return super().send_task(*args, countdown=countdown, **kwargs)
+
+
+app = OnecuaCelery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -25,6 +25,8 @@ from csp import constants as csp
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
+from config import queues as _queues
+
 env = environ.Env()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -133,6 +135,10 @@ if ONECUA_MOCKS:
     INSTALLED_APPS.append("integrations.mockmessaging")
 
 MIDDLEWARE = [
+    # First: the request's latency for /metrics (monitoring/), and its id bound to its logs and
+    # echoed in X-Request-ID (core/logging.py).
+    "monitoring.middleware.RequestMetricsMiddleware",
+    "core.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The collected static files (STATIC_ROOT), served by the application itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -460,7 +466,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ---------------------------------------------------------------------------------
-# e.g. redis://redis:6379/0. Unset: tasks run eagerly, in the process that sends them.
+# e.g. redis://redis:6379/0 or amqp://user:password@rabbitmq:5672/onecua (RabbitMQ). Unset: tasks
+# run eagerly, in the process that sends them.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # The cache, e.g. redis://redis:6379/1. Unset: a per-process memory cache.
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -478,6 +485,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Queues by kind, so that a slow kind never starves another (config/queues.py; the worker per
+# queue: README "Workers", docs/operations.md "Queues").
+CELERY_TASK_DEFAULT_QUEUE = _queues.DEFAULT_QUEUE
+CELERY_TASK_QUEUES = _queues.celery_queues(CELERY_BROKER_URL)
+CELERY_TASK_ROUTES = ("config.queues.route_task",)
+if _queues.is_amqp(CELERY_BROKER_URL):
+    # RabbitMQ (docs/operations.md "Brokers"): quorum queues (above), publisher confirms (a
+    # publish returns once the broker has the message), late acks (above: a task a killed worker
+    # held goes back to its queue at once). The visibility timeout is Redis's only.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+    CELERY_TASK_DEFAULT_QUEUE_TYPE = "quorum"
 # A broker that is down must not hold a dossier action for long: the outbox row is already
 # committed and the sweeper will deliver it, so give up publishing the wake-up quickly.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
@@ -703,12 +721,31 @@ ONECUA_ACCESS_LOG_SYNC_COMMIT = env.bool("ONECUA_ACCESS_LOG_SYNC_COMMIT", defaul
 # The password of the demo accounts `seed_all` creates (never on a production database).
 ONECUA_DEMO_PASSWORD = env.str("ONECUA_DEMO_PASSWORD", default="onecua-demo")
 
+# The Prometheus endpoint /metrics (monitoring/, docs/operations.md "Metrics"): the networks it
+# answers (after the proxies, as NUM_PROXIES says), and a bearer token that opens it from anywhere
+# (unset: none does).
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
 # The root logger's level (DEBUG, INFO, WARNING, …).
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# `json`: one JSON object per line, with the request id and the dossier code (core/logging.py,
+# docs/operations.md "Logs"); `text` (the default): human-readable lines.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+# Celery's workers and beat log through this configuration too (not their own format) in JSON.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "core.logging.ContextFilter"}},
+    "formatters": {"json": {"()": "core.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

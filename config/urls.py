@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import api_docs, errors
+from monitoring import views as monitoring
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -20,6 +21,8 @@ urlpatterns = [
     path("api/redoc/", api_docs.redoc_page, name="redoc"),
     path("api/redoc/redoc.standalone.js", api_docs.redoc_bundle, name="redoc-bundle"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Prometheus (docs/operations.md "Metrics"): from METRICS_ALLOWED_NETWORKS or METRICS_TOKEN.
+    path("metrics", monitoring.metrics, name="metrics"),
     path("dashboard/", include("indicators.dashboard.urls")),
     # The counter workspace for officials (docs/workspace.md).
     path("lam-viec/", include("workspace.urls")),

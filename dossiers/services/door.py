@@ -21,6 +21,7 @@ the row already in hand (no re-read), all inside the transaction. A service that
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -31,12 +32,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ANY_STATE, ConcurrentTransition, TransitionNotAllowed
 
+from core import logging as log_context
 from core.errors import Conflict, Forbidden, NotFound
 
 from .. import selectors, watching
 from ..models import WATCHDOG_ACTIONS, Dossier, DossierAction, Event, bulk_writes
 from ..models.conditions import refusal_of
 from ..signals import dossier_changed
+
+logger = logging.getLogger("onecua.dossiers")
 
 # A dossier, or its code.
 DossierRef = Dossier | str
@@ -205,9 +209,11 @@ def dossier_action(
         else:
             guard(row, actor)
         act = Act(row, actor, action, DossierState.of(row))
-        with _transition_errors(act):
-            yield act
-        _finish(act)
+        # The dossier's code on every log record of the action (core/logging.py).
+        with log_context.bind(dossier=row.code):
+            with _transition_errors(act):
+                yield act
+            _finish(act)
 
 
 @contextmanager
@@ -220,7 +226,8 @@ def new_dossier(actor, action: DossierAction) -> Iterator[Act]:
         act = Act(None, actor, action, None)
         with _transition_errors(act):
             yield act
-        _finish(act)
+        with log_context.bind(dossier=act.dossier.code):
+            _finish(act)
 
 
 @contextmanager
@@ -276,6 +283,13 @@ def _finish(act: Act) -> None:
         event=event, dossier=dossier, before=act.before, after=DossierState.of(dossier)
     )
     dossier_changed.send(sender=Dossier, change=change)
+    logger.info(
+        "%s: %s → %s",
+        act.action,
+        event.from_status or "-",
+        event.to_status,
+        extra={"action": str(act.action), "event": event.pk},
+    )
 
 
 __all__ = [

@@ -1,22 +1,30 @@
-"""The portal sync with real processes: PostgreSQL, Redis as the Celery broker, a real Celery
-worker and the mock national portal (DVCQG) served by its own process (issue 4, section 4).
+"""The portal sync with real processes: PostgreSQL, Redis or RabbitMQ as the Celery broker (each
+test runs on both, issue 16 section 5), a real Celery worker and the mock national portal (DVCQG)
+served by its own process (issue 4, section 4).
 
 Each test starts, as subprocesses sharing this test run's database: the mock portal
 (`manage.py run_mock_portal`) and a prefork Celery worker (CELERY_BROKER_URL on a Redis database
-of its own, PORTAL_BASE_URL at the mock, quick backoff). The test process drives dossiers through
+or a RabbitMQ virtual host of its own, PORTAL_BASE_URL at the mock, quick backoff) consuming the
+portal's queue and the periodic one (config/queues.py). The test process drives dossiers through
 the services with real commits; `on_commit` sends real tasks to Redis. Then it compares what the
 mock stored (its tables are in the same database) with our dossiers and events.
 
 - every lifecycle action of several dossiers reaches the portal process in order, once;
 - the portal down during a run of actions, then up: the retries deliver everything;
-- a worker killed with SIGKILL mid-delivery, a new one started: nothing lost (the in-flight task
-  stays unacked in Redis until the visibility timeout; the sweeper, as beat runs it, covers it);
+- a worker killed with SIGKILL mid-delivery, a new one started: nothing lost (on Redis the
+  in-flight task stays unacked until the visibility timeout and the sweeper, as beat runs it,
+  covers it; RabbitMQ gives it back to its queue at once, so the new worker alone delivers);
 - the broker unreachable at commit time, and queued wake-ups lost (Redis restarted without
-  persistence): the sweeper task, run by the worker, delivers what was committed;
+  persistence): the sweeper task, run by the worker, delivers what was committed (the restart is
+  Redis's only: RabbitMQ is the machine's service, which tests do not restart, and its quorum
+  queues are durable);
+- a worker consuming only the notifications' queue takes no portal sync task (queues by kind);
 - 30% of the portal's calls failing plus latency: everything delivered, in order per dossier.
 
-Skipped unless the database is PostgreSQL and Redis answers. Every wait is bounded; every
-subprocess is stopped (its whole process group) whatever happens.
+Skipped unless the database is PostgreSQL and the broker answers (Redis at REDIS_URL's host, its
+database ONECUA_TEST_BROKER_DB; RabbitMQ at ONECUA_TEST_AMQP_URL, default guest@127.0.0.1:5672, in
+a virtual host `onecua-test-<ONECUA_TEST_BROKER_DB>` made with rabbitmqctl when missing). Every
+wait is bounded; every subprocess is stopped (its whole process group) whatever happens.
 """
 
 from __future__ import annotations
@@ -39,8 +47,10 @@ import requests
 from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
+from kombu import Connection as KombuConnection
 from kombu import pools as kombu_pools
 
+from config import queues
 from config.celery import app as celery_app
 from dossiers import services
 from dossiers.models import Dossier
@@ -57,6 +67,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # A Redis database only these tests use (the test cache uses REDIS_URL's); set another one to
 # run two suites at once on one Redis.
 BROKER_DB = int(os.environ.get("ONECUA_TEST_BROKER_DB", "13"))
+AMQP_BASE = os.environ.get("ONECUA_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672")
+AMQP_VHOST = f"onecua-test-{BROKER_DB}"
 WAIT = 60.0  # seconds: the upper bound of any one wait, never reached when all is well
 ACTIONS = 6  # events (outbox messages, portal versions) in one lifecycle
 
@@ -78,9 +90,13 @@ def redis_base() -> tuple[str, int]:
     return parts.hostname or "127.0.0.1", parts.port or 6379
 
 
-def broker_url() -> str:
+def redis_broker_url() -> str:
     host, port = redis_base()
     return f"redis://{host}:{port}/{BROKER_DB}"
+
+
+def amqp_broker_url() -> str:
+    return f"{AMQP_BASE.rstrip('/')}/{AMQP_VHOST}"
 
 
 def free_port() -> int:
@@ -111,8 +127,18 @@ def wait_until(condition: Callable[[], object], what: str, timeout: float = WAIT
 
 
 def use_broker(url: str) -> None:
-    """Point this process's Celery app at `url` (dropping the pooled connections)."""
+    """Point this process's Celery app at `url` (dropping the pooled connections), with the
+    queues the settings declare for that broker (quorum queues on RabbitMQ)."""
     celery_app.conf.broker_url = url
+    celery_app.conf.task_queues = queues.celery_queues(url)
+    if queues.is_amqp(url):
+        celery_app.conf.broker_transport_options = {"confirm_publish": True}
+        celery_app.conf.task_default_queue_type = "quorum"
+    else:
+        celery_app.conf.broker_transport_options = {"visibility_timeout": 3600}
+        celery_app.conf.task_default_queue_type = "classic"
+    celery_app.amqp.queues = celery_app.conf.task_queues
+    celery_app.amqp.router = celery_app.amqp.Router()
     # Kombu keeps producer pools per broker address, process-wide: a pooled producer may hold
     # a connection closed earlier. Close every pool and forget them.
     kombu_pools.reset()
@@ -175,9 +201,9 @@ class Proc:
 class Stack:
     """The mock portal and Celery workers of one test."""
 
-    def __init__(self, tmp: Path, redis_client, admin_token: str):
+    def __init__(self, tmp: Path, broker: Broker, admin_token: str):
         self.tmp = tmp
-        self.redis = redis_client
+        self.broker = broker
         # The mock's control endpoints (_faults) take an onecua administrator's API token.
         self.admin = {"Authorization": f"Token {admin_token}"}
         self.db_url = database_url_for_tests()
@@ -231,10 +257,10 @@ class Stack:
         assert response.status_code == 200, response.text
 
     # --- workers ------------------------------------------------------------------------------
-    def start_worker(self) -> Proc:
+    def start_worker(self, queues: str = "portal,periodic") -> Proc:
         number = len(self.workers) + 1
         env = self.env(
-            CELERY_BROKER_URL=broker_url(),
+            CELERY_BROKER_URL=self.broker.url,
             PORTAL_BASE_URL=self.portal_url,
             OUTBOX_BACKOFF_BASE="0.2",
             OUTBOX_BACKOFF_MAX="2",
@@ -255,7 +281,7 @@ class Stack:
                 "--concurrency=2",
                 "--loglevel=INFO",
                 "-Q",
-                "celery",
+                queues,
                 "-n",
                 f"onecua-test-{uuid.uuid4().hex[:8]}-{number}@%h",
                 "--without-gossip",
@@ -285,29 +311,96 @@ class Stack:
         return "\n".join(f"--- {p.name} ---\n{p.tail()}" for p in procs)
 
 
-@pytest.fixture
-def broker(settings):
-    """Redis database BROKER_DB, empty; this process sends real tasks there on commit."""
-    import redis
+class Broker:
+    """The broker of one test: Redis (a database of its own) or RabbitMQ (a virtual host of its
+    own), emptied before and after."""
 
-    host, port = redis_base()
-    client = redis.Redis(host=host, port=port, db=BROKER_DB, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"needs Redis at {host}:{port} as the Celery broker ({exc})")
-    client.flushdb()
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.url = redis_broker_url() if kind == "redis" else amqp_broker_url()
+        self.redis = None
+
+    def connect(self) -> None:
+        if self.kind == "redis":
+            import redis
+
+            host, port = redis_base()
+            self.redis = redis.Redis(host=host, port=port, db=BROKER_DB, socket_connect_timeout=1)
+            try:
+                self.redis.ping()
+            except redis.RedisError as exc:
+                pytest.skip(f"needs Redis at {host}:{port} as the Celery broker ({exc})")
+            return
+        try:
+            self._amqp_connect()
+        except Exception:
+            self._make_vhost()
+            try:
+                self._amqp_connect()
+            except Exception as exc:
+                pytest.skip(f"needs RabbitMQ at {AMQP_BASE} (virtual host {AMQP_VHOST}): {exc}")
+
+    def _amqp_connect(self) -> None:
+        with KombuConnection(self.url, connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1)
+
+    def _make_vhost(self) -> None:
+        for argv in (
+            ["rabbitmqctl", "add_vhost", AMQP_VHOST],
+            ["rabbitmqctl", "set_permissions", "-p", AMQP_VHOST, "guest", ".*", ".*", ".*"],
+        ):
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                subprocess.run(argv, capture_output=True, timeout=30, check=False)  # noqa: S603
+
+    def depth(self, queue: str) -> int:
+        """Messages waiting (ready) in `queue`."""
+        if self.redis is not None:
+            return self.redis.llen(queue)
+        with KombuConnection(self.url, connect_timeout=2) as conn:
+            channel = conn.channel()
+            try:
+                return channel.queue_declare(queue=queue, passive=True).message_count
+            except Exception:  # not declared yet: nothing was sent there
+                return 0
+
+    def unacked(self) -> int:
+        """Redis only: the tasks taken by workers and not acknowledged yet."""
+        return self.redis.hlen("unacked")
+
+    def purge(self) -> None:
+        if self.redis is not None:
+            self.redis.flushdb()
+            return
+        with KombuConnection(self.url, connect_timeout=2) as conn:
+            channel = conn.channel()
+            for name in queues.QUEUES:
+                try:
+                    channel.queue_purge(name)
+                except Exception:  # not declared yet; the channel is closed with the error
+                    channel = conn.channel()
+
+    def close(self) -> None:
+        if self.redis is not None:
+            self.redis.close()
+
+
+@pytest.fixture(params=["redis", "amqp"])
+def broker(request, settings):
+    """The broker (Redis or RabbitMQ), empty; this process sends real tasks there on commit."""
+    world = Broker(request.param)
+    world.connect()
+    world.purge()
     previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
     settings.CELERY_TASK_ALWAYS_EAGER = False  # read by delivery.schedule()
     celery_app.conf.task_always_eager = False
-    use_broker(broker_url())
+    use_broker(world.url)
     try:
-        yield client
+        yield world
     finally:
         celery_app.conf.task_always_eager = previous[1]
         use_broker(previous[0])
-        client.flushdb()
-        client.close()
+        world.purge()
+        world.close()
 
 
 @pytest.fixture
@@ -380,6 +473,9 @@ def wait_delivered(stack: Stack, total: int, *, timeout: float = WAIT, sweep_eve
         wait_until(done, f"{total} messages delivered", timeout=timeout)
     except pytest.fail.Exception:
         print(outbox_counts(), stack.logs())
+        unsent = portal_messages().exclude(status=OutboxStatus.SENT)
+        fields = ("id", "key", "attempts", "next_attempt_at", "last_error")
+        print("unsent at", timezone.now(), list(unsent.values_list(*fields)))
         raise
     return time.monotonic() - start
 
@@ -457,18 +553,21 @@ def test_worker_killed_mid_delivery_then_restarted(stack, cast, broker):
     worker.kill()
     counts = outbox_counts()
     assert 0 < counts[OutboxStatus.SENT] < total, counts
-    # acks_late: the tasks the worker had taken are still unacknowledged in Redis (they would
-    # come back only after the visibility timeout, an hour).
-    assert broker.hlen("unacked") >= 1
+    if broker.kind == "redis":
+        # acks_late: the tasks the worker had taken are still unacknowledged in Redis (they
+        # would come back only after the visibility timeout, an hour).
+        assert broker.unacked() >= 1
     # Nobody delivers now.
     time.sleep(1)
     assert outbox_counts()[OutboxStatus.SENT] == counts[OutboxStatus.SENT]
 
     stack.faults(latency_ms=20)
     stack.start_worker()
-    # The new worker takes the wake-ups still queued; the sweeper (beat) those the dead worker
-    # held.
-    waited = wait_delivered(stack, total=total, sweep_every=2)
+    # The new worker takes the wake-ups still queued. On Redis the sweeper (beat) covers those
+    # the dead worker held; RabbitMQ gave them back to the queue when its connection dropped
+    # (late acks), so no sweeper is needed.
+    sweep_every = 2 if broker.kind == "redis" else None
+    waited = wait_delivered(stack, total=total, sweep_every=sweep_every)
     assert_portal_matches(codes)
     print(
         f"killed with {counts[OutboxStatus.SENT]}/{total} sent; recovered in {waited:.1f}s; "
@@ -476,16 +575,20 @@ def test_worker_killed_mid_delivery_then_restarted(stack, cast, broker):
     )
 
 
-def test_broker_unreachable_at_commit_then_the_sweeper_delivers(stack, cast):
+def test_broker_unreachable_at_commit_then_the_sweeper_delivers(stack, cast, broker):
     from outbox.tasks import sweep_task
 
     worker = stack.start_worker()
-    use_broker(f"redis://127.0.0.1:{free_port()}/{BROKER_DB}")  # nothing listens there
+    # Nothing listens there.
+    if broker.kind == "redis":
+        use_broker(f"redis://127.0.0.1:{free_port()}/{BROKER_DB}")
+    else:
+        use_broker(f"amqp://guest:guest@127.0.0.1:{free_port()}/{AMQP_VHOST}")
     started = time.monotonic()
     codes = [lifecycle(cast) for _ in range(2)]
     commits = time.monotonic() - started
     total = 2 * ACTIONS
-    use_broker(broker_url())
+    use_broker(broker.url)
     # Every change committed, with its message; no wake-up reached the worker.
     time.sleep(1)
     assert outbox_counts() == {"pending": total, "sent": 0, "dead": 0, "superseded": 0}
@@ -504,12 +607,17 @@ def test_broker_unreachable_at_commit_then_the_sweeper_delivers(stack, cast):
 def test_queued_wakeups_lost_with_redis_then_the_sweeper_delivers(stack, cast, broker):
     from outbox.tasks import sweep_task
 
-    # No worker yet: the wake-ups wait in Redis…
+    if broker.kind == "amqp":
+        pytest.skip(
+            "RabbitMQ is this machine's service and tests do not restart it; its quorum queues "
+            "are durable, so a restart loses no wake-up (the sweeper covers it anyway)"
+        )
+    # No worker yet: the wake-ups wait in Redis, in the portal's queue…
     codes = [lifecycle(cast) for _ in range(2)]
     total = 2 * ACTIONS
-    assert broker.llen("celery") == total
+    assert broker.depth("portal") == total
     # …and are lost, as when this Redis (no persistence) restarts.
-    broker.flushdb()
+    broker.purge()
     worker = stack.start_worker()
     time.sleep(1.5)
     assert outbox_counts()[OutboxStatus.PENDING] == total
@@ -531,3 +639,21 @@ def test_a_third_of_calls_failing_with_latency_still_delivers_in_order(stack, ca
     assert_portal_matches(codes)
     assert counters().get("errors_injected:500", 0) > 0
     assert portal_messages().filter(attempts__gt=1).exists()  # retries happened
+
+
+def test_a_notifications_worker_takes_no_portal_sync_task(stack, cast, broker):
+    # Queues by kind (config/queues.py): the portal's deliveries wait for a portal worker, however
+    # many notification workers are idle, and a slow portal never holds a notice back.
+    notifier = stack.start_worker(queues="notifications")
+    codes = [lifecycle(cast)]
+    time.sleep(2)
+    assert worker_delivered(notifier) == 0
+    assert outbox_counts()[OutboxStatus.PENDING] == ACTIONS
+    assert broker.depth("portal") == ACTIONS
+    assert broker.depth("notifications") == 0
+
+    portal_worker = stack.start_worker(queues="portal")
+    wait_delivered(stack, total=ACTIONS)
+    assert_portal_matches(codes)
+    assert worker_delivered(portal_worker) > 0
+    assert worker_delivered(notifier) == 0

@@ -1,0 +1,1 @@
+"""Metrics for operators: the Prometheus endpoint /metrics (docs/operations.md "Metrics")."""
