@@ -25,6 +25,14 @@ class NotificationsConfig(AppConfig):
         feedback_escalated.connect(
             feedback.on_feedback_escalated, dispatch_uid="notifications.fb_escalated"
         )
+        # The service centre's appointments (docs/service-centre.md): the reminder the day before.
+        from servicecentre.services import appointment_reminder
+
+        from . import appointments
+
+        appointment_reminder.connect(
+            appointments.on_appointment_reminder, dispatch_uid="notifications.appointment"
+        )
         for signal in (post_save, post_delete):
             signal.connect(
                 cache.on_template_written,

@@ -111,6 +111,21 @@ def build_feedback(feedback, event, notice: Notice, language: str, official=None
     return {name: values.get(name, "") for name in notice.allowed}
 
 
+def build_appointment(appointment, notice: Notice, language: str) -> dict[str, str]:
+    """Every variable of an appointment's `notice` (servicecentre, docs/service-centre.md)."""
+    citizen = appointment.citizen
+    slot = appointment.slot
+    with translation.override(language):
+        values = {
+            "applicant_name": citizen.full_name or citizen.username,
+            "agency_name": slot.group.centre.agency.name,
+            "centre_name": slot.group.centre.agency.name,
+            "group_name": slot.group.name,
+            "appointment_at": when(slot.starts_at, language),
+        }
+    return {name: values.get(name, "") for name in notice.allowed}
+
+
 def sample(notice: Notice, language: str = "vi") -> dict[str, str]:
     """Plausible values of every variable of `notice`, for the preview and the SMS length."""
     now = timezone.now()
@@ -142,6 +157,9 @@ def sample(notice: Notice, language: str = "vi") -> dict[str, str]:
             "answer": "Cơ quan đã kiểm tra và chấn chỉnh việc tiếp nhận hồ sơ.",
             "step_name": "Thẩm định hồ sơ",
             "step_due_at": when(now, language),
+            "centre_name": "Trung tâm Phục vụ hành chính công phường Việt Trì",
+            "group_name": "Hộ tịch",
+            "appointment_at": when(now, language),
             "how_to_get": _(
                 "Mời bạn đến bộ phận một cửa để nhận kết quả, mang theo giấy tiếp nhận hồ sơ."
             ),

@@ -341,6 +341,27 @@ DEFAULTS.update(
 )
 
 
+DEFAULTS["appointment_reminder"] = {
+    # The service centre's appointment, the day before (notifications/appointments.py).
+    "vi": (
+        "Nhắc lịch hẹn tại {{ centre_name }}",
+        "Kính gửi {{ applicant_name }},\nBạn có lịch hẹn lúc {{ appointment_at }} tại "
+        "{{ centre_name }}, nhóm dịch vụ {{ group_name }}. Khi đến, hãy "
+        "quét mã QR của lịch hẹn tại máy lấy số để được ưu tiên; nếu không đến được, hãy hủy "
+        "lịch hẹn để nhường chỗ cho người khác.",
+        "Nhac lich hen {{ appointment_at }} tai {{ centre_name }}, nhom {{ group_name }}.",
+    ),
+    "en": (
+        "Appointment reminder: {{ centre_name }}",
+        "Dear {{ applicant_name }},\nYou have an appointment at {{ appointment_at }} at "
+        "{{ centre_name }}, service group {{ group_name }}. On arrival, "
+        "scan the appointment's QR code at the ticket kiosk to be served first; if you cannot "
+        "come, please cancel it so that someone else may have the slot.",
+        "Appointment {{ appointment_at }} at {{ centre_name }}, group {{ group_name }}.",
+    ),
+}
+
+
 def rows() -> list[dict]:
     """Every default template as the fields of a NotificationTemplate."""
     out = []

@@ -27,6 +27,9 @@ COMMON = (
 )
 
 
+# The variables of an appointment's reminder (servicecentre: no dossier).
+APPOINTMENT_VARIABLES = ("centre_name", "group_name", "appointment_at")
+
 # The variables of a feedback's notices (no dossier: the common ones are empty but the agency's).
 FEEDBACK_VARIABLES = ("feedback_code", "feedback_title", "due_at", "answer", "reason")
 
@@ -215,6 +218,16 @@ NOTICES: tuple[Notice, ...] = (
         OFFICIAL,
         required=True,
         variables=(*FEEDBACK_VARIABLES, "official_name", "percent"),
+    ),
+    # The service centre's appointments (docs/service-centre.md): the reminder the day before,
+    # raised by servicecentre's `appointment_reminder` signal (notifications/appointments.py).
+    Notice(
+        "appointment_reminder",
+        _("Nhắc lịch hẹn tại Trung tâm Phục vụ hành chính công"),
+        ("appointment:remind",),
+        APPLICANT,
+        required=False,
+        variables=APPOINTMENT_VARIABLES,
     ),
 )
 

@@ -19,11 +19,8 @@ Every change of what the display board shows invalidates its cached fragment aft
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.dispatch import Signal
@@ -48,8 +45,6 @@ from .models import (
     TicketDossier,
     TicketStatus,
 )
-
-logger = logging.getLogger(__name__)
 
 # Sent once per appointment, the day before its slot (`send_reminders`), after the reminder is
 # recorded: the hook for the notifications app's channels (inbox, SMS) when it offers notices
@@ -548,8 +543,8 @@ def check_in(centre: Centre, token: str, *, now: datetime | None = None) -> Tick
 
 def send_reminders(*, now: datetime | None = None) -> int:
     """Remind the citizens of tomorrow's appointments (the local day after `now`): once each
-    (reminded_at), by e-mail when the account has an address, and through the
-    `appointment_reminder` signal. Returns how many were reminded."""
+    (reminded_at), through the `appointment_reminder` signal, which the notifications app turns
+    into the citizen's notices. Returns how many were reminded."""
     now = now or timezone.now()
     tomorrow = local_day(now) + timedelta(days=1)
     start = datetime.combine(tomorrow, datetime.min.time(), tzinfo=LOCAL_TZ)
@@ -572,36 +567,10 @@ def send_reminders(*, now: datetime | None = None) -> int:
         ):
             continue
         count += 1
-        _remind(appointment)
+        # The notice itself is the notifications app's (notifications/appointments.py): the
+        # inbox, e-mail, SMS and Zalo as the citizen's preferences say, through the outbox.
         appointment_reminder.send(sender=Appointment, appointment=appointment)
     return count
-
-
-def reminder_text(appointment: Appointment) -> tuple[str, str]:
-    slot = appointment.slot
-    at = timezone.localtime(slot.starts_at, LOCAL_TZ)
-    subject = _("Nhắc lịch hẹn tại %(centre)s") % {"centre": slot.group.centre.agency.name}
-    body = _(
-        "Bạn có lịch hẹn lúc %(time)s ngày %(date)s tại %(centre)s, nhóm dịch vụ %(group)s. "
-        "Khi đến, hãy quét mã QR của lịch hẹn tại máy lấy số để được ưu tiên."
-    ) % {
-        "time": at.strftime("%H:%M"),
-        "date": at.strftime("%d/%m/%Y"),
-        "centre": slot.group.centre.agency.name,
-        "group": slot.group.name,
-    }
-    return subject, body
-
-
-def _remind(appointment: Appointment) -> None:
-    email = appointment.citizen.email
-    if not email:
-        return
-    subject, body = reminder_text(appointment)
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
-    except Exception:  # a mail server down does not stop the other reminders
-        logger.exception("appointment reminder %s: e-mail not sent", appointment.pk)
 
 
 def mark_no_shows(*, now: datetime | None = None) -> int:

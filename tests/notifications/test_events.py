@@ -232,6 +232,8 @@ def test_the_table_covers_the_issue_s_events_and_nothing_else():
         "feedback:answer": ["feedback_answered"],
         "feedback:reject": ["feedback_rejected"],
         "feedback:escalate": ["feedback_escalated"],
+        # Issue 15 §1, the service centre's appointments (docs/service-centre.md).
+        "appointment:remind": ["appointment_reminder"],
         "remind_payment": ["payment_reminder"],
     }
 

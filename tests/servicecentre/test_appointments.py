@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.core import mail
 
 from core.errors import Conflict, Forbidden, NotFound
+from notifications.models import Notification, Preference
+from outbox.models import OutboxMessage
 from servicecentre import services, tasks
 from servicecentre.models import AppointmentSlot, AppointmentStatus
 from tests.support.cast import make_user
@@ -111,27 +112,51 @@ def test_check_in_too_late(hall, clock):
     assert late.value.code == "too_late"
 
 
-def test_the_reminder_goes_the_day_before_once(hall, clock, settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+def test_the_reminder_goes_the_day_before_once(hall, clock):
+    """The day before, once: the citizen's inbox and e-mail (notifications/appointments.py),
+    the e-mail through the outbox; the next day's appointment the next day."""
     hall.cast.citizen.email = "an@example.vn"
     hall.cast.citizen.save(update_fields=["email"])
     tomorrow = services.book(hall.cast.citizen, slot_at(hall.a, TUESDAY, 9))
     later = services.book(hall.cast.citizen, slot_at(hall.a, date(2026, 3, 4), 9))
     received = []
     services.appointment_reminder.connect(
-        lambda sender, appointment, **kw: received.append(appointment.pk), weak=False
+        lambda sender, appointment, **kw: received.append(appointment.pk),
+        weak=False,
+        dispatch_uid="test.reminder",
     )
     try:
         result = tasks.appointments_tick()
         assert result == {"reminded": 1, "no_shows": 0}
         assert received == [tomorrow.pk]
-        assert len(mail.outbox) == 1 and "09:00 ngày 03/03/2026" in mail.outbox[0].body
+        notices = Notification.objects.filter(
+            kind="appointment_reminder", recipient=hall.cast.citizen
+        )
+        assert sorted(notices.values_list("channel", flat=True)) == ["email", "inbox"]
+        email = notices.get(channel="email")
+        assert "09:00 ngày 03/03/2026" in email.body and "Hộ tịch" in email.body
+        assert email.address == "an@example.vn"
+        assert OutboxMessage.objects.filter(
+            topic="notify.email", reference={"notification": email.pk}
+        ).exists()
         assert tasks.appointments_tick()["reminded"] == 0  # once
+        assert notices.count() == 2
         clock.set(2026, 3, 3, 9, 0)
         assert tasks.appointments_tick()["reminded"] == 1
         assert received == [tomorrow.pk, later.pk]
     finally:
-        services.appointment_reminder.receivers.clear()
+        services.appointment_reminder.disconnect(dispatch_uid="test.reminder")
+
+
+def test_an_opted_out_citizen_gets_no_reminder(hall, clock):
+    """The reminder is not legally required: 'only required notices' stops it (the appointment
+    is still marked reminded, once)."""
+    Preference.objects.create(user=hall.cast.citizen, only_required=True)
+    appointment = services.book(hall.cast.citizen, slot_at(hall.a, TUESDAY, 9))
+    assert tasks.appointments_tick()["reminded"] == 1
+    assert not Notification.objects.filter(kind="appointment_reminder").exists()
+    appointment.refresh_from_db()
+    assert appointment.reminded_at is not None
 
 
 def test_no_show_after_the_slot_end_and_the_grace(hall, clock):
