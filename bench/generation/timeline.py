@@ -152,7 +152,10 @@ class WorkingTimeline:
         if seconds < 0:
             raise ValueError("Cannot add a negative working time")
         start = self.snap_forward(t)
-        seconds = math.ceil(seconds)
+        # To the microsecond first, as a timedelta does in `WorkingCalendar.add_working_seconds`:
+        # 4.4 working days are 126720.00000000001 s in floating point, which the calendar reads
+        # as 126720 s and a bare ceil as 126721 (one second late).
+        seconds = math.ceil(round(seconds, 6))
         if seconds <= 0:
             return start
         target = self.office_seconds(start) + seconds

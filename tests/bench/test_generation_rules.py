@@ -211,3 +211,16 @@ def test_months_end_on_the_corresponding_day_as_the_calendar_says(clock, months)
             assert dt(fast.step_due(months, TimeUnit.MONTHS, share, start)) == rules.step_due(
                 frozen, share, dt(start)
             )
+
+
+def test_a_share_that_floating_point_overshoots_ends_on_the_rule_s_second(clock):
+    """44 working days at 10 % are 4.4 days: 126720.00000000001 s in floating point. The
+    calendar reads that as 126720 s (a timedelta keeps microseconds); the table once took the
+    ceiling, 126721 s, a second late (a generated dossier of 16/11/2026 07:45:59 failed
+    tests/bench/test_generated_paths.py)."""
+    start = datetime(2025, 11, 17, 7, 45, 59, tzinfo=LOCAL_TZ)
+    for value, share in ((44, 10), (44, 30), (22, 15), (0.7, 100), (1.1, 100)):
+        terms = {"processing_time_value": value, "processing_time_unit": TimeUnit.WORKING_DAYS}
+        expected = rules.step_due(terms, share, start)
+        got = clock.fast.step_due(value, TimeUnit.WORKING_DAYS, share, epoch(start))
+        assert dt(got) == expected, (value, share)
