@@ -75,6 +75,7 @@ class Gunicorn:
         threads: int = 1,
         env: dict | None = None,
         cwd: Path = ROOT,
+        app: str = "config.wsgi:application",
     ):
         if not 1 <= workers <= 16 or not 1 <= threads <= 64:
             raise ValueError("workers must be 1..16 and threads 1..64")
@@ -101,7 +102,7 @@ class Gunicorn:
             sys.executable,
             "-m",
             "gunicorn",
-            "config.wsgi:application",
+            app,
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
