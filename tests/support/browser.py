@@ -35,8 +35,9 @@ def accessibility_violations(
 ) -> list[str]:
     """The axe-core violations of the page as it is now, of the given impacts, one line each
     (rule id, impact, the first offending element). axe-core (the copy shipped by
-    axe-playwright-python) is injected into the page and run under a time limit: Playwright's
-    evaluate waits without one, so a run that never settles would hang the suite."""
+    axe-playwright-python) is injected into the page and run under a time limit, as Playwright's
+    evaluate has none. The page needs JavaScript on: in a context with
+    `java_script_enabled=False`, evaluate never returns."""
     from axe_playwright_python.sync_playwright import Axe
 
     page.wait_for_load_state("load")
