@@ -580,6 +580,12 @@ OUTBOX_AUTODELIVER = True
 # Test knob, settings only: under eager Celery (no broker) a retry waits on a timer thread; tests
 # turn it off so that no thread outlives a test (the retry is then left to the sweeper).
 OUTBOX_EAGER_RETRY_TIMERS = True
+# The embedded run (no broker): deliver the outbox in a thread of the serving process, after the
+# response, instead of inside the request (outbox/background.py; `bash scripts/dev.sh run` sets
+# ONECUA_OUTBOX_THREAD=1). Only in `runserver`'s serving process and only without a broker.
+OUTBOX_DELIVERY_THREAD = env.bool("ONECUA_OUTBOX_THREAD", default=False)
+# How often that thread sweeps for messages whose wake-up was lost (seconds).
+OUTBOX_THREAD_SWEEP_SECONDS = env.float("ONECUA_OUTBOX_THREAD_SWEEP_SECONDS", default=10.0)
 
 # Notifications (docs/notifications.md). E-mail goes through Django's SMTP backend: EMAIL_HOST,
 # EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL. With the

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import background
 from .models import OutboxMessage, OutboxStatus
 from .signals import message_delivered, message_enqueued
 
@@ -105,6 +106,8 @@ def schedule(key: str, countdown: float | None = None) -> None:
     """Ask a worker to deliver `key` (best effort: the sweeper covers a lost request)."""
     if not settings.OUTBOX_AUTODELIVER:
         return  # tests that are not about delivery keep their messages pending
+    if background.accept(key, countdown):
+        return  # the embedded run's delivery thread takes it, after the response (background.py)
     if countdown and countdown > 0 and settings.CELERY_TASK_ALWAYS_EAGER:
         # An eager task cannot wait: run it later on a timer thread (embedded default), or
         # leave it to the sweeper when timers are off.

@@ -178,7 +178,9 @@ cmd_run() {
   fi
   say "Serving on http://$host:$port/ (admin /admin/, API /api/v1/, docs /api/docs/)"
   # --insecure: serve the static files from the apps although DEBUG is off (local demo only).
-  exec "$PY" manage.py runserver --insecure "$host:$port"
+  # The outbox is delivered by a thread of the server after the response, not inside the request
+  # (outbox/background.py, docs/portal-sync.md "Embedded run"); ONECUA_OUTBOX_THREAD=0 turns it off.
+  ONECUA_OUTBOX_THREAD=${ONECUA_OUTBOX_THREAD:-1} exec "$PY" manage.py runserver --insecure "$host:$port"
 }
 
 case "${1:-}" in
