@@ -580,11 +580,15 @@ OUTBOX_AUTODELIVER = True
 # Test knob, settings only: under eager Celery (no broker) a retry waits on a timer thread; tests
 # turn it off so that no thread outlives a test (the retry is then left to the sweeper).
 OUTBOX_EAGER_RETRY_TIMERS = True
-# The embedded run (no broker): deliver the outbox in a thread of the serving process, after the
-# response, instead of inside the request (outbox/background.py; `bash scripts/dev.sh run` sets
-# ONECUA_OUTBOX_THREAD=1). Only in `runserver`'s serving process and only without a broker.
-OUTBOX_DELIVERY_THREAD = env.bool("ONECUA_OUTBOX_THREAD", default=False)
-# How often that thread sweeps for messages whose wake-up was lost (seconds).
+# Who delivers the outbox when there is no broker (Celery eager): "inline" (the default: the
+# process that commits, after the commit — inside the request for a web request), "worker" (the
+# separate process `manage.py outbox_worker`, which `bash scripts/dev.sh run` starts beside the
+# server and which polls for due messages; the others only write them) or "thread" (a thread of
+# runserver's serving process). outbox/background.py, docs/portal-sync.md "Embedded run".
+OUTBOX_DELIVERY = env.str("ONECUA_OUTBOX_DELIVERY", default="inline")
+# How often the "worker" process looks for due messages (seconds).
+OUTBOX_WORKER_POLL_SECONDS = env.float("ONECUA_OUTBOX_WORKER_POLL_SECONDS", default=0.5)
+# How often the "thread" sweeps for messages whose wake-up was lost (seconds).
 OUTBOX_THREAD_SWEEP_SECONDS = env.float("ONECUA_OUTBOX_THREAD_SWEEP_SECONDS", default=10.0)
 
 # Notifications (docs/notifications.md). E-mail goes through Django's SMTP backend: EMAIL_HOST,

@@ -7,8 +7,8 @@ class OutboxConfig(AppConfig):
     verbose_name = _("Thông điệp gửi đi")
 
     def ready(self):
-        # The embedded run (no broker): deliver in a thread of the serving process, after the
-        # response, instead of inside the request (outbox/background.py).
+        # OUTBOX_DELIVERY "thread" (no broker): deliver in a thread of the serving process,
+        # after the response, instead of inside the request (outbox/background.py).
         from . import background
 
         background.start_if_embedded()

@@ -1,23 +1,27 @@
-"""The embedded run's delivery thread: the outbox delivered after the response, without a broker.
+"""The embedded run's delivery: the outbox delivered after the response, without a broker.
 
 In the embedded default (no CELERY_BROKER_URL) Celery runs its tasks eagerly, in the process that
 sends them, so `delivery.schedule()` would deliver a dossier's messages to the (mock) national
-portal inside the request that wrote them. With `OUTBOX_DELIVERY_THREAD` on
-(`ONECUA_OUTBOX_THREAD=1`, set by `bash scripts/dev.sh run`) the serving process starts one daemon
-thread instead:
+portal inside the request that wrote them. `OUTBOX_DELIVERY` (`ONECUA_OUTBOX_DELIVERY`) moves
+that work out of the request:
 
-- `schedule(key)` hands the key to this thread (`accept`) and returns at once; the thread calls
-  `delivery.deliver_key(key)` — the very function the Celery task `outbox.deliver_key` runs, so
-  ordering per key, retries with backoff, dead letters and supersession are the same code;
-- a retry's countdown waits in the thread's own timetable (a heap), not on a timer thread;
-- every `OUTBOX_THREAD_SWEEP_SECONDS` (and once at start, with no grace: what a previous run left
-  pending) the thread runs `delivery.sweep()`, the beat task's function, which finds every due
-  pending message whose wake-up was lost (the process stopped, the thread crashed).
+- "worker" (what `bash scripts/dev.sh run` sets): `schedule()` in the server only leaves the row
+  pending; the separate process `manage.py outbox_worker` runs the loop below and finds due
+  messages by polling every `OUTBOX_WORKER_POLL_SECONDS` with `delivery.sweep(grace_seconds=0)`.
+  A process of its own: it runs on the other core, not under the server's GIL;
+- "thread": the loop runs as a daemon thread of runserver's serving process; `schedule(key)`
+  hands it the key (`accept`) and returns at once; it sweeps every
+  `OUTBOX_THREAD_SWEEP_SECONDS` (and once at start, with no grace) for lost wake-ups.
 
-Delivery stays at least once: a message is marked sent only after its handler returned, in the
-same transaction; a thread that dies leaves the rest pending in the database for the next sweep.
-If the thread is not running in this process (tests, management commands, a worker with a broker)
-`accept` says no and `schedule` does what it always did. docs/portal-sync.md, "Embedded run".
+Either way the loop calls `delivery.deliver_key(key)` — the very function the Celery task
+`outbox.deliver_key` runs, so ordering per key, retries with backoff (a retry's countdown waits in
+the loop's own timetable), dead letters and supersession are the same code, and `delivery.sweep`,
+the beat task's function. Delivery stays at least once: a message is marked sent only after its
+handler returned, in the same transaction; a loop that dies leaves the rest pending in the
+database, and the next start (dev.sh restarts the worker; a dead thread is restarted by the next
+`accept`) sweeps them up first. With "inline", or where no loop runs and the mode is not
+"worker" (tests, management commands), `accept` says no and `schedule` does what it always did.
+docs/portal-sync.md, "Embedded run".
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ _heap: list[tuple[float, int, str]] = []
 _queued: set[str] = set()  # keys due now, not yet taken: one entry is enough
 _sequence = 0
 _wanted = False  # start() was called and stop() was not: a dead thread is restarted
+_poll: float | None = None  # the worker process: sweep this often, with no grace
 
 
 def running() -> bool:
@@ -54,7 +59,8 @@ def accept(key: str, countdown: float | None = None) -> bool:
     global _sequence
     if not running():
         if not _wanted:
-            return False
+            # "worker": the outbox_worker process polls for the pending row; else as before.
+            return settings.OUTBOX_DELIVERY == "worker" and settings.CELERY_TASK_ALWAYS_EAGER
         # The thread died (a bug, a BaseException): a new one sweeps what it left pending.
         logger.error("The outbox delivery thread had stopped: restarting it")
         start()
@@ -76,11 +82,14 @@ def pending() -> int:
         return len(_heap)
 
 
-def start() -> bool:
-    """Start the thread in this process (idempotent). Returns whether it (now) runs."""
-    global _thread, _wanted
+def start(poll: float | None = None) -> bool:
+    """Start the loop's thread in this process (idempotent). `poll`: the worker process's
+    polling interval (seconds; every sweep without grace). Returns whether it (now) runs."""
+    global _thread, _wanted, _poll
     with _lock:
         _wanted = True
+        if poll is not None:
+            _poll = poll
         if running():
             return True
         _stop.clear()
@@ -92,8 +101,9 @@ def start() -> bool:
 
 def stop(timeout: float = 10.0) -> None:
     """Stop the thread (tests): what it has not delivered stays pending for the sweeper."""
-    global _thread, _wanted
+    global _thread, _wanted, _poll
     _wanted = False
+    _poll = None
     thread = _thread
     _stop.set()
     with _lock:
@@ -127,7 +137,7 @@ def _next_key(sweep_at: float) -> str | None:
 def _loop() -> None:
     from . import delivery
 
-    interval = settings.OUTBOX_THREAD_SWEEP_SECONDS
+    interval = _poll or settings.OUTBOX_THREAD_SWEEP_SECONDS
     grace = 0.0  # at start: whatever an earlier run left pending
     sweep_at = time.monotonic()
     try:
@@ -141,7 +151,7 @@ def _loop() -> None:
                     delivery.sweep(grace_seconds=grace)
                 except Exception:  # the database may be busy: the next sweep tries again
                     logger.warning("Outbox sweep failed in the delivery thread", exc_info=True)
-                grace = max(float(interval), 1.0)
+                grace = 0.0 if _poll else max(float(interval), 1.0)
                 sweep_at = time.monotonic() + interval
                 continue
             try:
@@ -163,9 +173,9 @@ def serving_process() -> bool:
 
 
 def start_if_embedded() -> bool:
-    """Called from OutboxConfig.ready(): start the thread where it belongs (the setting on,
-    no broker, the serving process)."""
-    if not (settings.OUTBOX_DELIVERY_THREAD and settings.CELERY_TASK_ALWAYS_EAGER):
+    """Called from OutboxConfig.ready(): start the thread where it belongs ("thread", no
+    broker, the serving process)."""
+    if not (settings.OUTBOX_DELIVERY == "thread" and settings.CELERY_TASK_ALWAYS_EAGER):
         return False
     if not serving_process():
         return False

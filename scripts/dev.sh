@@ -178,9 +178,22 @@ cmd_run() {
   fi
   say "Serving on http://$host:$port/ (admin /admin/, API /api/v1/, docs /api/docs/)"
   # --insecure: serve the static files from the apps although DEBUG is off (local demo only).
-  # The outbox is delivered by a thread of the server after the response, not inside the request
-  # (outbox/background.py, docs/portal-sync.md "Embedded run"); ONECUA_OUTBOX_THREAD=0 turns it off.
-  ONECUA_OUTBOX_THREAD=${ONECUA_OUTBOX_THREAD:-1} exec "$PY" manage.py runserver --insecure "$host:$port"
+  # The outbox (the portal, the notifications) is delivered after the response by a process of its
+  # own, not inside the request (outbox/background.py, docs/portal-sync.md "Embedded run"):
+  # `outbox_worker`, restarted if it dies, stopped when the server is gone. With a broker, or
+  # ONECUA_OUTBOX_DELIVERY=inline, the server delivers as before.
+  export ONECUA_OUTBOX_DELIVERY=${ONECUA_OUTBOX_DELIVERY:-worker}
+  if [ "$ONECUA_OUTBOX_DELIVERY" = worker ] && [ -z "${CELERY_BROKER_URL:-}" ]; then
+    say "Starting the outbox delivery worker (manage.py outbox_worker)"
+    local server=$$ # runserver takes this shell's PID (exec below)
+    (
+      while kill -0 "$server" 2>/dev/null; do
+        "$PY" manage.py outbox_worker --parent "$server" || true
+        sleep 1
+      done
+    ) &
+  fi
+  exec "$PY" manage.py runserver --insecure "$host:$port"
 }
 
 case "${1:-}" in

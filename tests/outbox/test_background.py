@@ -1,8 +1,10 @@
-"""The embedded run's delivery thread (outbox/background.py): a counter intake answers before its
-portal message is delivered, the thread delivers it within seconds with the same code as the
-Celery task (in order per key, retries), and a thread that dies loses nothing — the sweep of the
-next start delivers what it left pending. (Issue 16 §2: the embedded default is as fast as
-production.)"""
+"""The embedded run's delivery after the response (outbox/background.py): a counter intake
+answers before its portal message is delivered; the delivery worker (dev.sh run's
+`outbox_worker`, here its loop in this process) finds it by polling and delivers it within
+seconds with the same code as the Celery task (in order per key, retries); the "thread" mode
+does the same from the server's own thread; a worker or thread that dies loses nothing — the
+sweep of the next start delivers what it left pending. (Issue 16 §2: the embedded default is as
+fast as production.)"""
 
 import threading
 import time
@@ -156,7 +158,7 @@ def test_a_restarted_thread_sweeps_what_the_last_one_left_pending(settings, monk
 
 
 def test_the_thread_runs_only_in_the_serving_process_without_a_broker(settings, monkeypatch):
-    settings.OUTBOX_DELIVERY_THREAD = True
+    settings.OUTBOX_DELIVERY = "thread"
     monkeypatch.setattr("sys.argv", ["manage.py", "runserver", "127.0.0.1:8000"])
     monkeypatch.delenv("RUN_MAIN", raising=False)
     assert not background.serving_process()  # the autoreloader's watcher
@@ -168,6 +170,70 @@ def test_the_thread_runs_only_in_the_serving_process_without_a_broker(settings, 
     settings.CELERY_TASK_ALWAYS_EAGER = False
     assert not background.start_if_embedded()  # with a broker, Celery workers deliver
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.OUTBOX_DELIVERY_THREAD = False
+    settings.OUTBOX_DELIVERY = "worker"  # dev.sh run: a process of its own, not a thread
     assert not background.start_if_embedded()
     assert not background.running()
+
+
+def test_in_worker_mode_the_request_only_writes_and_the_worker_delivers(settings, monkeypatch):
+    """dev.sh run: ONECUA_OUTBOX_DELIVERY=worker. The server's requests leave their messages
+    pending; the outbox_worker process (its loop, started here as the command starts it) finds
+    them by polling, with no wake-up from the writer."""
+    settings.OUTBOX_DELIVERY = "worker"
+    monkeypatch.setattr("integrations.mockportal.views._sleep", lambda seconds: None)
+    reset_client()
+    cast = build_small_cast()
+    body = {
+        "procedure": "1.001193",
+        "applicant": applicant_data(cast),
+        "summary": "Đăng ký khai sinh tại quầy",
+        "components": [{"order": 1, "provided": True, "originals": 1, "copies": 2}],
+    }
+    response = cast.client(cast.clerk).post("/api/v1/counter/intake/", body, format="json")
+    assert response.status_code == 201, response.content
+    code = response.json()["dossier"]["code"]
+    message = OutboxMessage.objects.get(topic=TOPIC, key=key_for(Dossier.objects.get(code=code).pk))
+    time.sleep(0.3)
+    assert status_of(message.pk) == OutboxStatus.PENDING  # nobody delivered it in the request
+    assert not Record.objects.filter(ma_ho_so=code).exists()
+    background.start(poll=0.2)  # manage.py outbox_worker
+    try:
+        assert wait_until(lambda: status_of(message.pk) == OutboxStatus.SENT)
+    finally:
+        background.stop()
+        reset_client()
+    assert Record.objects.filter(ma_ho_so=code).exists()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_worker_that_dies_loses_nothing_and_its_restart_delivers(settings, monkeypatch):
+    settings.OUTBOX_DELIVERY = "worker"
+    receiver = Receiver()
+    monkeypatch.setitem(delivery._HANDLERS, "test.topic", receiver)
+    real = delivery.deliver_key
+
+    def crash(key, **kwargs):
+        raise SystemExit("killed in the middle of a delivery")
+
+    monkeypatch.setattr(delivery, "deliver_key", crash)
+    first = put("dossier:5", 1)
+    second = put("dossier:5", 2)
+    background.start(poll=0.2)
+    try:
+        assert wait_until(lambda: not background.running())
+        assert status_of(first.pk) == status_of(second.pk) == OutboxStatus.PENDING
+        monkeypatch.setattr(delivery, "deliver_key", real)
+        background.stop()
+        background.start(poll=0.2)  # dev.sh run starts the worker again
+        assert wait_until(lambda: status_of(first.pk) == status_of(second.pk) == OutboxStatus.SENT)
+    finally:
+        background.stop()
+    assert receiver.got == [1, 2]
+
+
+def test_the_worker_command_refuses_to_run_beside_a_broker(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with pytest.raises(CommandError, match="CELERY_BROKER_URL"):
+        call_command("outbox_worker")
