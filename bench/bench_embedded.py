@@ -2,7 +2,7 @@
 thread after the response, against the same server with delivery switched off (issue 16 §2:
 target >= 0.9x), and the portal receiving everything within seconds.
 
-    .venv/bin/python bench/bench_embedded.py [--modes worker,off,worker,off] [--clients 4]
+    .venv/bin/python bench/bench_embedded.py [--modes thread,off,thread,off] [--clients 4]
         [--duration 20] [--keep DIR]
 
 It makes a throw-away state folder (ONECUA_VAR_DIR: the SQLite file), migrates it and loads the
@@ -12,9 +12,10 @@ run` does — `manage.py runserver --insecure` with its autoreloader, SQLite, Ce
 mocks in-process — on 127.0.0.1:<free port>, warms it up, and sends POST /api/v1/counter/intake/
 from `--clients` keep-alive threads back to back for `--duration` seconds. Modes:
 
-- `worker`: the embedded default (ONECUA_OUTBOX_DELIVERY=worker): `manage.py outbox_worker`
-  beside the server, as dev.sh run starts it, sends the portal messages after the response;
-- `thread`: ONECUA_OUTBOX_DELIVERY=thread: a thread of the server does. After a run of a
+- `thread`: the embedded default (ONECUA_OUTBOX_DELIVERY=thread, as dev.sh run sets it): a
+  thread of the server sends the portal messages after the response;
+- `worker`: ONECUA_OUTBOX_DELIVERY=worker and `manage.py outbox_worker` beside the server: a
+  process of its own does. After a run of a
   delivering mode (these two and `eager`) it waits (at most `--drain-timeout` s) until
   every portal message of the run is sent and every dossier of the run is on the mock portal,
   and reports how long after the last response that was, and the lag per message
@@ -56,7 +57,7 @@ DELIVERING = ("worker", "thread", "eager")
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--modes", default="worker,off,worker,off")
+    parser.add_argument("--modes", default="thread,off,thread,off")
     parser.add_argument("--clients", type=int, default=4, help="client threads (default 4)")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per run")
     parser.add_argument("--warmup", type=int, default=20, help="warm-up receipts per run")

@@ -581,10 +581,10 @@ OUTBOX_AUTODELIVER = True
 # turn it off so that no thread outlives a test (the retry is then left to the sweeper).
 OUTBOX_EAGER_RETRY_TIMERS = True
 # Who delivers the outbox when there is no broker (Celery eager): "inline" (the default: the
-# process that commits, after the commit — inside the request for a web request), "worker" (the
-# separate process `manage.py outbox_worker`, which `bash scripts/dev.sh run` starts beside the
-# server and which polls for due messages; the others only write them) or "thread" (a thread of
-# runserver's serving process). outbox/background.py, docs/portal-sync.md "Embedded run".
+# process that commits, after the commit — inside the request for a web request), "thread" (a
+# thread of runserver's serving process, after the response: what `bash scripts/dev.sh run` sets)
+# or "worker" (the separate process `manage.py outbox_worker` polls for due messages; the others
+# only write them). outbox/background.py, docs/portal-sync.md "Embedded run".
 OUTBOX_DELIVERY = env.str("ONECUA_OUTBOX_DELIVERY", default="inline")
 # How often the "worker" process looks for due messages (seconds).
 OUTBOX_WORKER_POLL_SECONDS = env.float("ONECUA_OUTBOX_WORKER_POLL_SECONDS", default=0.5)

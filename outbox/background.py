@@ -5,22 +5,24 @@ sends them, so `delivery.schedule()` would deliver a dossier's messages to the (
 portal inside the request that wrote them. `OUTBOX_DELIVERY` (`ONECUA_OUTBOX_DELIVERY`) moves
 that work out of the request:
 
-- "worker" (what `bash scripts/dev.sh run` sets): `schedule()` in the server only leaves the row
-  pending; the separate process `manage.py outbox_worker` runs the loop below and finds due
-  messages by polling every `OUTBOX_WORKER_POLL_SECONDS` with `delivery.sweep(grace_seconds=0)`.
-  A process of its own: it runs on the other core, not under the server's GIL;
-- "thread": the loop runs as a daemon thread of runserver's serving process; `schedule(key)`
-  hands it the key (`accept`) and returns at once; it sweeps every
-  `OUTBOX_THREAD_SWEEP_SECONDS` (and once at start, with no grace) for lost wake-ups.
+- "thread" (what `bash scripts/dev.sh run` sets): the loop runs as a daemon thread of
+  runserver's serving process; `schedule(key)` hands it the key (`accept`) and returns at once;
+  it sweeps every `OUTBOX_THREAD_SWEEP_SECONDS` (and once at start, with no grace) for lost
+  wake-ups;
+- "worker": `schedule()` in the server only leaves the row pending; the separate process
+  `manage.py outbox_worker` runs the loop below and finds due messages by polling every
+  `OUTBOX_WORKER_POLL_SECONDS` with `delivery.sweep(grace_seconds=0)`. (Measured slower on
+  SQLite: two writing processes contend for the file's lock; docs/portal-sync.md.)
 
 Either way the loop calls `delivery.deliver_key(key)` — the very function the Celery task
 `outbox.deliver_key` runs, so ordering per key, retries with backoff (a retry's countdown waits in
 the loop's own timetable), dead letters and supersession are the same code, and `delivery.sweep`,
 the beat task's function. Delivery stays at least once: a message is marked sent only after its
 handler returned, in the same transaction; a loop that dies leaves the rest pending in the
-database, and the next start (dev.sh restarts the worker; a dead thread is restarted by the next
-`accept`) sweeps them up first. With "inline", or where no loop runs and the mode is not
-"worker" (tests, management commands), `accept` says no and `schedule` does what it always did.
+database, and the next start (a dead thread is restarted by the next `accept`; the worker
+command restarts its loop) sweeps them up first. With "inline", or where no loop runs and the
+mode is not "worker" (tests, management commands), `accept` says no and `schedule` does what it
+always did.
 docs/portal-sync.md, "Embedded run".
 """
 

@@ -2,8 +2,9 @@
 
     manage.py outbox_worker [--poll SECONDS] [--parent PID]
 
-`bash scripts/dev.sh run` starts it beside the server (with ONECUA_OUTBOX_DELIVERY=worker, so
-that the server's requests only write their messages) and restarts it if it dies. It polls for
+Run it beside a server started with ONECUA_OUTBOX_DELIVERY=worker (whose requests then only write
+their messages); `bash scripts/dev.sh run` uses the server's own thread instead ("thread": on
+SQLite a second writing process costs the counter more, docs/portal-sync.md). It polls for
 due messages and delivers them with the outbox's own functions (outbox/background.py), until
 SIGTERM or Ctrl-C, or until the process `--parent` (the server) is gone. With a broker
 (CELERY_BROKER_URL) Celery's workers deliver: it refuses.
