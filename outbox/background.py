@@ -95,6 +95,7 @@ def start(poll: float | None = None) -> bool:
         if running():
             return True
         _stop.clear()
+        _write_gate(True)
         _thread = threading.Thread(target=_loop, name="outbox-delivery", daemon=True)
         _thread.start()
     logger.info("Outbox delivery thread started (embedded run: delivery after the response)")
@@ -116,6 +117,15 @@ def stop(timeout: float = 10.0) -> None:
         _heap.clear()
         _queued.clear()
         _thread = None
+    _write_gate(False)
+
+
+def _write_gate(on: bool) -> None:
+    """On SQLite, the threads of this process take turns for writing on a Python lock instead of
+    sleeping in SQLite's busy handler (core/sqlite_backend): the thread writes beside requests."""
+    wrapper = type(connection)
+    if hasattr(wrapper, "write_gate_on"):
+        wrapper.write_gate_on = on
 
 
 def _next_key(sweep_at: float) -> str | None:
