@@ -609,6 +609,16 @@ OUTBOX_AUTODELIVER = True
 # Test knob, settings only: under eager Celery (no broker) a retry waits on a timer thread; tests
 # turn it off so that no thread outlives a test (the retry is then left to the sweeper).
 OUTBOX_EAGER_RETRY_TIMERS = True
+# Who delivers the outbox when there is no broker (Celery eager): "inline" (the default: the
+# process that commits, after the commit — inside the request for a web request), "thread" (a
+# thread of runserver's serving process, after the response: what `bash scripts/dev.sh run` sets)
+# or "worker" (the separate process `manage.py outbox_worker` polls for due messages; the others
+# only write them). outbox/background.py, docs/portal-sync.md "Embedded run".
+OUTBOX_DELIVERY = env.str("ONECUA_OUTBOX_DELIVERY", default="inline")
+# How often the "worker" process looks for due messages (seconds).
+OUTBOX_WORKER_POLL_SECONDS = env.float("ONECUA_OUTBOX_WORKER_POLL_SECONDS", default=0.5)
+# How often the "thread" sweeps for messages whose wake-up was lost (seconds).
+OUTBOX_THREAD_SWEEP_SECONDS = env.float("ONECUA_OUTBOX_THREAD_SWEEP_SECONDS", default=10.0)
 
 # Notifications (docs/notifications.md). E-mail goes through Django's SMTP backend: EMAIL_HOST,
 # EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL. With the

@@ -22,9 +22,9 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, get_connection
-from django.test import Client
 from requests.adapters import HTTPAdapter
 
+from core import inprocess
 from outbox.delivery import PermanentError, TransientError
 
 MOCK_PREFIX = {"sms": "/mock-messaging/sms/", "zalo": "/mock-messaging/zalo/"}
@@ -81,7 +81,9 @@ class InProcessTransport:
 
     def post(self, path: str, body: dict, headers: dict) -> tuple[int, dict]:
         extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
-        response = Client().post(self.prefix + path, body, content_type="application/json", **extra)
+        response = inprocess.client().post(
+            self.prefix + path, body, content_type="application/json", **extra
+        )
         try:
             data = response.json()
         except ValueError:

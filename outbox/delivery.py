@@ -46,6 +46,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from . import background
 from .models import OutboxMessage, OutboxStatus
 from .signals import message_delivered, message_enqueued
 
@@ -184,6 +185,8 @@ def schedule(key: str, countdown: float | None = None) -> None:
     """Ask a worker to deliver `key` (best effort: the sweeper covers a lost request)."""
     if not settings.OUTBOX_AUTODELIVER:
         return  # tests that are not about delivery keep their messages pending
+    if background.accept(key, countdown):
+        return  # the embedded run's delivery thread takes it, after the response (background.py)
     if countdown and countdown > 0 and settings.CELERY_TASK_ALWAYS_EAGER:
         # An eager task cannot wait: run it later on a timer thread (embedded default), or
         # leave it to the sweeper when timers are off.

@@ -11,7 +11,8 @@ from __future__ import annotations
 import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.test import Client
+
+from core import inprocess
 
 from . import checksum
 from .models import Direction, MessageKind, Payment, PaymentMessage
@@ -45,7 +46,9 @@ class InProcessTransport:
     """The mock platform served by this very process (the embedded default)."""
 
     def post(self, path: str, body: dict) -> dict:
-        response = Client().post(MOCK_PREFIX + path, body, content_type="application/json")
+        response = inprocess.client().post(
+            MOCK_PREFIX + path, body, content_type="application/json"
+        )
         try:
             data = response.json()
         except ValueError as exc:

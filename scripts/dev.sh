@@ -3,6 +3,8 @@
 #   bash scripts/dev.sh run    set everything up on the embedded default and serve on 127.0.0.1:8000
 #                              (PORT=8080 / HOST=0.0.0.0 from the environment)
 #   bash scripts/dev.sh test   install and run the whole suite (SQLite, then PostgreSQL + Redis)
+#   bash scripts/dev.sh prod   optional: a production-shaped run (PostgreSQL, Redis, gunicorn,
+#                              Celery worker and beat, the mocks as processes; docs/deployment.md)
 # Other sub-commands: setup, seed, lint, lock, bench-import, bench-search.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -167,6 +169,117 @@ cmd_test() {
   printf '  %s\n' "${summary[@]}"
 }
 
+ensure_database() {
+  # Create the database of DATABASE_URL on its server if it is missing (PostgreSQL only).
+  "$PY" - <<'PYEOF'
+import os, re, sys
+from urllib.parse import urlsplit, urlunsplit
+import psycopg
+from psycopg import sql
+url = os.environ["DATABASE_URL"]
+parts = urlsplit(url)
+name = parts.path.lstrip("/")
+if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", name):
+    sys.exit(f"DATABASE_URL: not a plain database name: {name!r}")
+admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, ""))
+try:
+    with psycopg.connect(admin, connect_timeout=5, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"Created the database {name}")
+except psycopg.OperationalError as exc:
+    sys.exit(f"PostgreSQL not reachable at {parts.hostname}:{parts.port}: {exc}")
+PYEOF
+}
+
+PROD_PIDS=()
+PROD_NAMES=()
+
+prod_start() {
+  # Start one process of the production-shaped run in a session (process group) of its own, its
+  # output prefixed with its name; remember the group to stop it, workers and children included.
+  local name=$1
+  shift
+  setsid "$@" > >(sed -u "s/^/[$name] /") 2>&1 &
+  PROD_PIDS+=("$!")
+  PROD_NAMES+=("$name")
+  printf '%s %s\n' "$!" "$name" >>"$PROD_PIDFILE"
+}
+
+prod_stop() {
+  # TERM to every process group, then up to 30 s for them to finish (gunicorn and Celery finish
+  # the request or task in hand), then KILL to what is left.
+  trap - INT TERM
+  say "Stopping the production-shaped run (${#PROD_PIDS[@]} processes)"
+  local pid
+  for pid in "${PROD_PIDS[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  local deadline=$((SECONDS + 30))
+  for pid in "${PROD_PIDS[@]}"; do
+    while kill -0 -- "-$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  rm -f "$PROD_PIDFILE"
+}
+
+cmd_prod() {
+  # A production-shaped run on this machine (docs/deployment.md, "Production-shaped run"):
+  # PostgreSQL + Redis, gunicorn with WEB_CONCURRENCY workers, a Celery worker, beat, and the
+  # mocks of the national systems as processes of their own, reached over HTTP. Ctrl-C or SIGTERM
+  # stops them all; if one of them exits, the others are stopped too.
+  install requirements.lock
+  local host=${HOST:-127.0.0.1} port=${PORT:-8000} web=${WEB_CONCURRENCY:-2}
+  local mocks=${ONECUA_PROD_MOCK_PORT:-$((port + 100))}
+  if ! [[ "$port" =~ ^[0-9]+$ && "$web" =~ ^[0-9]+$ && "$mocks" =~ ^[0-9]+$ ]] ||
+    [ "$port" -lt 1 ] || [ "$port" -gt 65535 ] || [ "$web" -lt 1 ] || [ "$web" -gt 32 ] ||
+    [ "$mocks" -lt 1 ] || [ "$mocks" -gt 65530 ]; then
+    echo "PORT (1-65535), WEB_CONCURRENCY (1-32) and ONECUA_PROD_MOCK_PORT must be numbers." >&2
+    exit 2
+  fi
+  export DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/onecua_prod}
+  export CELERY_BROKER_URL=${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}
+  export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/1}
+  export ONECUA_VAR_DIR=${ONECUA_VAR_DIR:-$ROOT/var/prod}
+  # The mocks stay installed (their tables, their commands), but every national system is
+  # reached over HTTP at its own process, as the real ones would be.
+  export ONECUA_MOCKS=1
+  export ONECUA_PUBLIC_BASE_URL="http://$host:$port"
+  export PORTAL_BASE_URL="http://127.0.0.1:$((mocks + 1))/mock-dvcqg/"
+  export NOTIFY_SMS_URL="http://127.0.0.1:$((mocks + 2))/mock-messaging/sms/"
+  export NOTIFY_ZALO_URL="http://127.0.0.1:$((mocks + 2))/mock-messaging/zalo/"
+  export ONECUA_PAYMENT_URL="http://127.0.0.1:$((mocks + 3))/mock-payment/"
+  export ONECUA_PAYMENT_NOTIFY_URL="http://$host:$port/api/v1/payments/ipn/"
+  export MOCK_VNEID_ISSUER="http://127.0.0.1:$((mocks + 4))/mock-vneid"
+  export ONECUA_OIDC_ISSUER=$MOCK_VNEID_ISSUER
+  export ALLOWED_HOSTS=${ALLOWED_HOSTS:-$host,127.0.0.1,localhost}
+  say "Production-shaped run on $DATABASE_URL, broker $CELERY_BROKER_URL, cache $REDIS_URL"
+  ensure_database
+  seed
+  PROD_PIDFILE="$ONECUA_VAR_DIR/prod.pids"
+  : >"$PROD_PIDFILE"
+  trap 'prod_stop; exit 0' INT TERM
+  prod_start mock-portal "$PY" manage.py run_mock_portal --port $((mocks + 1))
+  prod_start mock-messaging "$PY" manage.py run_mock_messaging --port $((mocks + 2))
+  prod_start mock-payment "$PY" manage.py run_mock_payment --port $((mocks + 3))
+  prod_start mock-vneid "$PY" manage.py run_mock_vneid --port $((mocks + 4))
+  # One worker for every queue of config/queues.py (production runs one per kind:
+  # docs/deployment.md).
+  prod_start worker "$PY" -m celery -A config worker --loglevel INFO \
+    --queues portal,notifications,payments,reports,periodic,celery \
+    --concurrency "${CELERY_CONCURRENCY:-2}" --hostname "onecua-worker@%h"
+  prod_start beat "$PY" -m celery -A config beat --loglevel INFO \
+    --schedule "$ONECUA_VAR_DIR/celerybeat-schedule"
+  prod_start web "$PY" -m gunicorn config.wsgi:application --bind "$host:$port" \
+    --workers "$web" --access-logfile - --graceful-timeout 20
+  say "Serving on http://$host:$port/ ($web gunicorn workers); mocks on ports $((mocks + 1))-$((mocks + 4)); Ctrl-C stops everything"
+  # Until a signal, or until one process exits (then the others are stopped too).
+  local status=0
+  wait -n "${PROD_PIDS[@]}" || status=$?
+  echo "A process of the production-shaped run exited (status $status): stopping the others." >&2
+  prod_stop
+  exit 1
+}
+
 cmd_run() {
   install requirements.lock
   seed
@@ -181,11 +294,17 @@ cmd_run() {
   # for the local demo, this machine is one.
   export ONECUA_CENTRE_NETWORKS=${ONECUA_CENTRE_NETWORKS:-127.0.0.1/32,::1/128}
   # --insecure: serve the static files from the apps although DEBUG is off (local demo only).
+  # The outbox (the portal, the notifications) is delivered after the response by a thread of the
+  # server, not inside the request (outbox/background.py; docs/portal-sync.md "Embedded run":
+  # why a thread and not a separate process on SQLite). ONECUA_OUTBOX_DELIVERY=worker plus
+  # `manage.py outbox_worker` uses a process instead; =inline delivers inside the request.
+  export ONECUA_OUTBOX_DELIVERY=${ONECUA_OUTBOX_DELIVERY:-thread}
   exec "$PY" manage.py runserver --insecure "$host:$port"
 }
 
 case "${1:-}" in
   run) shift; cmd_run "$@" ;;
+  prod) shift; cmd_prod "$@" ;;
   test) shift; cmd_test "$@" ;;
   setup) install requirements-dev.lock; seed ;;
   seed) seed ;;
@@ -193,5 +312,5 @@ case "${1:-}" in
   lock) shift; cmd_lock "$@" ;;
   bench-import) shift; install requirements-dev.lock; "$PY" bench/bench_import.py "$@" ;;
   bench-search) shift; install requirements-dev.lock; "$PY" bench/bench_search.py "$@" ;;
-  *) echo "usage: bash scripts/dev.sh {run|test|setup|seed|lint|lock|bench-import|bench-search}" >&2; exit 2 ;;
+  *) echo "usage: bash scripts/dev.sh {run|test|prod|setup|seed|lint|lock|bench-import|bench-search}" >&2; exit 2 ;;
 esac

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.test import Client
 
+from core import inprocess
 from outbox.delivery import PermanentError, TransientError
 
 MOCK_PREFIX = "/mock-dvcqg/"
@@ -60,7 +60,7 @@ class InProcessTransport:
     def request(self, method: str, path: str, body=None, headers=None) -> Reply:
 
         extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()}
-        client = Client()
+        client = inprocess.client()
         url = MOCK_PREFIX + path
         if method == "GET":
             response = client.get(url, **extra)

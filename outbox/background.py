@@ -1,0 +1,194 @@
+"""The embedded run's delivery: the outbox delivered after the response, without a broker.
+
+In the embedded default (no CELERY_BROKER_URL) Celery runs its tasks eagerly, in the process that
+sends them, so `delivery.schedule()` would deliver a dossier's messages to the (mock) national
+portal inside the request that wrote them. `OUTBOX_DELIVERY` (`ONECUA_OUTBOX_DELIVERY`) moves
+that work out of the request:
+
+- "thread" (what `bash scripts/dev.sh run` sets): the loop runs as a daemon thread of
+  runserver's serving process; `schedule(key)` hands it the key (`accept`) and returns at once;
+  it sweeps every `OUTBOX_THREAD_SWEEP_SECONDS` (and once at start, with no grace) for lost
+  wake-ups;
+- "worker": `schedule()` in the server only leaves the row pending; the separate process
+  `manage.py outbox_worker` runs the loop below and finds due messages by polling every
+  `OUTBOX_WORKER_POLL_SECONDS` with `delivery.sweep(grace_seconds=0)`. (Measured slower on
+  SQLite: two writing processes contend for the file's lock; docs/portal-sync.md.)
+
+Either way the loop calls `delivery.deliver_key(key)` — the very function the Celery task
+`outbox.deliver_key` runs, so ordering per key, retries with backoff (a retry's countdown waits in
+the loop's own timetable), dead letters and supersession are the same code, and `delivery.sweep`,
+the beat task's function. Delivery stays at least once: a message is marked sent only after its
+handler returned, in the same transaction; a loop that dies leaves the rest pending in the
+database, and the next start (a dead thread is restarted by the next `accept`; the worker
+command restarts its loop) sweeps them up first. With "inline", or where no loop runs and the
+mode is not "worker" (tests, management commands), `accept` says no and `schedule` does what it
+always did.
+docs/portal-sync.md, "Embedded run".
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import os
+import sys
+import threading
+import time
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Condition()
+_thread: threading.Thread | None = None
+_stop = threading.Event()
+# (due monotonic time, sequence, key): the keys to deliver, soonest first.
+_heap: list[tuple[float, int, str]] = []
+_queued: set[str] = set()  # keys due now, not yet taken: one entry is enough
+_sequence = 0
+_wanted = False  # start() was called and stop() was not: a dead thread is restarted
+_poll: float | None = None  # the worker process: sweep this often, with no grace
+
+
+def running() -> bool:
+    return _thread is not None and _thread.is_alive()
+
+
+def accept(key: str, countdown: float | None = None) -> bool:
+    """Take `key` for delivery in `countdown` seconds (now if None) if the thread runs here;
+    False otherwise (the caller schedules it as before). Never blocks on the database."""
+    global _sequence
+    if not running():
+        if not _wanted:
+            # "worker": the outbox_worker process polls for the pending row; else as before.
+            return settings.OUTBOX_DELIVERY == "worker" and settings.CELERY_TASK_ALWAYS_EAGER
+        # The thread died (a bug, a BaseException): a new one sweeps what it left pending.
+        logger.error("The outbox delivery thread had stopped: restarting it")
+        start()
+    delay = max(0.0, countdown or 0.0)
+    with _lock:
+        if delay == 0.0:
+            if key in _queued:
+                return True
+            _queued.add(key)
+        _sequence += 1
+        heapq.heappush(_heap, (time.monotonic() + delay, _sequence, key))
+        _lock.notify()
+    return True
+
+
+def pending() -> int:
+    """Keys waiting in the thread's timetable (for tests and the benchmark)."""
+    with _lock:
+        return len(_heap)
+
+
+def start(poll: float | None = None) -> bool:
+    """Start the loop's thread in this process (idempotent). `poll`: the worker process's
+    polling interval (seconds; every sweep without grace). Returns whether it (now) runs."""
+    global _thread, _wanted, _poll
+    with _lock:
+        _wanted = True
+        if poll is not None:
+            _poll = poll
+        if running():
+            return True
+        _stop.clear()
+        _write_gate(True)
+        _thread = threading.Thread(target=_loop, name="outbox-delivery", daemon=True)
+        _thread.start()
+    logger.info("Outbox delivery thread started (embedded run: delivery after the response)")
+    return True
+
+
+def stop(timeout: float = 10.0) -> None:
+    """Stop the thread (tests): what it has not delivered stays pending for the sweeper."""
+    global _thread, _wanted, _poll
+    _wanted = False
+    _poll = None
+    thread = _thread
+    _stop.set()
+    with _lock:
+        _lock.notify_all()
+    if thread is not None:
+        thread.join(timeout)
+    with _lock:
+        _heap.clear()
+        _queued.clear()
+        _thread = None
+    _write_gate(False)
+
+
+def _write_gate(on: bool) -> None:
+    """On SQLite, the threads of this process take turns for writing on a Python lock instead of
+    sleeping in SQLite's busy handler (core/sqlite_backend): the thread writes beside requests."""
+    wrapper = type(connection)
+    if hasattr(wrapper, "write_gate_on"):
+        wrapper.write_gate_on = on
+
+
+def _next_key(sweep_at: float) -> str | None:
+    """Wait for the next due key (None when it is time to sweep or to stop)."""
+    with _lock:
+        while not _stop.is_set():
+            now = time.monotonic()
+            if now >= sweep_at:
+                return None
+            if _heap and _heap[0][0] <= now:
+                _, _, key = heapq.heappop(_heap)
+                _queued.discard(key)
+                return key
+            wait = sweep_at - now
+            if _heap:
+                wait = min(wait, _heap[0][0] - now)
+            _lock.wait(timeout=wait)
+    return None
+
+
+def _loop() -> None:
+    from . import delivery
+
+    interval = _poll or settings.OUTBOX_THREAD_SWEEP_SECONDS
+    grace = 0.0  # at start: whatever an earlier run left pending
+    sweep_at = time.monotonic()
+    try:
+        while not _stop.is_set():
+            key = _next_key(sweep_at)
+            if _stop.is_set():
+                break
+            close_old_connections()
+            if key is None:
+                try:
+                    delivery.sweep(grace_seconds=grace)
+                except Exception:  # the database may be busy: the next sweep tries again
+                    logger.warning("Outbox sweep failed in the delivery thread", exc_info=True)
+                grace = 0.0 if _poll else max(float(interval), 1.0)
+                sweep_at = time.monotonic() + interval
+                continue
+            try:
+                delivery.deliver_key(key)
+            except Exception:  # a database error: the message stays pending for the sweep
+                logger.warning("Outbox delivery of %s failed in the thread", key, exc_info=True)
+    finally:
+        connection.close()
+
+
+def serving_process() -> bool:
+    """Whether this process serves requests and should run the thread: the runserver child
+    (RUN_MAIN under the autoreloader, or --noreload) — not the reloader's watcher, not other
+    management commands."""
+    argv = sys.argv[1:]
+    if not argv or argv[0] != "runserver":
+        return False
+    return os.environ.get("RUN_MAIN") == "true" or "--noreload" in argv
+
+
+def start_if_embedded() -> bool:
+    """Called from OutboxConfig.ready(): start the thread where it belongs ("thread", no
+    broker, the serving process)."""
+    if not (settings.OUTBOX_DELIVERY == "thread" and settings.CELERY_TASK_ALWAYS_EAGER):
+        return False
+    if not serving_process():
+        return False
+    return start()
