@@ -10,7 +10,7 @@ import threading
 import time
 
 import pytest
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from dossiers.models import Dossier
 from integrations.mockportal.models import Record
@@ -33,8 +33,23 @@ def wait_until(predicate, seconds: float = 5.0) -> bool:
     return predicate()
 
 
+def read(query):
+    """`query()`, from the test's thread while the delivery thread may be writing: the test
+    database on SQLite is one in-memory database shared between the threads' connections
+    (shared cache), where a read during another connection's write fails at once with
+    "database table is locked" instead of waiting; read again, as a busy timeout would."""
+    deadline = time.monotonic() + 5.0
+    while True:
+        try:
+            return query()
+        except OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def status_of(message_id: int) -> str:
-    return OutboxMessage.objects.values_list("status", flat=True).get(pk=message_id)
+    return read(lambda: OutboxMessage.objects.values_list("status", flat=True).get(pk=message_id))
 
 
 @pytest.fixture
@@ -77,8 +92,8 @@ def test_a_counter_intake_answers_before_its_portal_message_is_delivered(thread,
     answered = time.monotonic() - started
     assert response.status_code == 201, response.content
     code = response.json()["dossier"]["code"]
-    dossier = Dossier.objects.get(code=code)
-    message = OutboxMessage.objects.get(topic=TOPIC, key=key_for(dossier.pk))
+    dossier = read(lambda: Dossier.objects.get(code=code))
+    message = read(lambda: OutboxMessage.objects.get(topic=TOPIC, key=key_for(dossier.pk)))
     # The answer came while the portal was still "slow": the message is pending.
     assert status_of(message.pk) == OutboxStatus.PENDING
     assert answered < 10
@@ -86,7 +101,7 @@ def test_a_counter_intake_answers_before_its_portal_message_is_delivered(thread,
     gate.open.set()
     assert wait_until(lambda: status_of(message.pk) == OutboxStatus.SENT)
     # The mock portal has the dossier's record.
-    assert Record.objects.filter(ma_ho_so=code).exists()
+    assert read(lambda: Record.objects.filter(ma_ho_so=code).exists())
 
 
 class Receiver:
@@ -116,7 +131,7 @@ def test_the_thread_delivers_in_order_and_retries_after_its_backoff(thread, sett
     ids = [put("dossier:9", n).pk for n in (1, 2, 3)]
     assert wait_until(lambda: all(status_of(pk) == OutboxStatus.SENT for pk in ids))
     assert receiver.got == [1, 2, 3]  # the first failed once, nothing overtook it
-    assert OutboxMessage.objects.get(pk=ids[0]).attempts == 2
+    assert read(lambda: OutboxMessage.objects.get(pk=ids[0]).attempts) == 2
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
@@ -192,7 +207,11 @@ def test_in_worker_mode_the_request_only_writes_and_the_worker_delivers(settings
     response = cast.client(cast.clerk).post("/api/v1/counter/intake/", body, format="json")
     assert response.status_code == 201, response.content
     code = response.json()["dossier"]["code"]
-    message = OutboxMessage.objects.get(topic=TOPIC, key=key_for(Dossier.objects.get(code=code).pk))
+    message = read(
+        lambda: OutboxMessage.objects.get(
+            topic=TOPIC, key=key_for(Dossier.objects.get(code=code).pk)
+        )
+    )
     time.sleep(0.3)
     assert status_of(message.pk) == OutboxStatus.PENDING  # nobody delivered it in the request
     assert not Record.objects.filter(ma_ho_so=code).exists()
@@ -202,7 +221,7 @@ def test_in_worker_mode_the_request_only_writes_and_the_worker_delivers(settings
     finally:
         background.stop()
         reset_client()
-    assert Record.objects.filter(ma_ho_so=code).exists()
+    assert read(lambda: Record.objects.filter(ma_ho_so=code).exists())
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
