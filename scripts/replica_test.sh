@@ -16,14 +16,30 @@
 # refuses root).
 #
 # Environment: PGBIN (default: the newest /usr/lib/postgresql/*/bin), REPLICA_TEST_PRIMARY_PORT
-# (5434), REPLICA_TEST_STANDBY_PORT (5433); REDIS_URL and ONECUA_TEST_BROKER_DB pass through.
+# (5434), REPLICA_TEST_STANDBY_PORT (5433) (a free port instead when taken); REDIS_URL and ONECUA_TEST_BROKER_DB pass through.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 PY="$ROOT/.venv/bin/python"
 PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
-PRIMARY_PORT=${REPLICA_TEST_PRIMARY_PORT:-5434}
-STANDBY_PORT=${REPLICA_TEST_STANDBY_PORT:-5433}
+# A port that is taken (another run of this script, another server) is replaced by a free one.
+free_port() {
+  "$PY" - "$1" <<'PYCODE'
+import socket, sys
+wanted = int(sys.argv[1])
+for port in (wanted, 0):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        print(s.getsockname()[1])
+        break
+PYCODE
+}
+PRIMARY_PORT=$(free_port "${REPLICA_TEST_PRIMARY_PORT:-5434}")
+STANDBY_PORT=$(free_port "${REPLICA_TEST_STANDBY_PORT:-5433}")
+if [ "$PRIMARY_PORT" = "$STANDBY_PORT" ]; then STANDBY_PORT=$(free_port 0); fi
 if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
   echo "replica_test: PostgreSQL's server binaries are missing (apt-get install postgresql)" >&2
   exit 2
