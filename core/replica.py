@@ -77,14 +77,20 @@ class reading_from_replica(ContextDecorator):
 
 
 def iterate_from_replica(items: Iterable) -> Iterator:
-    """A generator's steps each run in the replica scope (a streamed export runs after its view)."""
-    iterator = iter(items)
+    """A streamed export: each step of `items` reads inside the replica scope, with the pin of the
+    request that made it (the steps run after the view and its middleware have returned) and any
+    write of an earlier step (which pins the rest of the stream, not the server's thread)."""
+    return _steps(iter(items), _pinned.get())
+
+
+def _steps(iterator: Iterator, pinned: bool) -> Iterator:
     while True:
-        with reading_from_replica():
+        with request_scope(pinned=pinned), reading_from_replica():
             try:
                 item = next(iterator)
             except StopIteration:
                 return
+            pinned = _pinned.get()
         yield item
 
 

@@ -90,6 +90,14 @@ def test_the_logbook_export_reads_the_replica(world):
     assert response.status_code == 200, response.content
     assert on_replica.captured_queries
 
+    # The CSV is streamed after the view returned: each batch is read inside the scope.
+    with CaptureQueriesContext(connections["replica"]) as on_replica:
+        response = world.client(world.clerk).get(LOGBOOK, {**params, "format": "csv"})
+        body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert response.status_code == 200
+    assert world.centre.code in body or body.count("\n") >= 2  # the header and the dossier
+    assert any("dossier" in q["sql"] for q in on_replica.captured_queries)
+
 
 def test_a_read_after_the_readers_own_write_goes_to_the_primary(world, standby):
     standby.pause()
