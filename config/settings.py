@@ -17,6 +17,7 @@ Importing this module writes nothing: var/ and what it holds are made when neede
 """
 
 import ipaddress
+import math
 from datetime import timedelta
 from pathlib import Path
 
@@ -212,6 +213,29 @@ else:
             },
         }
     }
+# A read replica (docs/deployment.md "Read replica"): a PostgreSQL streaming standby of the
+# primary. Unset: no `replica` alias, no router, every read on the primary. Set: the indicators,
+# the dashboard and the exports read it (core/replica.py) while its lag is at most
+# REPLICA_MAX_LAG_SECONDS (measured every REPLICA_LAG_CACHE_SECONDS); a browser that wrote reads
+# the primary for REPLICA_PIN_SECONDS.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+REPLICA_LAG_CACHE_SECONDS = env.float("REPLICA_LAG_CACHE_SECONDS", default=2.0)
+REPLICA_PIN_SECONDS = env.int(
+    "REPLICA_PIN_SECONDS", default=math.ceil(REPLICA_MAX_LAG_SECONDS + REPLICA_LAG_CACHE_SECONDS)
+)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DB_CONN_MAX_AGE)
+    DATABASES["replica"].setdefault("CONN_HEALTH_CHECKS", True)
+    # A replica that does not answer costs at most this long, then the primary is read.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Tests: no test database is created on the replica (it is read-only); tests/replica/ points
+    # the alias at the primary's test database as the standby replays it.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+    # Outside every other middleware: the session's and the views' writes pin the request.
+    MIDDLEWARE.insert(2, "core.replica.ReplicaPinMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------------------

@@ -12,7 +12,10 @@
   - `onecua_celery_queue_depth{queue}`: tasks waiting in each Celery queue (Redis only: LLEN;
     RabbitMQ's own Prometheus plugin reports its queues);
   - `onecua_database_replica_lag_seconds{alias}`: only when a read replica is configured
-    (settings DATABASES has `replica`), from the replica itself.
+    (settings DATABASES has `replica`), measured on the replica itself (core/replica.py: 0 when
+    it has replayed all it received; absent when it cannot be reached), and
+    `onecua_database_replica_usable{alias}`: 1 when the router reads it, 0 when it falls back to
+    the primary (lag above REPLICA_MAX_LAG_SECONDS, or down).
 
 Two small queries per scrape over the outbox's partial indexes (pending: `outbox_pending_due`,
 dead: `outbox_dead`), grouped by topic; the sent rows are never read.
@@ -34,6 +37,7 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest, mul
 from prometheus_client.core import GaugeMetricFamily
 
 from config import queues
+from core import replica
 from outbox.models import OutboxMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -111,9 +115,9 @@ class StateCollector:
         depth = self._queue_depth()
         if depth is not None:
             yield depth
-        replica = self._replica_lag()
-        if replica is not None:
-            yield replica
+        lag = self._replica_lag()
+        if lag is not None:
+            yield from lag
 
     def _queue_depth(self):
         url = settings.CELERY_BROKER_URL
@@ -144,31 +148,28 @@ class StateCollector:
         return metric
 
     def _replica_lag(self):
-        if "replica" not in settings.DATABASES:
+        if not replica.configured() or connections[replica.ALIAS].vendor != "postgresql":
             return None
-        connection = connections["replica"]
-        if connection.vendor != "postgresql":
-            return None
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT CASE WHEN pg_is_in_recovery() THEN "
-                    "COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) "
-                    "END"
-                )
-                (seconds,) = cursor.fetchone()
-        except Exception:
-            logger.warning("Could not read the replica's lag", exc_info=True)
-            return None
-        if seconds is None:
-            return None  # not a standby
+        lag = replica.measure_lag()  # measured at each scrape, not the router's cached value
         metric = GaugeMetricFamily(
             "onecua_database_replica_lag_seconds",
-            "Seconds since the last transaction the read replica replayed.",
+            "Seconds the read replica is behind the primary (0 when it has replayed all it "
+            "received; +Inf when unknown).",
             labels=["alias"],
         )
-        metric.add_metric(["replica"], float(seconds))
-        return metric
+        usable = GaugeMetricFamily(
+            "onecua_database_replica_usable",
+            "1 when the router sends reads to the replica (reachable, lag within "
+            "REPLICA_MAX_LAG_SECONDS), 0 when it falls back to the primary.",
+            labels=["alias"],
+        )
+        if lag is not None:
+            metric.add_metric([replica.ALIAS], lag)
+        usable.add_metric(
+            [replica.ALIAS],
+            float(lag is not None and lag <= settings.REPLICA_MAX_LAG_SECONDS),
+        )
+        return [metric, usable] if lag is not None else [usable]
 
 
 def exposition() -> bytes:

@@ -158,6 +158,18 @@ cmd_test() {
       REDIS_URL=${ONECUA_TEST_REDIS_URL:-redis://127.0.0.1:6379/15} \
       "$PY" -m pytest "$@"
     summary+=("PostgreSQL + Redis: ran")
+    # The read replica's tests against a real streaming standby: a throw-away primary and its
+    # standby made from PostgreSQL's binaries (~40 s), then removed (scripts/replica_test.sh).
+    if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "${PGBIN:-}" ]; then
+      say "Read-replica tests on a throw-away primary and streaming standby"
+      REDIS_URL=${ONECUA_TEST_REDIS_URL:-redis://127.0.0.1:6379/15} bash scripts/replica_test.sh
+      summary+=("Read replica (streaming standby): ran")
+    elif [ "${CI:-}" = "true" ]; then
+      echo "CI=true but PostgreSQL's server binaries (initdb) are missing: failing." >&2
+      exit 1
+    else
+      summary+=("Read replica: SKIPPED (no PostgreSQL server binaries)")
+    fi
   else
     if [ "${CI:-}" = "true" ]; then
       echo "CI=true but PostgreSQL or Redis is not reachable: failing." >&2

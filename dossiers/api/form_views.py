@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from accounts.roles import Role
 from core.errors import Forbidden, NotFound
+from core.replica import iterate_from_replica, reading_from_replica
 
 from .. import access_log, paperwork, selectors
 from ..access_log import Purpose, ReadKind
@@ -222,14 +223,14 @@ class LogbookView(APIView):
         paperwork.check_logbook_access(request.user, query.agency)
         args = (query.agency, query.date_from, query.date_to)
         on_rows = access_log.logbook_recorder(request.user, Purpose.API_LOGBOOK)
+        # An export: read from the read replica when one is configured and fresh (core/replica.py).
         if query.format == "csv":
             response = StreamingHttpResponse(
-                paperwork.logbook_csv(*args, on_rows=on_rows),
+                iterate_from_replica(paperwork.logbook_csv(*args, on_rows=on_rows)),
                 content_type="text/csv; charset=utf-8",
             )
         else:
-            response = HttpResponse(
-                paperwork.render_logbook_pdf(*args, on_rows=on_rows),
-                content_type="application/pdf",
-            )
+            with reading_from_replica():
+                pdf = paperwork.render_logbook_pdf(*args, on_rows=on_rows)
+            response = HttpResponse(pdf, content_type="application/pdf")
         return _attachment(response, logbook.filename(*args, query.format))

@@ -8,6 +8,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.replica import reading_from_replica
+
 from .. import figures, index766, measures, scope
 from .params import PARAMETERS, Query, parse
 
@@ -31,6 +33,7 @@ class IndicatorsView(APIView):
         responses={200: OpenApiTypes.OBJECT},
         tags=["stats"],
     )
+    @reading_from_replica()
     def get(self, request):
         query = parse(request.query_params, request.user)
         body = figures.indicators(query.filters, query.period)
@@ -63,6 +66,7 @@ class Index766View(APIView):
         responses={200: OpenApiTypes.OBJECT},
         tags=["stats"],
     )
+    @reading_from_replica()
     def get(self, request):
         query = parse(request.query_params, request.user)
         body = index766.index766(query.filters, query.period)
