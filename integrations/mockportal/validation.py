@@ -8,11 +8,16 @@ from datetime import datetime
 
 DATE_RE = re.compile(r"^\d{14}$")
 ID12_RE = re.compile(r"^\d{12}$")
+# An organisation's tax code (mã số thuế / mã số doanh nghiệp): 10 digits, or 10 + "-" + 3 for
+# a branch (Circular 105/2020/TT-BTC art. 5).
+TAX_CODE_RE = re.compile(r"^\d{10}(-\d{3})?$")
 DATE_FORMAT = "%Y%m%d%H%M%S"
 
 REQUIRED_TEXT = ("MaHoSo", "MaTTHC", "TenTTHC", "ChuHoSo", "TrichYeuHoSo")
 OPTIONAL_TEXT = ("MaLinhVuc", "DonViXuLy")
-OPTIONAL_ID12 = ("SoGiayToChuHoSo", "DinhDanhCHS")
+# SoGiayToChuHoSo: the owner's document, a person's 12-digit personal ID, or an organisation's
+# (LoaiDoiTuong 2-4) tax code; DinhDanhCHS: always a person's personal ID.
+OPTIONAL_ID12 = ("DinhDanhCHS",)
 OPTIONAL_DATES = ("NgayHenTra", "NgayTra")
 FLAGS = ("HoSoCoThanhPhanSoHoa", "TaiKhoanDuocXacThucVoiVNeID", "DuocThanhToanTrucTuyen")
 LISTS = ("DanhSachLePhi", "DanhSachHoSoBoSung", "DanhSachGiayToKetQua")
@@ -125,6 +130,17 @@ def validate_record(data: dict) -> Errors:
 
     for field in OPTIONAL_DATES:
         _date(errors, data, field, required=False)
+    owner_document = data.get("SoGiayToChuHoSo")
+    if not is_absent(owner_document):
+        organisation = data.get("LoaiDoiTuong") in (2, 3, 4)
+        if not isinstance(owner_document, str) or not (
+            ID12_RE.match(owner_document) or (organisation and TAX_CODE_RE.match(owner_document))
+        ):
+            errors.add(
+                "SoGiayToChuHoSo",
+                "Số giấy tờ của chủ hồ sơ phải là số định danh cá nhân (12 chữ số)"
+                + (" hoặc mã số thuế của tổ chức." if organisation else "."),
+            )
     for field in OPTIONAL_ID12:
         value = data.get(field)
         if not is_absent(value) and not (isinstance(value, str) and ID12_RE.match(value)):

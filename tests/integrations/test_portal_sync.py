@@ -403,3 +403,47 @@ def test_catalogue_comparison_finds_differences_both_ways(cast):
     # The mini catalogue has 6 procedures; the portal lists the real catalogue (minus ~1%).
     assert diff.only_portal
     assert len(diff.only_ours) <= 6
+
+
+def test_a_business_s_dossier_reaches_the_portal_with_its_tax_code(cast, act):
+    """An organisation is known by its tax code (Decree 118/2025 art. 9; docs/domain.md §5): the
+    record's SoGiayToChuHoSo carries it and DinhDanhCHS (a person's ID) is left out, so no
+    status change of a business's dossier ends as a dead letter at the portal (a load test found
+    ten such dead letters before)."""
+    d = act(
+        "submit_online",
+        actor=cast.citizen,
+        procedure_code="1.001193",
+        applicant=applicant_data(
+            cast, kind=2, full_name="Công ty TNHH An Phát", personal_id="", tax_code="2600123456"
+        ),
+        summary="Hồ sơ của doanh nghiệp",
+        components=[{"order": 1}],
+    )
+    act("receive", dossier=d.code, actor=cast.clerk)
+    assert not portal_messages().filter(status=OutboxStatus.DEAD).exists()
+    view = portal_view(d.code)
+    assert view["data"]["SoGiayToChuHoSo"] == "2600123456"
+    assert view["data"]["LoaiDoiTuong"] == 2
+    assert view["data"]["TrangThaiHoSo"] == PORTAL_STATUS["received"]
+
+
+def test_the_portal_still_refuses_a_person_known_by_anything_but_a_12_digit_id(client):
+    from integrations.mockportal.validation import validate_record
+
+    base = {
+        "MaHoSo": "H43.12-250101-0001",
+        "MaTTHC": "1.001234",
+        "TenTTHC": "Thủ tục",
+        "ChuHoSo": "Nguyễn Văn An",
+        "TrichYeuHoSo": "x",
+        "KenhThucHien": 1,
+        "TrangThaiHoSo": 2,
+        "NgayTiepNhan": "20250102083000",
+        "PhienBan": 1,
+    }
+    person = {**base, "LoaiDoiTuong": 1, "SoGiayToChuHoSo": "2600123456"}
+    assert "SoGiayToChuHoSo" in validate_record(person)
+    company = {**base, "LoaiDoiTuong": 2, "SoGiayToChuHoSo": "2600123456-001"}
+    assert "SoGiayToChuHoSo" not in validate_record(company)
+    assert "SoGiayToChuHoSo" in validate_record({**company, "SoGiayToChuHoSo": "26001"})
