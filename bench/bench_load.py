@@ -444,22 +444,29 @@ def main(argv=None) -> int:
         locust = subprocess.Popen(command, cwd=ROOT, env=locust_env)  # noqa: S603
         kinds["locust"] = {locust.pid}
         before["locust"] = {}
-        # Sample the backends during the run too (sync workers keep their connections).
+        # Sample every 5 s during the run too: PostgreSQL backends come and go (Django closes a
+        # connection older than DB_CONN_MAX_AGE, 60 s), so each one's CPU is the highest value
+        # seen in any snapshot, the ones that ended between two snapshots included (at most 5 s
+        # of a backend's life is missed).
         deadline = time.monotonic() + args.duration + 120
-        last = before
+        seen: dict[str, dict[int, float]] = {kind: {} for kind in before}
+        seen["locust"] = {}
+
+        def remember(shot: dict) -> None:
+            for kind, values in shot.items():
+                for pid, value in values.items():
+                    seen.setdefault(kind, {})[pid] = max(value, seen[kind].get(pid, 0.0))
+
         while locust.poll() is None and time.monotonic() < deadline:
             time.sleep(5)
-            last = snapshot(kinds, database)
+            remember(snapshot(kinds, database))
         if locust.poll() is None:
             locust.terminate()
             locust.wait(timeout=30)
         wall = time.perf_counter() - started
         load_after = os.getloadavg()
-        after = snapshot(kinds, database)
-        for kind, values in last.items():  # processes that ended before the last snapshot
-            for pid, value in values.items():
-                after[kind].setdefault(pid, value)
-        after["locust"] = last.get("locust", {})
+        remember(snapshot(kinds, database))
+        after = seen
         cpu = cpu_delta(before, after)
         time.sleep(5)  # what the worker delivers within 5 s of the end
         outbox = outbox_state(since)
