@@ -25,10 +25,10 @@ What it does, every step bounded:
    page);
 5. runs locust headless (bench/locustfile.py) for `--duration` seconds with `--users` users,
    writing its statistics CSV to bench/results/load_*.csv;
-6. samples the CPU time of each process kind from /proc before and after the run (gunicorn,
-   the Celery worker, beat, the mocks, locust, and the PostgreSQL backends connected to this
-   database), reads the outbox at the end (pending messages and the age of the oldest per
-   topic; the delivery delay of the messages sent), prints a summary and writes
+6. samples the CPU time of each process kind from /proc before, every 5 s during and after the
+   run (gunicorn, the Celery worker, beat, the mocks, locust, and the PostgreSQL backends
+   connected to this database), reads the outbox at the end (pending messages and the age of
+   the oldest per topic; the delivery delay of the messages sent), prints a summary and writes
    bench/results/bench_load.json;
 7. stops every process it started and drops the database (unless --keep), even on error.
 
