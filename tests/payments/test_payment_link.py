@@ -51,7 +51,7 @@ def test_the_link_opens_the_platform_and_paying_moves_the_dossier_on(cast, clien
     page = client.get(path)
     assert page.status_code == 200
     text = page.content.decode()
-    assert dossier.code in text and "50000 VND" in text
+    assert dossier.code in text and "50.000 đ" in text  # the Vietnamese way
     # The applicant's own personal data are not on the page a link opens.
     assert dossier.applicant.personal_id not in text
     answer = client.post(path)
