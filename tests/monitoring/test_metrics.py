@@ -88,12 +88,16 @@ def test_request_latency_by_view_name(client):
     assert after[(count, unmatched)] - before.get((count, unmatched), 0) == 1
 
 
-def test_celery_queue_depth_is_read_from_redis(client, settings):
+def test_celery_queue_depth_is_read_from_redis(client, settings, monkeypatch):
     import os
 
     import redis
 
-    # The Redis database of the broker tests (tests/integrations/test_worker_postgres.py).
+    from config import queues
+
+    # The Redis database of the broker tests (tests/integrations/test_worker_postgres.py), with
+    # queue names of this test's own: a real worker on that database (another run's) never
+    # takes or adds what is counted here.
     url = f"redis://127.0.0.1:6379/{os.environ.get('ONECUA_TEST_BROKER_DB', '13')}"
     try:
         server = redis.Redis.from_url(url, socket_connect_timeout=1)
@@ -102,17 +106,19 @@ def test_celery_queue_depth_is_read_from_redis(client, settings):
         pytest.skip("needs Redis at 127.0.0.1:6379")
     settings.CELERY_BROKER_URL = url
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    names = ("metrics-test-portal", "metrics-test-notifications", "metrics-test-payments")
+    monkeypatch.setattr(queues, "QUEUES", names)
     probe = "onecua-metrics-test"
     try:
-        server.delete("portal", "notifications")
-        server.rpush("portal", *[probe] * 3)
-        server.rpush("notifications", probe)
+        server.delete(*names)
+        server.rpush(names[0], *[probe] * 3)
+        server.rpush(names[1], probe)
         samples = scrape(client)
     finally:
-        server.delete("portal", "notifications")
-    assert samples[("onecua_celery_queue_depth", (("queue", "portal"),))] == 3
-    assert samples[("onecua_celery_queue_depth", (("queue", "notifications"),))] == 1
-    assert samples[("onecua_celery_queue_depth", (("queue", "payments"),))] == 0
+        server.delete(*names)
+    assert samples[("onecua_celery_queue_depth", (("queue", names[0]),))] == 3
+    assert samples[("onecua_celery_queue_depth", (("queue", names[1]),))] == 1
+    assert samples[("onecua_celery_queue_depth", (("queue", names[2]),))] == 0
 
 
 def test_no_queue_depth_under_rabbitmq(client, settings):
