@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from outbox import delivery as outbox
-
-from . import context, events, phones, rendering, services
-from .models import EXTERNAL, Channel, Notification, NotificationStatus
+from . import context, events, phones, services
+from .models import Channel, Notification
 
 KIND = "appointment_reminder"
 
@@ -36,44 +34,12 @@ def on_appointment_reminder(sender, appointment, **kwargs) -> list[Notification]
     citizen = appointment.citizen
     if citizen is None or not citizen.is_active:
         return []
-    preference = services.preference_of(citizen)
-    if preference.only_required and not notice.required:
-        return []
-    templates = services._templates(notice.kind, preference.language)
-    now = timezone.now()
-    made = []
-    for channel, address in _addresses(citizen).items():
-        template = templates.get(channel)
-        if template is None or not preference.wants(channel):
-            continue
-        values = context.build_appointment(appointment, notice, template.language)
-        notification = Notification(
-            kind=notice.kind,
-            channel=channel,
-            audience=notice.audience,
-            language=template.language,
-            required=notice.required,
-            recipient=citizen,
-            template=template,
-            address=address,
-            subject=rendering.render(template.subject, values)[:300],
-            body=rendering.render(template.body, values),
-            created_at=now,
-        )
-        if channel == Channel.INBOX:
-            notification.status = NotificationStatus.DELIVERED
-            notification.sent_at = notification.delivered_at = now
-        elif channel == Channel.SMS:
-            notification.not_before = services.quiet_until(now)
-        notification.save()
-        made.append(notification)
-        if channel in EXTERNAL:
-            topic = services.TOPICS[channel]
-            outbox.enqueue(
-                topic=topic,
-                key=f"{topic}:user:{citizen.pk}",
-                reference={"notification": notification.pk},
-                idempotency_key=f"notify:{notification.pk}",
-                not_before=notification.not_before,
-            )
-    return made
+    return services.write_notices(
+        notice,
+        lambda language: context.build_appointment(appointment, notice, language),
+        recipient=citizen,
+        addresses=_addresses(citizen),
+        preference=services.preference_of(citizen),
+        now=timezone.now(),
+        owner=f"user:{citizen.pk}",
+    )

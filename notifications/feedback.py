@@ -14,10 +14,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from outbox import delivery as outbox
-
-from . import context, events, rendering, services
-from .models import EXTERNAL, Channel, Notification, NotificationStatus
+from . import context, events, services
+from .models import Channel
 
 KINDS = {
     "submit": "feedback_received",
@@ -71,44 +69,12 @@ def on_feedback_escalated(sender, feedback, escalation, **kwargs) -> None:
 
 
 def _notify(notice, feedback, event, *, recipient, addresses, preference, **extra) -> list:
-    if preference is not None and preference.only_required and not notice.required:
-        return []
-    language = preference.language if preference is not None else "vi"
-    templates = services._templates(notice.kind, language)
-    now = event.at if event is not None else timezone.now()
-    made = []
-    for channel, address in addresses.items():
-        template = templates.get(channel)
-        if template is None or (preference is not None and not preference.wants(channel)):
-            continue
-        values = context.build_feedback(feedback, event, notice, template.language, **extra)
-        notification = Notification(
-            kind=notice.kind,
-            channel=channel,
-            audience=notice.audience,
-            language=template.language,
-            required=notice.required,
-            recipient=recipient,
-            template=template,
-            address=address,
-            subject=rendering.render(template.subject, values)[:300],
-            body=rendering.render(template.body, values),
-            created_at=now,
-        )
-        if channel == Channel.INBOX:
-            notification.status = NotificationStatus.DELIVERED
-            notification.sent_at = notification.delivered_at = now
-        elif channel == Channel.SMS:
-            notification.not_before = services.quiet_until(now)
-        notification.save()
-        made.append(notification)
-        if channel in EXTERNAL:
-            owner = f"user:{recipient.pk}" if recipient is not None else f"feedback:{feedback.pk}"
-            outbox.enqueue(
-                topic=services.TOPICS[channel],
-                key=f"{services.TOPICS[channel]}:{owner}",
-                reference={"notification": notification.pk},
-                idempotency_key=f"notify:{notification.pk}",
-                not_before=notification.not_before,
-            )
-    return made
+    return services.write_notices(
+        notice,
+        lambda language: context.build_feedback(feedback, event, notice, language, **extra),
+        recipient=recipient,
+        addresses=addresses,
+        preference=preference,
+        now=event.at if event is not None else timezone.now(),
+        owner=f"user:{recipient.pk}" if recipient is not None else f"feedback:{feedback.pk}",
+    )

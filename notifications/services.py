@@ -47,14 +47,6 @@ TOPICS = {
 }
 
 
-def key_for(channel: str, dossier_id: int | None, recipient_id: int | None = None) -> str:
-    """Delivery is ordered per (topic, dossier): a gateway that is down holds back only its own
-    channel's notices of that dossier, never the portal sync (key `dossier:<id>`) nor another
-    channel."""
-    owner = f"dossier:{dossier_id}" if dossier_id else f"user:{recipient_id}"
-    return f"{TOPICS[channel]}:{owner}"
-
-
 def _parse_hhmm(text: str) -> time:
     hours, minutes = text.split(":")
     return time(int(hours), int(minutes))
@@ -153,12 +145,51 @@ def _official_named(change):
 
 
 def notify(notice, change, *, recipient, addresses, preference, official=None) -> list:
-    """Write the notifications of one notice for one recipient; returns them."""
+    """Write the notifications of one dossier notice for one recipient; returns them."""
+    now = change.event.at if getattr(change.event, "at", None) else timezone.now()
+    # Delivery is ordered per (topic, dossier): a gateway that is down holds back only its own
+    # channel's notices of that dossier, never the portal sync (key `dossier:<id>`) nor another
+    # channel.
+    owner = (
+        f"dossier:{change.dossier.pk}"
+        if change.dossier.pk
+        else f"user:{getattr(recipient, 'pk', None)}"
+    )
+    return write_notices(
+        notice,
+        lambda language: context.build(change, notice, language, official=official),
+        recipient=recipient,
+        addresses=addresses,
+        preference=preference,
+        now=now,
+        owner=owner,
+        dossier=change.dossier,
+        event=change.event,
+    )
+
+
+def write_notices(
+    notice,
+    values_for,
+    *,
+    recipient,
+    addresses: dict[str, str],
+    preference,
+    now,
+    owner: str,
+    dossier=None,
+    event=None,
+) -> list:
+    """The one writer of notices, for a dossier's changes and for the notices about no dossier
+    (feedback, appointments): one `Notification` per channel the recipient has an address for,
+    a current template and a wish (an opt-out of all but required notices stops the others),
+    rendered with `values_for(language)`; the inbox delivered at once, SMS kept out of the quiet
+    hours; one INSERT for the notifications and one for the outbox messages of the external
+    channels, keyed per (topic, `owner`)."""
     if preference is not None and preference.only_required and not notice.required:
         return []
     language = preference.language if preference is not None else "vi"
     templates = _templates(notice.kind, language)
-    now = change.event.at if getattr(change.event, "at", None) else timezone.now()
     values_by_language: dict[str, dict] = {}
     made = []
     for channel, address in addresses.items():
@@ -169,8 +200,7 @@ def notify(notice, change, *, recipient, addresses, preference, official=None) -
             continue
         values = values_by_language.get(template.language)
         if values is None:
-            values = context.build(change, notice, template.language, official=official)
-            values_by_language[template.language] = values
+            values = values_by_language[template.language] = values_for(template.language)
         notification = Notification(
             kind=notice.kind,
             channel=channel,
@@ -178,8 +208,8 @@ def notify(notice, change, *, recipient, addresses, preference, official=None) -
             language=template.language,
             required=notice.required,
             recipient=recipient,
-            dossier=change.dossier,
-            event=change.event,
+            dossier=dossier,
+            event=event,
             template=template,
             address=address,
             subject=rendering.render(template.subject, values)[:300],
@@ -200,9 +230,7 @@ def notify(notice, change, *, recipient, addresses, preference, official=None) -
         [
             {
                 "topic": TOPICS[notification.channel],
-                "key": key_for(
-                    notification.channel, change.dossier.pk, getattr(recipient, "pk", None)
-                ),
+                "key": f"{TOPICS[notification.channel]}:{owner}",
                 "reference": {"notification": notification.pk},
                 "idempotency_key": f"notify:{notification.pk}",
                 "not_before": notification.not_before,
