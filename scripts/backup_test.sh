@@ -26,8 +26,9 @@
 # Environment: PGBIN (default: the newest /usr/lib/postgresql/*/bin), BACKUP_TEST_PRIMARY_PORT
 # (5435), BACKUP_TEST_RESTORE_PORT (5436), BACKUP_TEST_DOSSIERS (12 a phase; phase 3 has half),
 # BACKUP_TEST_ARCHIVE_TIMEOUT (10 s), BACKUP_TEST_FILLER_MB (0: a table of that many MB written
-# before the full backup and half as much rewritten between it and T, to measure the restore and
-# replay rates for the RTO's extrapolation), BACKUP_TEST_KEEP=1 (keep the folder to look at).
+# before the full backup and half as much rewritten between it and T, and a quarter as many MB
+# of 1 MB files in the documents storage, to measure the restore, replay and files rates for the
+# RTO's extrapolation), BACKUP_TEST_KEEP=1 (keep the folder to look at).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -176,6 +177,12 @@ if [ "$FILLER_MB" -gt 0 ]; then
   # ~1 KB rows of md5 text (about half compressible, like real tables).
   psql_at "$PRIMARY_PORT" onecua "CREATE TABLE backup_test_filler AS
     SELECT n, repeat(md5(n::text), 31) AS payload FROM generate_series(1, $FILLER_MB * 1000) n"
+  # And a quarter as many MB of 1 MB files in the documents storage (scans' size; referenced by
+  # no row: the files restore's copy-and-hash rate).
+  mkdir -p "$DOCUMENTS/filler"
+  for n in $(seq 1 $((FILLER_MB / 4))); do
+    head -c 1000000 /dev/urandom >"$DOCUMENTS/filler/$n.bin"
+  done
 fi
 t0=$(now)
 as_pg "${BR[@]}" --type=full backup
@@ -246,6 +253,16 @@ BACKUP_TEST_RESTORED_DOCUMENTS="$WORK/restored-media/documents" \
 BACKUP_TEST_SIGNING_CA="$WORK/var/signing/ca.pem" \
   env -u DATABASE_URL -u MEDIA_ROOT -u ONECUA_VAR_DIR -u SECRET_KEY \
   "$PY" -m pytest -q -p no:cacheprovider -m backup tests/backup "$@"
+
+say "The runbook's own checks on the restored cluster (docs/deployment.md, step 6)"
+# Every stored file's row has its file with its SHA-256, as the runbook checks it in production.
+psql_at "$RESTORE_PORT" onecua "COPY (SELECT sha256 || '  ' || path FROM documents_storedfile) TO STDOUT" \
+  >"$WORK/expected.sha256"
+(cd "$WORK/restored-media/documents" && sha256sum --check --quiet --strict "$WORK/expected.sha256")
+echo "every documents_storedfile row: file present, SHA-256 equal ($(wc -l <"$WORK/expected.sha256") rows)"
+DATABASE_URL="postgresql://postgres@127.0.0.1:$RESTORE_PORT/onecua" "$PY" manage.py migrate --check >/dev/null
+echo "manage.py migrate --check: the restored schema is the code's"
+DATABASE_URL="postgresql://postgres@127.0.0.1:$RESTORE_PORT/onecua" "$PY" manage.py verify_stats
 
 # Sizes: pgBackRest's own account of the backup (database size restored, size in the repository).
 read -r RESTORE_BYTES REPO_BYTES < <(as_pg "${BR[@]}" info --output=json |
