@@ -174,8 +174,8 @@ say "Migrating onecua's schema, the signing CA, the small world"
 say "Phase 1: $COUNT dossiers, then a full backup and the files"
 "$PY" -m tests.backup.workload write --phase 1 --count "$COUNT"
 if [ "$FILLER_MB" -gt 0 ]; then
-  # ~1 KB rows of hexadecimal text, all different: lz4 makes about half of it, like real tables
-  # (a repeated string would shrink fifty times and flatter the restore rate).
+  # ~1 KB rows of hexadecimal text, all different: lz4 hardly shrinks them, the worst case for
+  # the restore rate (a repeated string would shrink fifty times and flatter it).
   psql_at "$PRIMARY_PORT" onecua "CREATE TABLE backup_test_filler AS
     SELECT n, (SELECT string_agg(md5(n::text || '.' || k::text), '') FROM generate_series(1, 31) k)
       AS payload FROM generate_series(1, $FILLER_MB * 1000) n"
