@@ -172,7 +172,7 @@ cmd_test() {
     fi
     # Backups proven by restoring them: a throw-away primary archiving its WAL through pgBackRest,
     # a full backup, dossiers before and after a target time, a point-in-time restore beside it
-    # and the files (scripts/backup_test.sh, ~2 min; installs pgbackrest and rsync with apt-get,
+    # and the files (scripts/backup_test.sh, 1-2 min; installs pgbackrest and rsync with apt-get,
     # fails under CI=true when it cannot, exit 3 = skipped otherwise).
     if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "${PGBIN:-}" ]; then
       say "Backups: pgBackRest base backup + WAL archive, point-in-time restore checked"
