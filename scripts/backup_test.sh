@@ -113,6 +113,10 @@ as_pg tee "$CONF" >/dev/null <<CONF
 [global]
 repo1-path=$WORK/repo
 repo1-retention-full=2
+# As production (docs/deployment.md): an encrypted repository, WAL pushed asynchronously.
+repo1-cipher-type=aes-256-cbc
+repo1-cipher-pass=$(head -c 32 /dev/urandom | base64 | tr -d '/+=')
+archive-async=y
 log-path=$WORK/log
 lock-path=$WORK/lock
 spool-path=$WORK/spool
