@@ -627,6 +627,9 @@ OUTBOX_BACKOFF_BASE = env.float("OUTBOX_BACKOFF_BASE", default=2.0)
 OUTBOX_BACKOFF_MAX = env.float("OUTBOX_BACKOFF_MAX", default=600.0)
 # Messages of a batched topic (the notices) claimed and handed over per transaction.
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
+# For a topic delivered in runs (the portal's sync): at most this many consecutive messages of
+# one key in a batch, besides its head (outbox/delivery.py).
+OUTBOX_RUN_MAX = env.int("OUTBOX_RUN_MAX", default=50)
 # Test knob, settings only: deliver a message automatically once its transaction commits. Tests
 # that are not about delivery (tests/conftest.py) and some benchmarks turn it off.
 OUTBOX_AUTODELIVER = True
