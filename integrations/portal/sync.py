@@ -56,6 +56,38 @@ def deliver_batch(messages: list[OutboxMessage]) -> dict[int, Exception]:
     by message id: every message of a dossier the portal refused, or all of them when the call
     failed. Queries: the dossiers (and their components, pauses, fees), their events, the
     superseded messages — six, whatever the number of messages."""
+    items, owners, earlier, failures = build_items(messages)
+    if not items:
+        return failures
+    client = get_client()
+    keys = ",".join(m.idempotency_key for run in owners for m in run)
+    batch_key = f"{TOPIC}:batch:" + hashlib.sha256(keys.encode()).hexdigest()[:32]
+    try:
+        results = client.sync_batch(items, idempotency_key=batch_key)
+    except Exception as exc:
+        for run in owners:
+            for m in run:
+                failures[m.pk] = exc
+        return failures
+    again = []
+    for index, result in enumerate(results):
+        if str(result.get("error_code")) == "0":
+            continue
+        if earlier[index]:
+            again.append(index)  # perhaps the resent steps it refuses: retry without them
+            continue
+        refusal = delivery.PermanentError(f"portal refused: 400 {result}")
+        for m in owners[index]:
+            failures[m.pk] = refusal
+    if again:
+        return _again_without_resent(client, items, owners, earlier, again, batch_key, failures)
+    return failures
+
+
+def build_items(messages: list[OutboxMessage]):
+    """The batch call's items (one per dossier: its record as of its last message, with the
+    steps of the run and of the dead messages they superseded), the messages behind each item,
+    the resent steps of each, and the messages that cannot be sent at all."""
     runs: dict[int, list[OutboxMessage]] = {}
     for message in sorted(messages, key=lambda m: m.id):
         runs.setdefault(message.reference["dossier"], []).append(message)
@@ -110,31 +142,7 @@ def deliver_batch(messages: list[OutboxMessage]) -> dict[int, Exception]:
         items.append(item)
         owners.append(run)
         earlier.append(resent)
-    if not items:
-        return failures
-    client = get_client()
-    keys = ",".join(m.idempotency_key for run in owners for m in run)
-    batch_key = f"{TOPIC}:batch:" + hashlib.sha256(keys.encode()).hexdigest()[:32]
-    try:
-        results = client.sync_batch(items, idempotency_key=batch_key)
-    except Exception as exc:
-        for run in owners:
-            for m in run:
-                failures[m.pk] = exc
-        return failures
-    again = []
-    for index, result in enumerate(results):
-        if str(result.get("error_code")) == "0":
-            continue
-        if earlier[index]:
-            again.append(index)  # perhaps the resent steps it refuses: retry without them
-            continue
-        refusal = delivery.PermanentError(f"portal refused: 400 {result}")
-        for m in owners[index]:
-            failures[m.pk] = refusal
-    if again:
-        return _again_without_resent(client, items, owners, earlier, again, batch_key, failures)
-    return failures
+    return items, owners, earlier, failures
 
 
 def _once(steps: list[dict]) -> list[dict]:
