@@ -17,7 +17,7 @@ def require_postgresql():
 
 
 class FakeTask:
-    class request:  # noqa: N801 - mimics celery's Task.request
+    class request:  # mimics celery's Task.request
         is_eager = False
 
 
