@@ -187,11 +187,16 @@ def _due_as_of(
     return datetime.fromisoformat(recorded) if recorded else None
 
 
+# NguoiXuLy of an event no person did (imported history, a system job): the portal requires the
+# field, and "" would have the step refused and its message dead.
+SYSTEM_ACTOR = "Hệ thống một cửa"
+
+
 def progress_step(dossier: Dossier, event: Event, history: list[Event] | None = None) -> dict:
     """One TienDo item: who did what, when, in which unit (`history` as in `dossier_record`)."""
     actor = event.actor
     return {
-        "NguoiXuLy": (actor.full_name or actor.username) if actor else "",
+        "NguoiXuLy": (actor.full_name or actor.username) if actor else SYSTEM_ACTOR,
         "ChucDanh": actor.get_role_display() if actor else "",
         "ThoiDiemXuLy": portal_date(event.at),
         "PhongBanXuLy": actor.agency.name if actor and actor.agency_id else "",

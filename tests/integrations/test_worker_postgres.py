@@ -485,7 +485,7 @@ def counters() -> dict[str, int]:
 
 
 def assert_portal_matches(codes: list[str]) -> None:
-    """At the portal, each dossier has every version 1..n once, applied, in order, with the
+    """At the portal, each dossier has versions up to n once each, applied, in order, with the
     status of each event; its current record is what our mapping says now; its progress steps
     are ours, in order, once. Nothing stale or duplicated was applied."""
     assert Record.objects.count() == len(codes)
@@ -495,7 +495,12 @@ def assert_portal_matches(codes: list[str]) -> None:
         assert len(events) == ACTIONS
         record = Record.objects.get(ma_ho_so=code)
         history = list(record.versions.order_by("id").values_list("phien_ban", "trang_thai"))
-        assert history == [(n, PORTAL_STATUS[e.to_status]) for n, e in enumerate(events, 1)]
+        # A worker sends one record per dossier per batch (the state as of the batch's last
+        # message of it: outbox.deliver_topic with runs), so versions may be skipped, never
+        # reordered: each one received is the state of its event, the last one is the current.
+        assert history == sorted(set(history))
+        assert all(status == PORTAL_STATUS[events[n - 1].to_status] for n, status in history)
+        assert history[-1] == (len(events), PORTAL_STATUS[events[-1].to_status])
         assert not record.versions.filter(applied=False).exists()
         assert record.phien_ban == len(events)
         assert record.trang_thai == PORTAL_STATUS[dossier.status] == 10
@@ -509,7 +514,8 @@ def assert_portal_matches(codes: list[str]) -> None:
 
 
 def worker_delivered(worker: Proc) -> int:
-    return worker.output().count("Task outbox.deliver_key[")
+    output = worker.output()
+    return output.count("Task outbox.deliver_key[") + output.count("Task outbox.deliver_topic[")
 
 
 # --- the tests -----------------------------------------------------------------------------------
@@ -520,7 +526,7 @@ def test_every_action_reaches_the_portal_process_in_order(stack, cast):
     assert_portal_matches(codes)
     # Delivered by the worker process over HTTP, never by this process.
     assert worker_delivered(worker) > 0
-    assert counters().get("requests:hoso/create") == 3
+    assert Record.objects.count() == 3
     assert counters().get("duplicates", 0) == 0  # no call was even repeated
 
 
