@@ -51,7 +51,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, admin_url, bootstrap_django, db_name, machine, table, write_results
+from _common import (
+    ROOT,
+    admin_url,
+    bootstrap_django,
+    db_name,
+    drop_database,
+    machine,
+    table,
+    write_results,
+)
 from _server import exit_on_sigterm, free_port
 
 PY = sys.executable
@@ -562,60 +571,62 @@ def faults_phase(args, stack: Stack, log_dir: Path) -> dict:
     print(f"Faults: {messages} messages of {dossiers} dossiers; load {loadavg()}")
     own = OwnRedis(args.fault_redis_port, log_dir)
     own.start()
-    broker = f"redis://127.0.0.1:{args.fault_redis_port}/0"
-    base = stack.mock(args.portal_workers)
-    set_faults(latency_ms=200)  # calls in flight: the kill lands mid-delivery
-    worker = stack.worker(base, broker, "worker-1")
-    time.sleep(5)
-    point_celery_at(broker)
-    timeline: list[tuple[float, str]] = []
-    t0 = time.monotonic()
+    try:
+        broker = f"redis://127.0.0.1:{args.fault_redis_port}/0"
+        base = stack.mock(args.portal_workers)
+        set_faults(latency_ms=200)  # calls in flight: the kill lands mid-delivery
+        worker = stack.worker(base, broker, "worker-1")
+        time.sleep(5)
+        point_celery_at(broker)
+        timeline: list[tuple[float, str]] = []
+        t0 = time.monotonic()
 
-    def mark(what: str) -> None:
-        timeline.append((round(time.monotonic() - t0, 1), what))
-        print(f"  +{timeline[-1][0]:.0f}s {what}")
+        def mark(what: str) -> None:
+            timeline.append((round(time.monotonic() - t0, 1), what))
+            print(f"  +{timeline[-1][0]:.0f}s {what}")
 
-    delivery.schedule_topic(TOPIC)
-    mark("delivery started (portal answers in 200 ms)")
-    while _status_counts().get("sent", 0) < messages * 0.05:
-        time.sleep(0.2)
-    sent_at_kill = _status_counts().get("sent", 0)
-    stack.worker_proc = None  # not a crash: the kill is ours
-    Stack.kill(worker, signal.SIGKILL)
-    mark(f"worker SIGKILLed with {sent_at_kill}/{messages} sent")
-    stack.worker(base, broker, "worker-2")
-    mark("a new worker started")
-    set_faults(latency_ms=0, down=True)
-    mark(f"portal down for {args.minutes} min")
-    outage_end = time.monotonic() + args.minutes * 60
-    restarted = False
-    while time.monotonic() < outage_end:
-        if not restarted and time.monotonic() > outage_end - args.minutes * 30:
-            own.kill()
-            mark("broker (redis-server) killed")
-            time.sleep(2)
-            own.start()
-            mark("broker restarted, empty")
-            restarted = True
-        stack.supervise(mark)
-        if int(time.monotonic() - t0) % 60 == 0:
-            try:
-                delivery.sweep()  # beat's sweeper, every minute
-            except Exception as exc:
-                print(f"  sweep failed: {exc}")
-            time.sleep(1)
-        time.sleep(0.5)
-    sent_in_outage = _status_counts().get("sent", 0)
-    set_faults(down=False)
-    mark(f"portal up again ({sent_in_outage} sent so far)")
-    seconds, counts = wait_drained(
-        timeout=args.timeout, sweep_every=60, on_tick=lambda counts: stack.supervise(mark)
-    )
-    mark(f"drained: {counts}")
-    check = verify()
-    print(f"  check: {check}")
-    stack.stop()
-    own.kill()
+        delivery.schedule_topic(TOPIC)
+        mark("delivery started (portal answers in 200 ms)")
+        while _status_counts().get("sent", 0) < messages * 0.05:
+            time.sleep(0.2)
+        sent_at_kill = _status_counts().get("sent", 0)
+        stack.worker_proc = None  # not a crash: the kill is ours
+        Stack.kill(worker, signal.SIGKILL)
+        mark(f"worker SIGKILLed with {sent_at_kill}/{messages} sent")
+        stack.worker(base, broker, "worker-2")
+        mark("a new worker started")
+        set_faults(latency_ms=0, down=True)
+        mark(f"portal down for {args.minutes} min")
+        outage_end = time.monotonic() + args.minutes * 60
+        restarted = False
+        while time.monotonic() < outage_end:
+            if not restarted and time.monotonic() > outage_end - args.minutes * 30:
+                own.kill()
+                mark("broker (redis-server) killed")
+                time.sleep(2)
+                own.start()
+                mark("broker restarted, empty")
+                restarted = True
+            stack.supervise(mark)
+            if int(time.monotonic() - t0) % 60 == 0:
+                try:
+                    delivery.sweep()  # beat's sweeper, every minute
+                except Exception as exc:
+                    print(f"  sweep failed: {exc}")
+                time.sleep(1)
+            time.sleep(0.5)
+        sent_in_outage = _status_counts().get("sent", 0)
+        set_faults(down=False)
+        mark(f"portal up again ({sent_in_outage} sent so far)")
+        seconds, counts = wait_drained(
+            timeout=args.timeout, sweep_every=60, on_tick=lambda counts: stack.supervise(mark)
+        )
+        mark(f"drained: {counts}")
+        check = verify()
+        print(f"  check: {check}")
+    finally:
+        stack.stop()
+        own.kill()
     lost = messages - check["outbox"].get("sent", 0)
     return {
         "messages": messages,
@@ -650,6 +661,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--skip-drain", action="store_true")
     parser.add_argument("--skip-faults", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the copied database")
     args = parser.parse_args()
     exit_on_sigterm()
     TARGET = args.database_url
@@ -673,6 +685,9 @@ def main() -> None:
             results["faults"] = faults_phase(args, stack, log_dir)
     finally:
         stack.stop()
+    results["machine"] = machine(TARGET)
+    if not args.keep:
+        drop_database(TARGET)
     rows = []
     if "drain" in results:
         d = results["drain"]
@@ -716,7 +731,6 @@ def main() -> None:
             ]
         )
     print(table(["run", "sent", "seconds", "msg/s", "target", "verdict"], rows))
-    results["machine"] = machine(TARGET)
     write_results("bench_delivery", json.loads(json.dumps(results, default=str)))
 
 
