@@ -47,3 +47,17 @@ def refuse_to_start_on_errors(**kwargs) -> None:
     except SystemCheckError as exc:
         logging.getLogger(__name__).critical("%s", exc)
         raise SystemExit(1) from exc
+
+
+@signals.task_prerun.connect(dispatch_uid="onecua-db-prerun")
+@signals.task_postrun.connect(dispatch_uid="onecua-db-postrun")
+def close_old_connections(task=None, **kwargs) -> None:
+    """Around a task, what Django does around a request: drop a connection that is broken or
+    older than CONN_MAX_AGE, keep the others (settings CELERY_DB_REUSE_MAX stops the fixup from
+    closing every connection at every task). Not for eager tasks: they run inside the caller's
+    request or transaction."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections as close
+
+    close()

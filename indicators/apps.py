@@ -9,7 +9,7 @@ class IndicatorsConfig(AppConfig):
     def ready(self) -> None:
         from dossiers.signals import dossier_changed
         from feedback.signals import feedback_changed
-        from outbox.signals import message_delivered
+        from outbox.signals import message_delivered, messages_delivered
         from satisfaction.signals import rating_recorded
 
         from . import handlers
@@ -19,4 +19,7 @@ class IndicatorsConfig(AppConfig):
         feedback_changed.connect(handlers.on_feedback_changed, dispatch_uid="indicators.feedback")
         message_delivered.connect(
             handlers.on_message_delivered, dispatch_uid="indicators.delivered"
+        )
+        messages_delivered.connect(
+            handlers.on_messages_delivered, dispatch_uid="indicators.delivered_batch"
         )

@@ -12,9 +12,9 @@
   feedback about a finished, in-time, not-unsatisfied dossier once it finished adds
   `feedback_dossiers_in_time` on the dossier's finishing day (a later "not satisfied" rating
   takes it back: `unsatisfied_in_time` counts that dossier then).
-- `outbox.signals.message_delivered`: a portal message that went out within
-  `INDICATORS_SYNC_ON_TIME_SECONDS` of its creation counts in `sync_on_time` on its creation
-  day.
+- `outbox.signals.message_delivered` (and `messages_delivered`, a batch at once): a portal
+  message that went out within `INDICATORS_SYNC_ON_TIME_SECONDS` of its creation counts in
+  `sync_on_time` on its creation day.
 
 Writes that bypass the door (`dossiers.models.bulk_writes()`: bulk loads, the generator) are
 not seen: `manage.py rebuild_stats` recomputes after them and `manage.py verify_stats` finds
@@ -106,14 +106,19 @@ def _count_dossier(feedback) -> None:
 
 
 def _dims_of_dossier(dossier_id) -> tally.Dims | None:
-    row = (
-        Dossier.objects.filter(pk=dossier_id)
-        .values("handling_agency_id", "procedure_id", "channel", "procedure__field_id")
+    return _dims_of_dossiers([dossier_id]).get(dossier_id)
+
+
+def _dims_of_dossiers(dossier_ids) -> dict[int, tally.Dims]:
+    rows = (
+        Dossier.objects.filter(pk__in=list(dossier_ids))
+        .values("pk", "handling_agency_id", "procedure_id", "channel", "procedure__field_id")
         .annotate(level_name=F("procedure__level"))
-        .first()
     )
-    if row is None:
-        return None
+    return {row["pk"]: _dims(row) for row in rows}
+
+
+def _dims(row) -> tally.Dims:
     return tally.Dims(
         agency_id=row["handling_agency_id"],
         procedure_id=row["procedure_id"],
@@ -153,3 +158,24 @@ def on_message_delivered(sender, message, **kwargs) -> None:
     dims = _dims_of_dossier(dossier_id) if dossier_id is not None else None
     if dims is not None:
         tally.apply_sync(dims, message.created_at, on_time=1)
+
+
+def on_messages_delivered(sender, messages, **kwargs) -> None:
+    """`on_message_delivered` for a batch (`outbox.deliver_topic`): two statements."""
+    counted = [
+        m
+        for m in messages
+        if m.topic == sync_topic()
+        and is_status_change(m.reference)
+        and synced_on_time(m.status, m.created_at, m.sent_at)
+    ]
+    if not counted:
+        return
+    dims = _dims_of_dossiers({m.reference["dossier"] for m in counted})
+    tally.apply_syncs_on_time(
+        [
+            (dims[m.reference["dossier"]], m.created_at)
+            for m in counted
+            if m.reference["dossier"] in dims
+        ]
+    )

@@ -377,6 +377,14 @@ def apply_sync(dims: Dims, created_at: datetime, *, events: int = 0, on_time: in
     return apply(expand(base))
 
 
+def apply_syncs_on_time(items: list[tuple[Dims, datetime]]) -> int:
+    """`apply_sync(dims, created_at, on_time=1)` for many messages, in one statement."""
+    base: Base = {}
+    for dims, created_at in items:
+        _add(base, local_day(created_at), dims, {"sync_on_time": 1})
+    return apply(expand(base))
+
+
 # --- distinct procedures ----------------------------------------------------------------------
 def quarter_of(day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)

@@ -24,6 +24,17 @@
   message holds back its own key only. With a broker, a commit of such a topic's messages wakes
   `deliver_topic` up (once per topic); under eager Celery it wakes their keys, as the sweeper
   and the retries always do.
+- A batched topic may also take *runs* (`register_batch(topic, runs=True)`, the portal's sync):
+  after claiming the heads, `deliver_topic` locks, for each of their keys, the due pending
+  messages of the same topic that directly follow the head (up to `OUTBOX_RUN_MAX`), and hands
+  them over with it, so that the handler can send one record per key for the whole run (the
+  messages `supersedes`: the last one carries the whole state; the handler still sends what
+  each one adds, e.g. its progress step). The messages of a run are settled in order: those
+  before the first failure are sent, the first failure is retried, deferred or dead as usual,
+  and the ones after it stay pending, untouched. With a broker, the retries of such a topic
+  wake the topic (once per batch, at the earliest retry) instead of each key, and the sweeper
+  wakes the topic too (and the keys blocked by a dead message, for their supersession, which
+  `deliver_key` does); under eager Celery everything goes key by key as before.
 - `dead_letters_summary()` counts the dead messages with their latest reasons, for the admin
   index and the leaders' dashboard: a dead message must be loud.
 - Handlers are registered per topic by the app that knows the receiver (integrations), so the
@@ -48,7 +59,7 @@ from django.utils import timezone
 
 from . import background
 from .models import OutboxMessage, OutboxStatus
-from .signals import message_delivered, message_enqueued
+from .signals import message_delivered, message_enqueued, messages_delivered
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +69,8 @@ Handler = Callable[[OutboxMessage], None]
 BatchHandler = Callable[[list[OutboxMessage]], dict[int, Exception]]
 _HANDLERS: dict[str, Handler] = {}
 _BATCH_HANDLERS: dict[str, BatchHandler] = {}
+# Batched topics whose handler takes runs of consecutive messages of a key (see above).
+_RUN_TOPICS: set[str] = set()
 
 
 class TransientError(Exception):
@@ -85,12 +98,19 @@ def register(topic: str) -> Callable[[Handler], Handler]:
     return decorator
 
 
-def register_batch(topic: str) -> Callable[[BatchHandler], BatchHandler]:
+def register_batch(topic: str, *, runs: bool = False) -> Callable[[BatchHandler], BatchHandler]:
     """Register a handler of several messages of `topic` at once (`deliver_topic`). It writes,
     in the caller's transaction, only what concerns the messages it reports sent; a message it
-    reports failed must have left no trace. It also serves `deliver_key` (a batch of one)."""
+    reports failed must have left no trace. It also serves `deliver_key` (a batch of one),
+    unless a single handler is registered for the topic after it. `runs`: the batch may hold
+    several consecutive messages of a key, in order (module docstring)."""
 
     def decorator(batch: BatchHandler) -> BatchHandler:
+        if runs:
+            _RUN_TOPICS.add(topic)
+        else:
+            _RUN_TOPICS.discard(topic)
+
         def single(message: OutboxMessage) -> None:
             failure = (batch([message]) or {}).get(message.pk)
             if failure is not None:
@@ -201,13 +221,13 @@ def schedule(key: str, countdown: float | None = None) -> None:
         logger.warning("Could not schedule outbox delivery for %s", key, exc_info=True)
 
 
-def schedule_topic(topic: str) -> None:
+def schedule_topic(topic: str, countdown: float | None = None) -> None:
     """Ask a worker to deliver the due messages of a batched topic (best effort, as `schedule`:
-    the sweeper schedules their keys if the request is lost)."""
+    the sweeper wakes them again if the request is lost)."""
     if not settings.OUTBOX_AUTODELIVER:
         return
     try:
-        deliver_topic_task.apply_async(args=[topic])
+        deliver_topic_task.apply_async(args=[topic], countdown=countdown)
     except Exception:  # the broker may be down: the rows stay pending for the sweeper
         logger.warning("Could not schedule outbox delivery of topic %s", topic, exc_info=True)
 
@@ -338,6 +358,39 @@ def _claim(topic: str, size: int) -> list[OutboxMessage]:
     return list(queryset.order_by("id")[:size])
 
 
+def _with_runs(topic: str, heads: list[OutboxMessage]) -> list[OutboxMessage]:
+    """The claimed heads and, for each, the due pending messages of `topic` that directly
+    follow it on its key (up to OUTBOX_RUN_MAX per key), locked; in id order. One query: all
+    the unsent messages after the heads of these keys (waiting for a lock, never skipping one,
+    so that a run has no gap)."""
+    if not heads:
+        return heads
+    head_of = {m.key: m for m in heads}
+    queryset = OutboxMessage.objects.filter(
+        key__in=list(head_of), id__gt=min(m.id for m in heads)
+    ).exclude(status__in=DONE)
+    if connection.features.has_select_for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    now, cap = timezone.now(), settings.OUTBOX_RUN_MAX
+    runs = {key: [head] for key, head in head_of.items()}
+    stopped: set[str] = set()
+    for message in queryset.order_by("key", "id"):
+        key = message.key
+        if key in stopped or message.id <= head_of[key].id:
+            continue
+        run = runs[key]
+        if (
+            message.topic == topic
+            and message.status == OutboxStatus.PENDING
+            and message.next_attempt_at <= now
+            and len(run) < cap
+        ):
+            run.append(message)
+        else:
+            stopped.add(key)
+    return sorted((m for run in runs.values() for m in run), key=lambda m: m.id)
+
+
 def _hand_over(topic: str, messages: list[OutboxMessage]) -> dict[int, Exception]:
     """Run the topic's handler on the claimed messages; the failures by message id. The batch
     handler runs in one savepoint; if it breaks as a whole, each message is tried alone in its
@@ -351,15 +404,21 @@ def _hand_over(topic: str, messages: list[OutboxMessage]) -> dict[int, Exception
             logger.warning("Outbox batch of %s failed as a whole: one by one", topic, exc_info=True)
     handler = handler_for(topic)
     failures: dict[int, Exception] = {}
-    for message in messages:
+    failed_keys: dict[str, Exception] = {}
+    for message in sorted(messages, key=lambda m: m.id):
+        if message.key in failed_keys:  # a run stops at its first failure: never overtake it
+            failures[message.pk] = failed_keys[message.key]
+            continue
         if handler is None:
-            failures[message.pk] = PermanentError(f"No handler for topic {message.topic!r}")
+            failures[message.pk] = failed_keys[message.key] = PermanentError(
+                f"No handler for topic {message.topic!r}"
+            )
             continue
         try:
             with transaction.atomic():
                 handler(message)
         except Exception as exc:
-            failures[message.pk] = exc
+            failures[message.pk] = failed_keys[message.key] = exc
     return failures
 
 
@@ -369,30 +428,53 @@ def deliver_topic(topic: str, *, size: int | None = None, limit: int = 2000) -> 
     of the sent ones, the failures one by one); returns how many were sent. After `limit`
     messages it asks for a fresh task."""
     size = size or settings.OUTBOX_BATCH_SIZE
+    runs = topic in _RUN_TOPICS
+    # With a broker, the retries of a topic of runs wake the topic, once per batch.
+    wake_topic = runs and not settings.CELERY_TASK_ALWAYS_EAGER
     sent = handled = 0
     while handled < limit:
         with transaction.atomic():
             messages = _claim(topic, min(size, limit - handled))
             if not messages:
                 return sent
+            if runs:
+                messages = _with_runs(topic, messages)
             handled += len(messages)
             failures = _hand_over(topic, messages)
             now = timezone.now()
-            done = [m for m in messages if m.pk not in failures]
+            # In id order, so in each key's order: after a key's first failure, its later
+            # messages stay as they were.
+            done, failed, stopped = [], [], set()
+            for message in messages:
+                if message.key in stopped:
+                    continue
+                if message.pk in failures:
+                    stopped.add(message.key)
+                    failed.append(message)
+                else:
+                    done.append(message)
             if done:
                 OutboxMessage.objects.filter(pk__in=[m.pk for m in done]).update(
                     status=OutboxStatus.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
                 )
-            for message in messages:
-                exc = failures.get(message.pk)
-                if exc is None:
-                    message.status, message.sent_at, message.last_error = OutboxStatus.SENT, now, ""
-                    message.attempts += 1
-                    message_delivered.send(sender=OutboxMessage, message=message)
-                elif isinstance(exc, Deferred):
+            for message in done:
+                message.status, message.sent_at, message.last_error = OutboxStatus.SENT, now, ""
+                message.attempts += 1
+            if done:
+                messages_delivered.send(sender=OutboxMessage, messages=done)
+            retry_in = None
+            for message in failed:
+                exc = failures[message.pk]
+                if isinstance(exc, Deferred):
                     _defer(message, exc)
-                else:
-                    _fail(message, exc, permanent=isinstance(exc, PermanentError))
+                    continue
+                delay = _fail(
+                    message, exc, permanent=isinstance(exc, PermanentError), wake=not wake_topic
+                )
+                if delay is not None:
+                    retry_in = delay if retry_in is None else min(retry_in, delay)
+            if retry_in is not None and wake_topic:
+                transaction.on_commit(lambda d=retry_in: schedule_topic(topic, countdown=d))
             sent += len(done)
     schedule_topic(topic)  # more than `limit` waiting: continue in a fresh task
     return sent
@@ -406,37 +488,60 @@ def _defer(message: OutboxMessage, exc: Deferred) -> None:
     transaction.on_commit(lambda: schedule(message.key, countdown=delay))
 
 
-def _fail(message: OutboxMessage, exc: Exception, *, permanent: bool = False) -> None:
+def _fail(
+    message: OutboxMessage, exc: Exception, *, permanent: bool = False, wake: bool = True
+) -> float | None:
+    """Count a failed attempt: dead, or a retry after a backoff (returned, in seconds), whose
+    key is woken then unless `wake` is false (the caller wakes the topic)."""
     message.attempts += 1
     message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    delay = None
     if permanent or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
         message.status = OutboxStatus.DEAD
         logger.error("Outbox message %s is dead: %s", message.pk, message.last_error)
     else:
         delay = backoff(message.attempts)
         message.next_attempt_at = timezone.now() + timedelta(seconds=delay)
-        transaction.on_commit(lambda: schedule(message.key, countdown=delay))
+        if wake:
+            transaction.on_commit(lambda: schedule(message.key, countdown=delay))
     message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+    return delay
 
 
 def sweep(*, grace_seconds: float = 30, limit: int = 1000) -> int:
     """Schedule every key with a due pending message older than `grace_seconds` (its wake-up
-    may have been lost: broker down at commit, worker killed). Returns how many keys."""
+    may have been lost: broker down at commit, worker killed). With a broker, a topic of runs
+    is woken as a topic instead (its workers take its keys in batches), plus those of its keys
+    that a dead message blocks (their supersession is `deliver_key`'s). Returns how many keys
+    and topics it woke."""
     now = timezone.now()
-    keys = (
+    rows = (
         OutboxMessage.objects.filter(
             status=OutboxStatus.PENDING,
             next_attempt_at__lte=now,
             created_at__lte=now - timedelta(seconds=grace_seconds),
         )
         .order_by()
-        .values_list("key", flat=True)
+        .values_list("topic", "key")
         .distinct()[:limit]
     )
-    keys = list(keys)
+    keys: dict[str, None] = {}
+    topics: dict[str, None] = {}
+    batched_keys: list[str] = []
+    for topic, key in rows:
+        if topic in _RUN_TOPICS and not settings.CELERY_TASK_ALWAYS_EAGER:
+            topics[topic] = None
+            batched_keys.append(key)
+        else:
+            keys[key] = None
+    if batched_keys:
+        blocked = OutboxMessage.objects.filter(key__in=batched_keys, status=OutboxStatus.DEAD)
+        keys.update(dict.fromkeys(blocked.order_by().values_list("key", flat=True).distinct()))
+    for topic in topics:
+        schedule_topic(topic)
     for key in keys:
         schedule(key)
-    return len(keys)
+    return len(keys) + len(topics)
 
 
 def dead_letters_summary(*, latest: int = 5) -> dict:

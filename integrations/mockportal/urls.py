@@ -11,6 +11,7 @@ urlpatterns = [
     path("hoso/create", views.hoso_create, name="hoso-create"),
     path("hoso/update", views.hoso_update, name="hoso-update"),
     path("hoso/tiendo", views.hoso_tiendo, name="hoso-tiendo"),
+    path("hoso/dongbo", views.hoso_dongbo, name="hoso-dongbo"),
     path("hoso/<path:ma_ho_so>", views.hoso_detail, name="hoso-detail"),
     path("tthc", views.tthc_list, name="tthc"),
     path("_faults", views.faults, name="faults"),

@@ -340,6 +340,142 @@ def hoso_tiendo(request):
     return idempotent(request, "hoso/tiendo", handler)
 
 
+# Items of one batch call (hoso/dongbo): more is refused as a whole.
+BATCH_MAX_ITEMS = 1000
+
+
+@portal_endpoint("hoso/dongbo", ("POST",))
+def hoso_dongbo(request):
+    """Several dossiers in one call, each the whole record with its new progress steps:
+    `{"HoSo": [{<record>, "TienDo": [step, ...]}, ...]}`. Each item is validated and answered
+    on its own (`"results"`, in order: `error_code` "0", or "1" with its `errors`); the valid
+    ones are applied, in order, as `hoso/create` / `hoso/update` and `hoso/tiendo` would apply
+    them (create when unknown, a stale version kept unapplied, identical steps once). A version
+    equal to the current one with the same content is a replay: nothing is stored again. The
+    write path is a fixed number of statements per call, whatever the number of items."""
+    data = json_body(request)
+    items = data.get("HoSo")
+    if not isinstance(items, list) or not items:
+        return invalid({"HoSo": ["Phải là danh sách không rỗng."]})
+    if len(items) > BATCH_MAX_ITEMS:
+        return invalid({"HoSo": [f"Tối đa {BATCH_MAX_ITEMS} hồ sơ mỗi lần gọi."]})
+    results: list[dict] = []
+    valid: list[tuple[dict, list]] = []
+    for item in items:
+        if not isinstance(item, dict):
+            results.append({"error_code": INVALID, "errors": {"HoSo": ["Phải là đối tượng."]}})
+            continue
+        record = {k: v for k, v in item.items() if k != "TienDo"}
+        steps = item.get("TienDo") or []
+        errors = validate_record(record)
+        if steps:
+            errors.update(validate_progress({"MaHoSo": record.get("MaHoSo"), "TienDo": steps}))
+        code = record.get("MaHoSo")
+        if errors:
+            results.append({"MaHoSo": code, "error_code": INVALID, "errors": errors})
+            continue
+        results.append({"MaHoSo": code, "error_code": OK})
+        valid.append((record, steps))
+
+    def handler():
+        _apply_batch(valid)
+        return 200, {"error_code": OK, "message": "Thành công.", "results": results}
+
+    return idempotent(request, "hoso/dongbo", handler)
+
+
+def _apply_batch(items: list[tuple[dict, list]]) -> None:
+    """Apply valid items in one transaction, with bulk statements."""
+    if not items:
+        return
+    codes = sorted({record["MaHoSo"] for record, _ in items})
+    with transaction.atomic():
+        firsts: dict[str, dict] = {}
+        for record, _ in items:
+            firsts.setdefault(record["MaHoSo"], record)
+        Record.objects.bulk_create(
+            [
+                Record(
+                    ma_ho_so=code,
+                    phien_ban=0,  # below every version: the first item applies as a create
+                    trang_thai=firsts[code]["TrangThaiHoSo"],
+                    data=firsts[code],
+                )
+                for code in codes
+            ],
+            ignore_conflicts=True,
+        )
+        records = {
+            r.ma_ho_so: r
+            for r in Record.objects.select_for_update().filter(ma_ho_so__in=codes).order_by("id")
+        }
+        versions, changed, counts = [], {}, {"stale": 0, "out_of_order_applied": 0}
+        counts["duplicate_versions"] = counts["replays"] = 0
+        accept_out_of_order = FaultConfig.current().accept_out_of_order
+        for data, _ in items:
+            record = records[data["MaHoSo"]]
+            phien_ban = data["PhienBan"]
+            if phien_ban == record.phien_ban and data == record.data:
+                counts["replays"] += 1  # the same version again (a retried call): nothing new
+                continue
+            kind = "create" if record.phien_ban == 0 else "update"
+            stale = phien_ban < record.phien_ban
+            apply = not stale or accept_out_of_order
+            if stale:
+                counts["stale"] += 1
+                counts["out_of_order_applied"] += int(apply)
+            elif phien_ban == record.phien_ban:
+                counts["duplicate_versions"] += 1
+            versions.append(
+                RecordVersion(
+                    record=record,
+                    kind=kind,
+                    phien_ban=phien_ban,
+                    trang_thai=data["TrangThaiHoSo"],
+                    data=data,
+                    applied=apply,
+                    stale=stale,
+                )
+            )
+            if apply:
+                record.phien_ban, record.trang_thai, record.data = (
+                    phien_ban,
+                    data["TrangThaiHoSo"],
+                    data,
+                )
+                record.updated_at = timezone.now()
+                changed[record.pk] = record
+        RecordVersion.objects.bulk_create(versions)
+        if changed:
+            Record.objects.bulk_update(
+                list(changed.values()), ["phien_ban", "trang_thai", "data", "updated_at"]
+            )
+        wanted = {}
+        for data, steps in items:
+            record = records[data["MaHoSo"]]
+            for step in steps:
+                wanted.setdefault((record.pk, _fingerprint(step)), step)
+        new_steps = []
+        if wanted:
+            known = set(
+                ProgressStep.objects.filter(
+                    record_id__in={pk for pk, _ in wanted},
+                    fingerprint__in={fp for _, fp in wanted},
+                ).values_list("record_id", "fingerprint")
+            )
+            new_steps = [
+                ProgressStep(record_id=pk, fingerprint=fp, data=step)
+                for (pk, fp), step in wanted.items()
+                if (pk, fp) not in known
+            ]
+            ProgressStep.objects.bulk_create(new_steps)
+        counts["duplicate_steps"] = sum(len(steps) for _, steps in items) - len(new_steps)
+        counts["duplicates"] = counts.pop("replays")
+        for name, value in counts.items():
+            if value:
+                bump(name, value)
+
+
 @portal_endpoint("hoso/get", ("GET",))
 def hoso_detail(request, ma_ho_so: str):
     record = Record.objects.filter(ma_ho_so=ma_ho_so).first()

@@ -130,6 +130,17 @@ class PortalClient:
         reply = self.call("POST", "hoso/tiendo", {"MaHoSo": code, "TienDo": steps}, idempotency_key)
         self._check(reply)
 
+    def sync_batch(self, items: list[dict], *, idempotency_key: str) -> list[dict]:
+        """Several dossiers in one call (`hoso/dongbo`): each item a whole record with its new
+        progress steps (`TienDo`). Returns the portal's answer per item, in order
+        (`{"MaHoSo", "error_code", "errors"?}`); a failure of the call as a whole raises."""
+        reply = self.call("POST", "hoso/dongbo", {"HoSo": items}, idempotency_key)
+        self._check(reply)
+        results = reply.body.get("results")
+        if not isinstance(results, list) or len(results) != len(items):
+            raise TransientError(f"portal answered a batch without its results: {reply.body}")
+        return results
+
     def lookup(self, code: str) -> dict | None:
         reply = self.call("GET", f"hoso/{code}")
         if reply.code == NOT_FOUND:

@@ -63,8 +63,10 @@ def portal_date(moment: datetime | None) -> str:
     return moment.astimezone(LOCAL_TZ).strftime(PORTAL_DATE_FORMAT)
 
 
-def version_of(dossier: Dossier, event: Event) -> int:
+def version_of(dossier: Dossier, event: Event, history: list[Event] | None = None) -> int:
     """PhienBan: the event's rank in the dossier's history (1 for the first)."""
+    if history is not None:
+        return sum(1 for e in history if e.id <= event.id)
     return dossier.events.filter(id__lte=event.id).count()
 
 
@@ -73,8 +75,10 @@ def _as_of(moment: datetime | None, event: Event) -> datetime | None:
     return moment if moment is not None and moment <= event.at else None
 
 
-def dossier_record(dossier: Dossier, event: Event) -> dict:
-    """The create/update body for the portal, as of `event`."""
+def dossier_record(dossier: Dossier, event: Event, history: list[Event] | None = None) -> dict:
+    """The create/update body for the portal, as of `event`. `history`: the dossier's events in
+    id order, already loaded (a batch loads them for all its dossiers in one query); without it
+    the dates and the version are read from the database."""
     applicant = dossier.applicant
     terms = dossier.terms
     components = list(dossier.components.all())
@@ -103,8 +107,8 @@ def dossier_record(dossier: Dossier, event: Event) -> dict:
         "SoGiayToChuHoSo": applicant.personal_id or applicant.tax_code,
         "DinhDanhCHS": applicant.personal_id,
         "TrichYeuHoSo": dossier.summary,
-        "NgayTiepNhan": portal_date(_receipt_date_as_of(dossier, event)),
-        "NgayHenTra": portal_date(_due_as_of(dossier, event)),
+        "NgayTiepNhan": portal_date(_receipt_date_as_of(dossier, event, history)),
+        "NgayHenTra": portal_date(_due_as_of(dossier, event, history)),
         "TrangThaiHoSo": PORTAL_STATUS[event.to_status],
         "NgayTra": portal_date(_as_of(dossier.returned_at, event)),
         "HinhThuc": RETURN_METHODS.get(dossier.return_method, 1),
@@ -134,11 +138,13 @@ def dossier_record(dossier: Dossier, event: Event) -> dict:
         "HoSoCoThanhPhanSoHoa": int(digitised),
         "TaiKhoanDuocXacThucVoiVNeID": int(dossier.vneid_verified),
         "DuocThanhToanTrucTuyen": int(dossier.paid_online),
-        "PhienBan": version_of(dossier, event),
+        "PhienBan": version_of(dossier, event, history),
     }
 
 
-def _receipt_date_as_of(dossier: Dossier, event: Event) -> datetime | None:
+def _receipt_date_as_of(
+    dossier: Dossier, event: Event, history: list[Event] | None = None
+) -> datetime | None:
     """NgayTiepNhan as of `event` (docs/portal-sync.md, "The receipt date").
 
     The portal requires it for every status but 1 (new, awaiting the check at receipt). A
@@ -153,6 +159,9 @@ def _receipt_date_as_of(dossier: Dossier, event: Event) -> datetime | None:
         return received
     if event.to_status == S.NEW:
         return None
+    if history is not None:
+        left = [e.at for e in history if e.id <= event.id and e.from_status == S.NEW]
+        return left[-1] if left else None
     return (
         dossier.events.filter(id__lte=event.id, from_status=S.NEW)
         .order_by("-id")
@@ -161,28 +170,38 @@ def _receipt_date_as_of(dossier: Dossier, event: Event) -> datetime | None:
     )
 
 
-def _due_as_of(dossier: Dossier, event: Event) -> datetime | None:
+def _due_as_of(
+    dossier: Dossier, event: Event, history: list[Event] | None = None
+) -> datetime | None:
     """The promised date as the portal should see it at this event: the last one an event up
     to this one recorded (receipt, supplement, payment, apology)."""
     recorded = None
-    for payload in (
-        dossier.events.filter(id__lte=event.id).order_by("id").values_list("payload", flat=True)
-    ):
+    if history is not None:
+        payloads = [e.payload for e in history if e.id <= event.id]
+    else:
+        up_to = dossier.events.filter(id__lte=event.id).order_by("id")
+        payloads = up_to.values_list("payload", flat=True)
+    for payload in payloads:
         if isinstance(payload, dict) and payload.get("due_at"):
             recorded = payload["due_at"]
     return datetime.fromisoformat(recorded) if recorded else None
 
 
-def progress_step(dossier: Dossier, event: Event) -> dict:
-    """One TienDo item: who did what, when, in which unit."""
+# NguoiXuLy of an event no person did (imported history, a system job): the portal requires the
+# field, and "" would have the step refused and its message dead.
+SYSTEM_ACTOR = "Hệ thống một cửa"
+
+
+def progress_step(dossier: Dossier, event: Event, history: list[Event] | None = None) -> dict:
+    """One TienDo item: who did what, when, in which unit (`history` as in `dossier_record`)."""
     actor = event.actor
     return {
-        "NguoiXuLy": (actor.full_name or actor.username) if actor else "",
+        "NguoiXuLy": (actor.full_name or actor.username) if actor else SYSTEM_ACTOR,
         "ChucDanh": actor.get_role_display() if actor else "",
         "ThoiDiemXuLy": portal_date(event.at),
         "PhongBanXuLy": actor.agency.name if actor and actor.agency_id else "",
         "NoiDungXuLy": event.note or event.action,
         "TrangThai": PORTAL_STATUS[event.to_status],
         "NgayBatDau": portal_date(event.at),
-        "NgayKetThucTheoQuyDinh": portal_date(_due_as_of(dossier, event)),
+        "NgayKetThucTheoQuyDinh": portal_date(_due_as_of(dossier, event, history)),
     }

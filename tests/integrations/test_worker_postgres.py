@@ -484,8 +484,8 @@ def counters() -> dict[str, int]:
     return dict(Counter.objects.values_list("name", "value"))
 
 
-def assert_portal_matches(codes: list[str]) -> None:
-    """At the portal, each dossier has every version 1..n once, applied, in order, with the
+def assert_portal_matches(codes: list[str], *, redelivered: bool = False) -> None:
+    """At the portal, each dossier has versions up to n once each, applied, in order, with the
     status of each event; its current record is what our mapping says now; its progress steps
     are ours, in order, once. Nothing stale or duplicated was applied."""
     assert Record.objects.count() == len(codes)
@@ -495,7 +495,12 @@ def assert_portal_matches(codes: list[str]) -> None:
         assert len(events) == ACTIONS
         record = Record.objects.get(ma_ho_so=code)
         history = list(record.versions.order_by("id").values_list("phien_ban", "trang_thai"))
-        assert history == [(n, PORTAL_STATUS[e.to_status]) for n, e in enumerate(events, 1)]
+        # A worker sends one record per dossier per batch (the state as of the batch's last
+        # message of it: outbox.deliver_topic with runs), so versions may be skipped, never
+        # reordered: each one received is the state of its event, the last one is the current.
+        assert history == sorted(set(history))
+        assert all(status == PORTAL_STATUS[events[n - 1].to_status] for n, status in history)
+        assert history[-1] == (len(events), PORTAL_STATUS[events[-1].to_status])
         assert not record.versions.filter(applied=False).exists()
         assert record.phien_ban == len(events)
         assert record.trang_thai == PORTAL_STATUS[dossier.status] == 10
@@ -503,13 +508,18 @@ def assert_portal_matches(codes: list[str]) -> None:
         steps = list(record.steps.order_by("id").values_list("data", flat=True))
         assert steps == [mapping.progress_step(dossier, e) for e in events]
     seen = counters()
-    for name in ("stale", "out_of_order_applied", "duplicate_versions", "duplicate_steps"):
+    # After a worker killed mid-call, a batch the portal had applied goes again, perhaps with
+    # other messages: the portal keeps its steps once (the equality above) and counts the
+    # repeats; nothing stale or out of order is applied even then.
+    repeats = () if redelivered else ("duplicate_versions", "duplicate_steps")
+    for name in ("stale", "out_of_order_applied", *repeats):
         assert seen.get(name, 0) == 0, (name, seen)
     assert not portal_messages().exclude(status=OutboxStatus.SENT).exists()
 
 
 def worker_delivered(worker: Proc) -> int:
-    return worker.output().count("Task outbox.deliver_key[")
+    output = worker.output()
+    return output.count("Task outbox.deliver_key[") + output.count("Task outbox.deliver_topic[")
 
 
 # --- the tests -----------------------------------------------------------------------------------
@@ -520,7 +530,7 @@ def test_every_action_reaches_the_portal_process_in_order(stack, cast):
     assert_portal_matches(codes)
     # Delivered by the worker process over HTTP, never by this process.
     assert worker_delivered(worker) > 0
-    assert counters().get("requests:hoso/create") == 3
+    assert Record.objects.count() == 3
     assert counters().get("duplicates", 0) == 0  # no call was even repeated
 
 
@@ -568,7 +578,7 @@ def test_worker_killed_mid_delivery_then_restarted(stack, cast, broker):
     # (late acks), so no sweeper is needed.
     sweep_every = 2 if broker.kind == "redis" else None
     waited = wait_delivered(stack, total=total, sweep_every=sweep_every)
-    assert_portal_matches(codes)
+    assert_portal_matches(codes, redelivered=True)
     print(
         f"killed with {counts[OutboxStatus.SENT]}/{total} sent; recovered in {waited:.1f}s; "
         f"portal replays (idempotency): {counters().get('duplicates', 0)}"
