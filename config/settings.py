@@ -550,7 +550,9 @@ CELERY_BEAT_SCHEDULE = {
 PARTITION_MONTHS_AHEAD = env.int("PARTITION_MONTHS_AHEAD", default=3)
 PARTITION_RETENTION_MONTHS: dict[str, int | None] = {
     "dossiers_event": None,  # the dossier's record: the province's retention list decides
-    "outbox_outboxmessage": 12,  # operational; pending and dead messages are never detached
+    # Operational; pending and dead messages are never detached. Kept by default: the
+    # indicators' recount reads the portal sync's messages (docs/partitions.md).
+    "outbox_outboxmessage": None,
     "accesslog_accessrecord": None,  # the data subject's right to know: the province decides
     "notifications_notification": None,  # the notices as sent: the province decides
     "payments_paymentmessage": 120,  # accounting documents: at least 10 years (88/2015/QH13)

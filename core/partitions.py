@@ -201,11 +201,15 @@ def create_month(cursor, spec: Spec, month: dt.date) -> str | None:
             f"WHERE {_q(key)} >= %s AND {_q(key)} < %s",
             [lo, hi],
         )
+        # A move, not a deletion: the access log's triggers let it through, and the outbox's
+        # idempotency keys stay claimed (outbox/migrations/0004).
         cursor.execute("SET LOCAL onecua.access_log_maintenance = 'on'")
+        cursor.execute("SET LOCAL onecua.partition_move = 'on'")
         cursor.execute(
             f"DELETE FROM {_q(default)} WHERE {_q(key)} >= %s AND {_q(key)} < %s", [lo, hi]
         )
         cursor.execute("SET LOCAL onecua.access_log_maintenance = 'off'")
+        cursor.execute("SET LOCAL onecua.partition_move = 'off'")
         cursor.execute(
             f"ALTER TABLE {_q(table)} ATTACH PARTITION {_q(name)} FOR VALUES FROM (%s) TO (%s)",
             [lo, hi],
@@ -362,6 +366,9 @@ def _layout(cursor, table: str) -> dict:
 def _rebuild(cursor, spec: Spec, *, partitioned: bool, ahead: int, today: dt.date) -> None:
     table, key = spec.table, spec.key
     old = f"{table}__old"
+    # Deferred foreign key checks of rows written earlier in this transaction would stop the
+    # old table's DROP: run them now (Django's constraints are deferrable; deferred again below).
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     layout = _layout(cursor, table)
     if partitioned and layout["incoming"]:
         # No foreign key can name (id) of a partitioned table: the models pointing here declare
@@ -418,6 +425,7 @@ def _rebuild(cursor, spec: Spec, *, partitioned: bool, ahead: int, today: dt.dat
             continue
         cursor.execute(f"ALTER TABLE {_q(table)} ADD CONSTRAINT {_q(name)} {definition}")
     cursor.execute(f"ANALYZE {_q(table)}")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def convert(schema_editor, table: str, *, today: dt.date | None = None) -> None:

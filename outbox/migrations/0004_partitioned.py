@@ -8,7 +8,8 @@
 #   unpartitioned table, outbox_idempotencykey (the key its primary key), which a row trigger
 #   keeps in step with the messages: an INSERT claims its key (a key already claimed raises the
 #   same unique violation, an IntegrityError, as before), an UPDATE of the key moves it, a DELETE
-#   frees it, a TRUNCATE of the outbox empties it. Detaching a month for archiving keeps its keys
+#   frees it (not when core/partitions.py moves rows out of the DEFAULT partition into their
+#   month's), a TRUNCATE of the outbox empties it. Detaching a month for archiving keeps its keys
 #   claimed: a key once used is never used again, as before. The message table keeps a plain
 #   index on idempotency_key (the admin's search).
 # SQLite keeps the plain table and its UNIQUE constraint; the state is unchanged.
@@ -42,7 +43,11 @@ FORWARD = [
             END IF;
             RETURN NEW;
         END IF;
-        DELETE FROM outbox_idempotencykey WHERE idempotency_key = OLD.idempotency_key;
+        -- Rows moved out of the DEFAULT partition into their month's (core/partitions.py)
+        -- keep their keys.
+        IF coalesce(current_setting('onecua.partition_move', true), '') <> 'on' THEN
+            DELETE FROM outbox_idempotencykey WHERE idempotency_key = OLD.idempotency_key;
+        END IF;
         RETURN OLD;
     END
     $$
