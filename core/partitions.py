@@ -257,13 +257,16 @@ def maintain(
     today: dt.date | None = None,
     tables: list[str] | None = None,
     retention: dict[str, int | None] | None = None,
+    since: dt.date | None = None,
     connection=None,
 ) -> list[str]:
     """Create the partitions of this month and `ahead` months after it for every partitioned
     table; with `detach`, detach the partitions of months ended more than the table's retention
     ago (`retention_months`). One transaction per partition. Returns the lines of what was done
     (or, with `dry_run`, what would be done). `retention` overrides the settings' months for
-    the tables it names."""
+    the tables it names. `since`: also create the partitions of the months from `since` to this
+    one (rows loaded into the DEFAULT partition, e.g. an import of past months, move into
+    them)."""
     connection = connection or default_connection
     if connection.vendor != "postgresql":
         return ["not PostgreSQL: plain tables, nothing to do"]
@@ -278,8 +281,10 @@ def maintain(
                 lines.append(f"{spec.table}: not partitioned (migrations not applied?)")
                 continue
             existing = monthly_partitions(cursor, spec.table)
-        for n in range(ahead + 1):
-            month = add_months(this_month, n)
+        first = min(month_of(since), this_month) if since else this_month
+        n_months = (this_month.year - first.year) * 12 + this_month.month - first.month + ahead
+        for n in range(n_months + 1):
+            month = add_months(first, n)
             if month in existing:
                 continue
             if dry_run:

@@ -127,6 +127,15 @@ def test_the_command_creates_the_months_ahead_and_says_what_it_does(on_postgres)
     for spec in TABLES.values():
         assert f"created {partition_name(spec.table, six)}" in out.getvalue()
         assert partition_name(spec.table, six) in _partitions(spec.table)
+    # Past months on demand (an import of old rows into the DEFAULT partition).
+    out = io.StringIO()
+    call_command(
+        "partitions", "--since", "2025-01", "--no-detach", "--table", "dossiers_event", stdout=out
+    )
+    assert "created dossiers_event_p202501" in out.getvalue()
+    assert partition_name("dossiers_event", add_months(this_month, -1)) in _partitions(
+        "dossiers_event"
+    )
     # Again: nothing left to do.
     out = io.StringIO()
     call_command("partitions", "--ahead", "6", "--no-detach", stdout=out)

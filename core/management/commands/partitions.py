@@ -1,6 +1,8 @@
 """manage.py partitions: the monthly partitions of the append-only tables on PostgreSQL
 (core/partitions.py; docs/partitions.md)."""
 
+import datetime as dt
+
 from django.core.management.base import BaseCommand, CommandError
 
 from core.partitions import TABLES, maintain
@@ -37,11 +39,22 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-detach", action="store_true", help="Only create partitions.")
         parser.add_argument("--table", action="append", choices=list(TABLES), help="Only TABLE.")
+        parser.add_argument(
+            "--since",
+            metavar="YYYY-MM",
+            help="Also create the partitions of the past months from YYYY-MM (rows of those "
+            "months in the DEFAULT partition move into them).",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Say what would be done.")
 
-    def handle(self, *args, ahead, detach_older_than, no_detach, table, dry_run, **options):
+    def handle(self, *args, ahead, detach_older_than, no_detach, table, since, dry_run, **options):
         if ahead is not None and ahead < 0:
             raise CommandError("--ahead must be 0 or more.")
+        if since:
+            try:
+                since = dt.date.fromisoformat(f"{since}-01")
+            except ValueError as error:
+                raise CommandError(f"--since {since}: expected YYYY-MM") from error
         retention = dict(_retention(value) for value in detach_older_than)
         lines = maintain(
             ahead=ahead,
@@ -49,6 +62,7 @@ class Command(BaseCommand):
             dry_run=dry_run,
             tables=table,
             retention=retention,
+            since=since,
         )
         for line in lines or ["nothing to do"]:
             self.stdout.write(line)
