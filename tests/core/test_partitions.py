@@ -314,3 +314,25 @@ def test_the_migration_partitions_a_filled_database_keeping_every_row(on_postgre
     # The access log refuses deletion on the converted table, as before.
     with pytest.raises(Exception, match="append-only"), transaction.atomic():
         AccessRecord.objects.all()._raw_delete(connection.alias)
+
+
+# --- on every backend -------------------------------------------------------------------------
+
+
+def test_the_command_runs_monthly_from_beat(settings):
+    from celery import current_app
+
+    import core.tasks  # noqa: F401 - registers the task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["partitions"]
+    assert entry["task"] == "core.partitions" and "core.partitions" in current_app.tasks
+    schedule = entry["schedule"]
+    assert schedule.day_of_month == {1} and schedule.hour == {2} and schedule.minute == {30}
+
+
+def test_on_sqlite_the_tables_stay_plain_and_the_command_says_so():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    out = io.StringIO()
+    call_command("partitions", stdout=out)
+    assert out.getvalue().strip() == "not PostgreSQL: plain tables, nothing to do"
