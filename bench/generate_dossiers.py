@@ -91,12 +91,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def prepare() -> dict:
-    """Migrate and seed (units, agencies, the real catalogue; no demo accounts)."""
+def prepare(year: int | None = None) -> dict:
+    """Migrate and seed (units, agencies, the real catalogue; no demo accounts), and create the
+    monthly partitions of the generated period (docs/partitions.md), as a database in use has
+    them: the rows land in their months' partitions, not in the DEFAULT one."""
+    import datetime as dt
+
     start = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
     with open(os.devnull, "w") as sink:
         call_command("seed_all", no_demo=True, stdout=sink, stderr=sink)
+        since = dt.date(year, 1, 1) if year else dt.date.today() - dt.timedelta(days=400)
+        call_command("partitions", since=f"{since:%Y-%m}", no_detach=True, stdout=sink)
     return {"prepare_s": time.perf_counter() - start}
 
 
@@ -154,7 +160,7 @@ def run(args: argparse.Namespace, out=sys.stdout) -> dict:
 
     timings: dict = {}
     if not args.no_prepare:
-        timings.update(prepare())
+        timings.update(prepare(args.year))
     start = time.perf_counter()
     try:
         generate_and_report(

@@ -40,6 +40,7 @@ TASK_QUEUES = {
     "feedback.watch_pass": "periodic",
     "accounts.purge_expired_tokens": "periodic",
     "servicecentre.appointments_tick": "periodic",
+    "core.partitions": "periodic",
 }
 
 # The outbox's deliveries: key prefix → queue (the keys of integrations/portal/sync.py,

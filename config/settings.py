@@ -22,7 +22,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp import constants as csp
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
@@ -542,6 +544,33 @@ CELERY_BEAT_SCHEDULE = {
     # Payments still pending after their expiry: ask the platform (lost notifications).
     "payments-reconcile": {"task": "payments.reconcile", "schedule": 300.0},
     "payments-daily-report": {"task": "payments.daily_report", "schedule": 86400.0},
+}
+
+# Monthly partitions of the append-only tables on PostgreSQL (core/partitions.py,
+# docs/partitions.md): months created ahead of the current one (the migration and the monthly
+# `partitions` run), and per table the months a month's partition stays attached after it ends
+# before `partitions` detaches it into the `archive` schema (None: never). The legal basis of
+# each default is in docs/partitions.md; the province may lengthen them with
+# PARTITION_RETENTION_MONTHS="table=months,…" (`none`: never detach).
+PARTITION_MONTHS_AHEAD = env.int("PARTITION_MONTHS_AHEAD", default=3)
+PARTITION_RETENTION_MONTHS: dict[str, int | None] = {
+    "dossiers_event": None,  # the dossier's record: the province's retention list decides
+    # Operational; pending and dead messages are never detached. Kept by default: the
+    # indicators' recount reads the portal sync's messages (docs/partitions.md).
+    "outbox_outboxmessage": None,
+    "accesslog_accessrecord": None,  # the data subject's right to know: the province decides
+    "notifications_notification": None,  # the notices as sent: the province decides
+    "payments_paymentmessage": 120,  # accounting documents: at least 10 years (88/2015/QH13)
+}
+for _table, _months in env.dict("PARTITION_RETENTION_MONTHS", default={}).items():
+    if _table not in PARTITION_RETENTION_MONTHS:
+        raise ImproperlyConfigured(f"PARTITION_RETENTION_MONTHS: no partitioned table {_table}")
+    PARTITION_RETENTION_MONTHS[_table] = None if _months.lower() == "none" else int(_months)
+CELERY_BEAT_SCHEDULE["partitions"] = {
+    "task": "core.partitions",
+    # Monthly, on the 1st at 02:30 local time; PARTITION_MONTHS_AHEAD months are always ready
+    # and the DEFAULT partition takes any row a missed run would leave without one.
+    "schedule": crontab(minute=30, hour=2, day_of_month=1),
 }
 
 # The watchdog (docs/watchdog.md): seconds between passes; the escalation ladder's rungs in

@@ -76,3 +76,15 @@ def encrypt_columns(app_label: str, model_name: str, columns: list[str], hashed:
             last = batch[-1].pk
 
     return migrations.RunPython(forward, backward, elidable=False)
+
+
+class DropForeignKeyConstraint(migrations.AlterField):
+    """AlterField to a foreign key with `db_constraint=False`, because the table it points to
+    is partitioned on PostgreSQL (core/partitions.py, docs/partitions.md). Reversing it on
+    PostgreSQL leaves the database without the constraint (the table it names may still be
+    partitioned, and no foreign key can name its id alone); elsewhere it restores it."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return
+        super().database_backwards(app_label, schema_editor, from_state, to_state)

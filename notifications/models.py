@@ -129,6 +129,9 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
+        # No database constraint: the events are partitioned on PostgreSQL and a foreign key
+        # cannot name (id) of a partitioned table (docs/partitions.md).
+        db_constraint=False,
     )
     template = models.ForeignKey(
         NotificationTemplate,
@@ -186,6 +189,9 @@ class DeliveryReceipt(models.Model):
         verbose_name=_("thông báo"),
         on_delete=models.CASCADE,
         related_name="receipts",
+        # No database constraint: notifications are partitioned on PostgreSQL
+        # (docs/partitions.md); Django cascades the deletion.
+        db_constraint=False,
     )
     status = models.CharField(_("trạng thái"), max_length=10, choices=NotificationStatus.choices)
     gateway_id = models.CharField(_("mã của cổng gửi"), max_length=200, blank=True)

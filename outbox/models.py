@@ -44,6 +44,8 @@ class OutboxMessage(models.Model):
         on_delete=models.SET_NULL,
         related_name="superseded",
         db_index=False,  # the partial index below: almost every row has none
+        # No database constraint: the table is partitioned on PostgreSQL (docs/partitions.md).
+        db_constraint=False,
     )
 
     class Meta:

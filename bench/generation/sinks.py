@@ -362,12 +362,22 @@ class PostgresSink:
         start = time.perf_counter()
         with connection.cursor() as cursor:
             for _, definition in self.indexes:
-                cursor.execute(definition)
+                # A partitioned table's index (docs/partitions.md) prints as ON ONLY the parent:
+                # recreate it on the partitions too.
+                cursor.execute(definition.replace(" ON ONLY ", " ON ", 1))
             for model, _ in self.tables.values():
                 table = model._meta.db_table
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                     f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+                )
+            cursor.execute("SELECT to_regclass('outbox_idempotencykey') IS NOT NULL")
+            if cursor.fetchone()[0]:
+                # The outbox's idempotency keys (outbox/migrations/0004): their trigger did not
+                # run under session_replication_role = replica.
+                cursor.execute(
+                    "INSERT INTO outbox_idempotencykey (idempotency_key) "
+                    "SELECT idempotency_key FROM outbox_outboxmessage ON CONFLICT DO NOTHING"
                 )
         return {
             "rebuilt_indexes": len(self.indexes),
