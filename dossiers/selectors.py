@@ -46,6 +46,19 @@ def with_related(queryset: QuerySet[Dossier]) -> QuerySet[Dossier]:
 def receipt_slip(dossier: Dossier) -> dict:
     """The data of the receipt and appointment slip (Giấy tiếp nhận hồ sơ và hẹn trả kết
     quả, Mẫu 01)."""
+    return _slip(dossier, _receiving_officer(dossier))
+
+
+def counter_receipt_slip(dossier: Dossier, officer) -> dict:
+    """The slip of a dossier `officer` has just taken at the counter, from the rows the service
+    holds (dossiers.services.counter_intake: its agencies, applicant and components as
+    inserted), without reading it back: the receipt step, when the process has one, was
+    recorded as done by that officer."""
+    receipt = any(step["role"] == StepRole.RECEIVE for step in dossier.terms.get("steps", []))
+    return _slip(dossier, _officer_name(officer) if receipt else "")
+
+
+def _slip(dossier: Dossier, received_by: str) -> dict:
     terms = dossier.terms
     return {
         "form": "Mẫu 01",
@@ -69,7 +82,7 @@ def receipt_slip(dossier: Dossier) -> dict:
         ],
         "fees": terms.get("fees", []),
         "return_method": dossier.return_method,
-        "received_by": _receiving_officer(dossier),
+        "received_by": received_by,
     }
 
 
@@ -77,7 +90,10 @@ def _receiving_officer(dossier: Dossier) -> str:
     """Who received the dossier: the officer of the receipt step (not the citizen who filed
     an online dossier)."""
     run = dossier.step_runs.filter(role=StepRole.RECEIVE).select_related("assignee").first()
-    officer = run.assignee if run and run.assignee_id else None
+    return _officer_name(run.assignee if run and run.assignee_id else None)
+
+
+def _officer_name(officer) -> str:
     if officer is None:
         return ""
     return officer.full_name or officer.username
