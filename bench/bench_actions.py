@@ -106,7 +106,7 @@ def run(args):
             procedure_code=PROCEDURE,
             applicant=applicant(next(counter)),
             summary="Đề nghị cấp thẻ",
-            components=all_components(),
+            components=components,  # read once, below (not part of the write)
         )
 
     def processing():
