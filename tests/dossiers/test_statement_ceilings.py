@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.services import issue_token
-from dossiers import services
-from dossiers.models import Dossier, DossierAction, Event
+from dossiers import services, watching
+from dossiers.models import Dossier, DossierAction, DossierStatus, Event
 from outbox.models import OutboxMessage
-from tests.support.cast import applicant_data, file_online
+from tests.support.cast import applicant_data, at_counter, file_online
 
 pytestmark = [
     pytest.mark.django_db,
@@ -34,7 +34,7 @@ CEILINGS = {
     # Above the issue's 15 (docs/performance.md §3): each answers with the dossier's detail,
     # read back in 7 statements.
     "submission": 24,
-    "receive": 24,
+    "receive": 23,
     "approve": 25,
     "approve with e-result": 29,
 }
@@ -124,3 +124,24 @@ def test_approve(cast, e_result, kind):
         )
     assert body["status"] == "result_ready"
     assert count <= CEILINGS[kind]
+
+
+def test_the_watch_moment_set_without_reading_the_steps_is_the_one_the_read_gives(cast):
+    """The intake and the receipt know that no step of the dossier is open and skip the door's
+    read of the step runs (dossiers/watching.py `for_write(run=...)`): the moment stored is the
+    one the read would give."""
+    intake = at_counter(cast)
+    received = services.receive(dossier=file_online(cast).code, actor=cast.clerk)
+    for dossier, action, before in (
+        (intake, DossierAction.INTAKE, None),
+        (received, DossierAction.RECEIVE, DossierStatus.NEW),
+    ):
+        stored = Dossier.objects.get(pk=dossier.pk).watch_at
+        assert stored is not None
+        read = watching.for_write(dossier, action, before, stored_now(dossier), watchdog=False)
+        assert stored == read
+
+
+def stored_now(dossier):
+    # The write's own moment: the Event's.
+    return Event.objects.filter(dossier=dossier).latest("id").at
