@@ -40,6 +40,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -121,6 +122,19 @@ def parse_args(argv=None) -> argparse.Namespace:
         "production; bench/_settings_outbox_off.py); eager: the settings' default without a "
         "broker, delivery to the mock portal inside each request",
     )
+    parser.add_argument(
+        "--pgbench-seconds",
+        type=int,
+        default=30,
+        help="the reference: pgbench TPC-B (scale 10, -c 16 -j 2) for this many seconds before "
+        "and after the receipt runs, on its own throw-away database (default 30; 0 skips)",
+    )
+    parser.add_argument(
+        "--target-share",
+        type=float,
+        default=5.0,
+        help="receipts/s as a share of pgbench's TPS measured in the same run (default 5 %%)",
+    )
     parser.add_argument("--seed", type=int, default=20261123, help="random seed")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args(argv)
@@ -144,6 +158,48 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 # --- Database side ----------------------------------------------------------------------------
+def pgbench_tps(database_url: str, seconds: int, scale: int = 10) -> dict:
+    """The machine's reference, measured in the same run: pgbench's TPC-B-like transactions
+    per second (`pgbench -c 16 -j 2 -T seconds` at scale 10) on a throw-away database next to
+    the benchmark's, with the load average around it."""
+    import shutil
+    import subprocess
+
+    pgbench = shutil.which("pgbench")
+    if pgbench is None:
+        raise SystemExit("pgbench not found (Debian: apt-get install postgresql-client)")
+    parts = urlsplit(database_url)
+    url = urlunsplit(
+        (parts.scheme, parts.netloc, f"/{db_name(database_url)}_pgbench", parts.query, "")
+    )
+    recreate_database(url)
+    try:
+        subprocess.run(  # noqa: S603 - our own arguments
+            [pgbench, "-i", "-q", "-s", str(scale), url],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+        load = os.getloadavg()[0]
+        out = subprocess.run(  # noqa: S603 - our own arguments
+            [pgbench, "-c", "16", "-j", "2", "-T", str(seconds), url],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=seconds + 300,
+        ).stdout
+    finally:
+        drop_database(url)
+    found = re.search(r"tps = ([0-9.]+) \((?:without initial connection time|excluding)", out)
+    latency = re.search(r"latency average = ([0-9.]+) ms", out)
+    return {
+        "tps": float(found.group(1)) if found else None,
+        "latency_ms": float(latency.group(1)) if latency else None,
+        "seconds": seconds,
+        "scale": scale,
+        "load_average_before": load,
+        "load_average_after": os.getloadavg()[0],
+    }
 
 
 def provincial_centre():
@@ -673,6 +729,9 @@ def main(argv=None) -> int:
         },
         "runs": [],
     }
+    if args.pgbench_seconds:
+        results["pgbench_before"] = pgbench_tps(args.database_url, args.pgbench_seconds)
+        print(f"pgbench before: {results['pgbench_before']}")
     recreate_database(args.database_url)
     server = None
     try:
@@ -791,6 +850,30 @@ def main(argv=None) -> int:
         else:
             drop_database(args.database_url)
 
+    if args.pgbench_seconds:
+        results["pgbench_after"] = pgbench_tps(args.database_url, args.pgbench_seconds)
+        print(f"pgbench after: {results['pgbench_after']}")
+        reference = [
+            results[k]["tps"] for k in ("pgbench_before", "pgbench_after") if results[k]["tps"]
+        ]
+        if reference:
+            tps = sum(reference) / len(reference)
+            for run in results["runs"]:
+                run["share_of_pgbench_pct"] = 100 * run["rps"] / tps if run["n"] else 0
+                run["verdict_share"] = (
+                    "PASS"
+                    if run["n"]
+                    and run["share_of_pgbench_pct"] >= args.target_share
+                    and run["p95_ms"] <= args.target_p95_ms
+                    and not run["errors"]
+                    else "MISS"
+                )
+                print(
+                    f"{run['server']}, {run['spread']}: {run['rps']:.0f} receipts/s = "
+                    f"{run['share_of_pgbench_pct']:.1f} % of pgbench's {tps:.0f} TPS "
+                    f"(target >= {args.target_share:g} % with p95 <= "
+                    f"{args.target_p95_ms:g} ms): {run['verdict_share']}"
+                )
     rows = []
     for run in results["runs"]:
         if not run["n"]:

@@ -128,25 +128,46 @@ def _ep(moment: datetime | None) -> float | None:
     return None if moment is None else moment.timestamp()
 
 
-def for_write(dossier, action: str, before_status: str | None, now: datetime, watchdog: bool):
+# `for_write(run=...)` when the caller does not know the dossier's open step: read it.
+UNKNOWN = object()
+
+
+def for_write(
+    dossier,
+    action: str,
+    before_status: str | None,
+    now: datetime,
+    watchdog: bool,
+    run=UNKNOWN,
+):
     """`watch_at` after a write through the door. A write of the watchdog itself gives `now`
     (its pass judges the dossier again right after, knowing the rungs fired); any other write
     starts the silence count again and knows no fired rung and no draft (an earlier moment than
-    the exact one at worst: the next pass reads the dossier once and sets it exactly)."""
+    the exact one at worst: the next pass reads the dossier once and sets it exactly).
+
+    `run`: the dossier's open step when the caller knows it (a StepRun not finished, or None:
+    a dossier it has just created, whose steps it started itself); otherwise it is read."""
     status = dossier.status
     if status not in SCANNED:
         return None
     if watchdog:
         return now
-    run = None
+    known, run = run, None
     if status in WATCHED:
         from .models import StepRun
 
-        values = (
-            StepRun.objects.filter(dossier_id=dossier.pk, finished_at__isnull=True)
-            .values("assignee_id", "started_at", "due_at")
-            .first()
-        )
+        if known is UNKNOWN:
+            values = (
+                StepRun.objects.filter(dossier_id=dossier.pk, finished_at__isnull=True)
+                .values("assignee_id", "started_at", "due_at")
+                .first()
+            )
+        elif known is None:
+            values = None
+        else:
+            values = {
+                name: getattr(known, name) for name in ("assignee_id", "started_at", "due_at")
+            }
         if values is not None:
             run = {
                 "assignee_id": values["assignee_id"],

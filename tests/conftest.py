@@ -96,6 +96,20 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_procedure_snapshots():
+    # Procedure snapshots and handling agencies found live per process; a test's catalogue and
+    # agencies roll back with its savepoint, which no signal reports.
+    from dossiers import routing
+    from dossiers.services import snapshot
+
+    snapshot.clear()
+    routing.clear()
+    yield
+    snapshot.clear()
+    routing.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_agency_tree():
     # The indicators keep the agency tree for a minute per process; ids differ between tests.
     from indicators import scope

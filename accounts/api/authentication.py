@@ -49,7 +49,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
             raise invalid from None
         candidates = AuthToken.objects.filter(
             token_key=secret[: CONSTANTS.TOKEN_KEY_LENGTH]
-        ).select_related("user")
+        ).select_related("user", "user__agency")  # the agency: most staff requests read it
         found = next((t for t in candidates if compare_digest(digest, t.digest)), None)
         if found is None:
             raise invalid

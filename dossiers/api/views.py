@@ -24,7 +24,7 @@ from core.pagination import OrderedCursorPagination
 from .. import access_log, selectors, services, tracking
 from ..access_log import Purpose, ReadKind
 from ..action_table import ACTION_TABLE, ActionRow
-from ..models import ComponentFile, Dossier, DossierComponent, Event, StepRun
+from ..models import ComponentFile, DossierComponent, Event, StepRun
 from . import serializers as s
 from .filters import DossierFilter
 
@@ -91,6 +91,10 @@ def _detail_queryset(queryset):
     )
 
 
+def _visible(user, code) -> bool:
+    return selectors.visible_to(user).filter(code=code).exists()
+
+
 def _action_view(row: ActionRow):
     """POST /api/v1/dossiers/{code}/{action}/: the row's input serializer, its service, and the
     dossier's detail in the answer; the schema documents the input and every error code."""
@@ -108,11 +112,17 @@ def _action_view(row: ActionRow):
 
     def view(self, request, code=None):
         # A dossier outside the user's scope is a 404 before anything is said about the input.
-        if not selectors.visible_to(request.user).filter(code=code).exists():
-            raise NotFound(_("Không tìm thấy hồ sơ."))
-        data = row.serializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        row.service(dossier=code, actor=request.user, **data.validated_data)
+        # The service's lock reads the row through the same scope (a 404 too), so the scope is
+        # looked at separately only when the answer would be about the input (one query fewer
+        # on every action that succeeds).
+        try:
+            data = row.serializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            row.service(dossier=code, actor=request.user, **data.validated_data)
+        except Exception as exc:
+            if not isinstance(exc, NotFound) and not _visible(request.user, code):
+                raise NotFound(_("Không tìm thấy hồ sơ.")) from None
+            raise
         return self._detail_response(code)
 
     view.__name__ = row.name
@@ -235,17 +245,15 @@ class CounterIntakeView(APIView):
             handling_agency=v.get("handling_agency") or None,
             return_method=v["return_method"],
         )
-        # The counter needs the code and the slip; the full record is one GET away.
-        dossier = (
-            selectors.with_related(Dossier.objects.filter(pk=dossier.pk))
-            .prefetch_related("components")
-            .get()
-        )
+        # The counter needs the code and the slip; the full record is one GET away. Both are
+        # built from the rows the service holds (no read back: issue 16 §1).
         context = {"request": request}
         return Response(
             {
                 "dossier": s.DossierListSerializer(dossier, context=context).data,
-                "receipt": s.ReceiptSlipSerializer(selectors.receipt_slip(dossier)).data,
+                "receipt": s.ReceiptSlipSerializer(
+                    selectors.counter_receipt_slip(dossier, request.user)
+                ).data,
             },
             status=status.HTTP_201_CREATED,
         )

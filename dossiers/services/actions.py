@@ -63,6 +63,10 @@ def receive(*, dossier: DossierRef, actor, note: str = "") -> Dossier:
         d.received_at = act.now
         d.due_at = d.original_due_at = rules.due_from(d.terms, act.now)
         steps.record_receipt(d, actor, act.now)
+        # No step runs before a dossier's receipt (steps start at the receipt, the assignment,
+        # a hand-over, the decision), and the receipt's is done at once: none is open (the door
+        # need not read the step runs for the watch moment).
+        act.open_run = None
         act.done(note=note, payload={"due_at": d.due_at.isoformat()})
     return d
 

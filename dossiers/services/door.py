@@ -104,6 +104,27 @@ class Act:
         self.note = ""
         self.payload: dict = {}
         self._done = False
+        # A service that creates the dossier knows its open step (None: none) and may insert the
+        # row with its `watch_at` already set (`watch_at_on_insert`): no read, no UPDATE after.
+        self.open_run = watching.UNKNOWN
+        self.inserted_watch_at = watching.UNKNOWN
+
+    def watch_at(self):
+        """When the watchdog must look at the dossier next, as it stands now."""
+        return watching.for_write(
+            self.dossier,
+            self.action,
+            self.before.status if self.before else None,
+            self.now,
+            watchdog=self.action in WATCHDOG_ACTIONS,
+            run=self.open_run,
+        )
+
+    def watch_at_on_insert(self, open_run=None):
+        """Set the new dossier's `watch_at` before the service inserts it, knowing its open step
+        once the service is done (`open_run`; None: no open step)."""
+        self.open_run = open_run
+        self.dossier.watch_at = self.inserted_watch_at = self.watch_at()
 
     def done(self, *, note: str = "", payload: dict | None = None) -> None:
         """The service's work is complete: what the Event records beyond the change itself."""
@@ -250,13 +271,7 @@ def _finish(act: Act) -> None:
         # Any real activity ends the silence the watchdog flagged (docs/watchdog.md).
         dossier.silent_since = None
     # When the watchdog must look at it next (dossiers/watching.py).
-    dossier.watch_at = watching.for_write(
-        dossier,
-        act.action,
-        act.before.status if act.before else None,
-        act.now,
-        watchdog=act.action in WATCHDOG_ACTIONS,
-    )
+    dossier.watch_at = act.watch_at()
     if act.before is not None or dossier._state.adding:
         try:
             dossier.save()
@@ -265,8 +280,13 @@ def _finish(act: Act) -> None:
                 _("Hồ sơ vừa được người khác cập nhật; vui lòng tải lại và thử lại."),
                 code="concurrent_update",
             ) from exc
-    elif dossier.watch_at is not None:
-        # Created and inserted by the service inside the block: only the watch moment is new.
+    elif (
+        dossier.watch_at is not None
+        if act.inserted_watch_at is watching.UNKNOWN
+        else dossier.watch_at != act.inserted_watch_at
+    ):
+        # Created and inserted by the service inside the block: only the watch moment is new
+        # (unless the service inserted it with the moment already set, as it stands now).
         with bulk_writes():
             Dossier.objects.filter(pk=dossier.pk).update(watch_at=dossier.watch_at)
     event = Event.objects.create(

@@ -23,33 +23,14 @@ from ..models import (
     ReturnMethod,
 )
 from ..models.conditions import assurance_sufficient, refusal_of
-from . import fees, files, steps
+from . import fees, files, snapshot, steps
 from .door import Act, new_dossier
 
 
 def snapshot_terms(procedure: Procedure) -> dict:
-    """The terms frozen into a dossier when it is filed."""
-    return {
-        "procedure_code": procedure.code,
-        "procedure_version": procedure.version,
-        "procedure_name": procedure.name,
-        "field_code": procedure.field.code,
-        "service_level": procedure.service_level,
-        "processing_time_value": str(procedure.processing_time_value),
-        "processing_time_unit": procedure.processing_time_unit,
-        "supplement_rule": procedure.supplement_rule,
-        "supplement_window_days": procedure.supplement_window_days,
-        "steps": [
-            {"order": s.order, "name": s.name, "role": s.role, "share": s.share}
-            for s in procedure.steps.order_by("order")
-        ],
-        "fees": [
-            {"name": f.name, "amount": f.amount, "kind": f.kind}
-            for f in procedure.fee_lines.order_by("order")
-        ],
-        "fee_mode": procedure.fee_mode,
-        "result_name": procedure.result_name,
-    }
+    """The terms frozen into a dossier when it is filed (a fresh copy of the procedure
+    version's snapshot, dossiers/services/snapshot.py)."""
+    return snapshot.snapshot_of(procedure).terms()
 
 
 def _procedure(code: str) -> Procedure:
@@ -123,7 +104,9 @@ def _create_applicant(data: dict, account=None) -> Applicant:
     unit = _unit(data.pop("unit", None))
     applicant = Applicant(unit=unit, account=account, **data)
     try:
-        applicant.full_clean()
+        # The unit was just read and the account is a user in hand: their foreign keys need no
+        # second look-up (full_clean would check each one's existence again).
+        applicant.full_clean(exclude=["unit", "account"])
     except ValidationError as exc:
         raise DomainError(
             _("Thông tin chủ hồ sơ không hợp lệ."),
@@ -139,7 +122,7 @@ def _components(procedure: Procedure, declared: list[dict], store_owners: set[st
     handed in, and the documents reused from the data store."""
     by_order = {item["order"]: item for item in declared if "order" in item}
     rows = []
-    for component in procedure.components.order_by("order"):
+    for component in snapshot.snapshot_of(procedure).components:
         # Only what is declared counts as handed in: an unlisted component is missing.
         item = by_order.pop(component.order, None)
         provided = bool(item) and item.get("provided", True)
@@ -180,10 +163,17 @@ def _insert(act: Act, rows: list[DossierComponent]) -> None:
     dossier.is_digitised, dossier.is_reused = files.flags_of(rows)
     dossier.code = codes.new_code(dossier.receiving_agency, dossier.submitted_at)
     dossier.fees_owed = bool(fees.lines_of(dossier.terms))
+    # No step of a new dossier stays open: the counter's receipt step is done at once.
+    act.watch_at_on_insert(open_run=None)
     dossier.save()
     for row in rows:
         row.dossier = dossier
     DossierComponent.objects.bulk_create(rows)
+    # The rows in hand stand for `dossier.components.all()`, as a prefetch would: the answer
+    # (the counter's slip) reads them without a query.
+    held = dossier.components.all()
+    held._result_cache, held._prefetch_done = rows, True
+    dossier._prefetched_objects_cache = {"components": held}
     files.attach_reused(rows, act.actor, act.now)
     fees.create_lines(dossier)
 
