@@ -22,6 +22,7 @@ from dossiers.models import (
     PauseKind,
     ReturnMethod,
 )
+from dossiers.system import SYSTEM
 
 S = DossierStatus
 # TrangThaiHoSo of the national portal, for each of our states (docs/domain.md §3).
@@ -174,10 +175,13 @@ def _due_as_of(dossier: Dossier, event: Event) -> datetime | None:
 
 
 def progress_step(dossier: Dossier, event: Event) -> dict:
-    """One TienDo item: who did what, when, in which unit."""
+    """One TienDo item: who did what, when, in which unit. The system's own events (the
+    watchdog stopping a dossier whose supplement window ran out: `Event.actor` null) are the
+    system's: NguoiXuLy is required by the portal, and an empty one made every such stop a dead
+    letter (found by the load test, docs/performance.md §16)."""
     actor = event.actor
     return {
-        "NguoiXuLy": (actor.full_name or actor.username) if actor else "",
+        "NguoiXuLy": (actor.full_name or actor.username) if actor else SYSTEM.full_name,
         "ChucDanh": actor.get_role_display() if actor else "",
         "ThoiDiemXuLy": portal_date(event.at),
         "PhongBanXuLy": actor.agency.name if actor and actor.agency_id else "",
