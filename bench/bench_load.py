@@ -80,10 +80,10 @@ TICKS = os.sysconf("SC_CLK_TCK")
 # The mix at a merged province's peak (docs/performance.md §16 has the arithmetic): per user
 # class, users @ tasks per second per user. Counter officers: 16 × 0.5 = 8 tasks/s, 3 in 4 a
 # receipt (6/s) and 1 in 4 the queue of new online dossiers, receiving one (2/s); citizens:
-# 40 × 0.25 = 10 tasks/s, 1 in 5 an online filing (2/s), the rest their list and a dossier;
-# processing officers 20 × 0.3 = 6/s (2 queue pages to 1 dossier); leaders 4 × 1/15 (the
-# dashboard twice for the indicators' API once); the public 30 × 0.2 = 6 tracking look-ups/s.
-PEAK_MIX = "counter=16@0.5,citizen=40@0.25,officer=20@0.3,leader=4@0.0667,public=30@0.2"
+# 30 × 0.25 = 7.5 tasks/s, 1 in 5 an online filing (1.5/s), the rest their list and a dossier;
+# processing officers 18 × 0.3 = 5.4/s (2 queue pages to 1 dossier); leaders 4 × 1/15 (the
+# dashboard twice for the indicators' API once); the public 15 × 0.2 = 3 tracking look-ups/s.
+PEAK_MIX = "counter=16@0.5,citizen=30@0.25,officer=18@0.3,leader=4@0.0667,public=15@0.2"
 CLASSES = {
     "counter": "CounterOfficer",
     "citizen": "Citizen",
@@ -325,6 +325,23 @@ def machine_busy() -> float:
     return (sum(values) - values[3] - values[4]) / TICKS
 
 
+CONNECTIONS: dict[str, int] = {"all": 0, "this database": 0}
+
+
+def count_connections(database: str) -> None:
+    """The most PostgreSQL connections seen (max_connections is shared with other sessions)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE datname = %s) FROM pg_stat_activity",
+            [database],
+        )
+        every, ours = cursor.fetchone()
+    CONNECTIONS["all"] = max(CONNECTIONS["all"], every)
+    CONNECTIONS["this database"] = max(CONNECTIONS["this database"], ours)
+
+
 def snapshot(kinds: dict[str, set[int]], database: str) -> dict[str, dict[int, float]]:
     out = {kind: {p: cpu_seconds(p) for p in children_of(pids)} for kind, pids in kinds.items()}
     out[PG_DATABASE] = {p: cpu_seconds(p) for p in pg_backends(database)}
@@ -465,6 +482,24 @@ def copy_backlog(args) -> None:
         )
 
 
+def outbox_totals() -> dict[str, int]:
+    """All the outbox's messages by status, the backlog's included (its newest are pending: the
+    generator leaves what would not be delivered yet; the worker sends them during the run)."""
+    from django.db.models import Count
+
+    from outbox.models import OutboxMessage, OutboxStatus
+
+    counts = dict(
+        OutboxMessage.objects.exclude(status=OutboxStatus.SENT)
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    return {
+        "pending": counts.get(OutboxStatus.PENDING, 0),
+        "dead": counts.get(OutboxStatus.DEAD, 0),
+    }
+
+
 def read_stats(prefix: Path) -> list[dict]:
     with open(f"{prefix}_stats.csv", encoding="utf-8") as source:
         return list(csv.DictReader(source))
@@ -575,6 +610,7 @@ def main(argv=None) -> int:
         from django.utils import timezone
 
         since = timezone.now()
+        totals_before = outbox_totals()
         postmaster = postmaster_pid()
         before = snapshot(kinds, database)
         server_before = server_cpu(postmaster)
@@ -606,6 +642,7 @@ def main(argv=None) -> int:
         while locust.poll() is None and time.monotonic() < deadline:
             time.sleep(2)
             remember(snapshot(kinds, database))
+            count_connections(database)
         if locust.poll() is None:
             locust.terminate()
             locust.wait(timeout=30)
@@ -617,9 +654,12 @@ def main(argv=None) -> int:
         cpu[MACHINE] = machine_busy() - busy_before
         time.sleep(5)  # what the worker delivers within 5 s of the end
         outbox = outbox_state(since)
+        totals = {"before": totals_before, "after": outbox_totals()}
+        print(f"outbox, every message (the backlog's too), not sent: {totals}")
+        print(f"PostgreSQL connections, the most seen: {CONNECTIONS}")
         stats = read_stats(prefix)
         per_kind_cpu = json.loads(cpu_out.read_text()) if cpu_out.exists() else {}
-        report(args, info, stats, per_kind_cpu, cpu, outbox, wall, load_before, load_after)
+        report(args, info, stats, per_kind_cpu, cpu, outbox, wall, load_before, load_after, totals)
         return 0
     finally:
         if gunicorn is not None:
@@ -633,7 +673,9 @@ def main(argv=None) -> int:
             drop_database(args.database_url)
 
 
-def report(args, info, stats, per_kind_cpu, cpu, outbox, wall, load_before, load_after) -> None:
+def report(
+    args, info, stats, per_kind_cpu, cpu, outbox, wall, load_before, load_after, totals
+) -> None:
     rows = []
     total = None
     for row in stats:
@@ -700,7 +742,8 @@ def report(args, info, stats, per_kind_cpu, cpu, outbox, wall, load_before, load
     counter_receipts = rate_of.get("counter: intake", 0.0)
     receipts = counter_receipts + rate_of.get("citizen: file", 0.0)
     verdict_receipts = "PASS" if counter_receipts >= args.target_receipts else "MISS"
-    dead = sum(o.get("dead", 0) for o in outbox)
+    # Went dead during the run: messages of the run and of the backlog (delivered in the run).
+    dead = totals["after"]["dead"] - totals["before"]["dead"]
     lag = max((o["oldest_pending_age_s"] for o in outbox), default=0.0)
     print(
         f"errors = 0: {verdict_errors}; >= {args.target_rps:g} req/s: {verdict_rate}; "
@@ -724,6 +767,8 @@ def report(args, info, stats, per_kind_cpu, cpu, outbox, wall, load_before, load
             "kinds": rows,
             "cpu_seconds": {k: round(v, 2) for k, v in cpu.items()},
             "outbox": outbox,
+            "outbox_totals": totals,
+            "pg_connections_max": CONNECTIONS,
             "load_average_before": load_before,
             "load_average_after": load_after,
             "verdict_errors": verdict_errors,

@@ -18,7 +18,7 @@ def test_the_default_mix_is_above_a_merged_provinces_peak():
     citizen = mix["Citizen"]
     # 1 task in 5 of a citizen is an online filing (file 1, my dossiers 2, follow 2).
     assert citizen["users"] * citizen["rate"] / 5 >= 1.5
-    assert args.users == sum(entry["users"] for entry in mix.values()) == 110
+    assert args.users == sum(entry["users"] for entry in mix.values()) == 83
     assert args.workers == 4
 
 
