@@ -76,10 +76,11 @@ class Gunicorn:
         env: dict | None = None,
         cwd: Path = ROOT,
         app: str = "config.wsgi:application",
+        port: int | None = None,
     ):
         if not 1 <= workers <= 16 or not 1 <= threads <= 64:
             raise ValueError("workers must be 1..16 and threads 1..64")
-        self.port = free_port()
+        self.port = port or free_port()
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
             prefix="bench-gunicorn-", suffix=".log", delete=False
         )

@@ -1,11 +1,16 @@
 """Load test (issue 16 §6): a realistic mix for minutes, on a production-shaped run.
 
-    .venv/bin/python bench/bench_load.py                  # 5 minutes, 60 users (the defaults)
-    .venv/bin/python bench/bench_load.py --duration 120 --users 60
+    .venv/bin/python bench/bench_load.py                  # 5 minutes at a province's peak
+    .venv/bin/python bench/bench_load.py --duration 60 --backlog 0 --scale 0.5   # a quick try
+    .venv/bin/python bench/bench_load.py --mix counter=16@0.5,public=30@0.2      # some kinds only
 
-locust runs from its own virtualenv (`--locust`, default `.venv-locust/bin/locust`; make it with
-`python3 -m venv .venv-locust && .venv-locust/bin/pip install locust` — a bench tool, kept out of
-the project's environment; `locust` is also in the dev extra of pyproject.toml).
+locust (`--locust`): `.venv-locust/bin/locust` if that virtualenv exists (`python3 -m venv
+.venv-locust && .venv-locust/bin/pip install locust`), else the one next to this Python
+(`locust` is in the dev extra of pyproject.toml).
+
+The mix (`--mix`, default PEAK_MIX: a merged province's peak, ≥ 5 counter receipts a second)
+is users and tasks per second per user for each user class of bench/locustfile.py;
+`--scale` multiplies the users.
 
 What it does, every step bounded:
 
@@ -23,13 +28,18 @@ What it does, every step bounded:
    HTTP; Redis DB `--redis-db` as cache and `--broker-db` as broker;
 4. warms up: a few counter receipts and citizens' filings over HTTP (codes for the tracking
    page);
-5. runs locust headless (bench/locustfile.py) for `--duration` seconds with `--users` users,
-   writing its statistics CSV to bench/results/load_*.csv;
-6. samples the CPU time of each process kind from /proc before, every 5 s during and after the
-   run (gunicorn, the Celery worker, beat, the mocks, locust, and the PostgreSQL backends
-   connected to this database), reads the outbox at the end (pending messages and the age of
-   the oldest per topic; the delivery delay of the messages sent), prints a summary and writes
-   bench/results/bench_load.json;
+5. runs locust headless (bench/locustfile.py) for `--duration` seconds with the mix, writing
+   its statistics CSV to bench/results/load_*.csv;
+6. samples the CPU time of each process kind from /proc before, every 2 s during and after the
+   run: gunicorn, the Celery worker, beat, the mocks, locust; PostgreSQL twice — every process
+   of the server (exact: the backends that ended during the run are in the postmaster's
+   reaped-children time) and the backends connected to this database (their highest value
+   seen: a lower bound, a backend recycled by DB_CONN_MAX_AGE loses its last ≤ 2 s); and the
+   machine's busy time (/proc/stat), so what other sessions used shows too. Per request kind,
+   the web worker's CPU and its PostgreSQL backend's CPU come from the server's Server-Timing
+   header (bench/_wsgi_cpu.py). It reads the outbox at the end (pending messages and the age
+   of the oldest per topic; the delivery delay of the messages sent), prints a summary and
+   writes bench/results/bench_load.json;
 7. stops every process it started and drops the database (unless --keep), even on error.
 
 All traffic goes to 127.0.0.0/8.
@@ -54,6 +64,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _common import (
     RESULTS,
     ROOT,
+    admin_url,
     bootstrap_django,
     drop_database,
     machine,
@@ -66,6 +77,35 @@ from _server import Gunicorn, exit_on_sigterm, free_port
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/onecua_bench_load"
 TICKS = os.sysconf("SC_CLK_TCK")
+# The mix at a merged province's peak (docs/performance.md §16 has the arithmetic): per user
+# class, users @ tasks per second per user. Counter officers: 16 × 0.5 = 8 tasks/s, 3 in 4 a
+# receipt (6/s) and 1 in 4 the queue of new online dossiers, receiving one (2/s); citizens:
+# 30 × 0.25 = 7.5 tasks/s, 1 in 5 an online filing (1.5/s), the rest their list and a dossier;
+# processing officers 18 × 0.3 = 5.4/s (2 queue pages to 1 dossier); leaders 4 × 1/15 (the
+# dashboard twice for the indicators' API once); the public 15 × 0.2 = 3 tracking look-ups/s.
+PEAK_MIX = "counter=16@0.5,citizen=30@0.25,officer=18@0.3,leader=4@0.0667,public=15@0.2"
+CLASSES = {
+    "counter": "CounterOfficer",
+    "citizen": "Citizen",
+    "officer": "ProcessingOfficer",
+    "leader": "Leader",
+    "public": "Public",
+}
+
+
+def parse_mix(spec: str, scale: float = 1.0) -> dict[str, dict]:
+    """'counter=16@0.5,citizen=40@0.25' -> {"CounterOfficer": {"users": 16, "rate": 0.5}, …};
+    `scale` multiplies the users (not the rates), at least 1 user of a class given."""
+    mix = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name, _, value = part.partition("=")
+        users, _, rate = value.partition("@")
+        if name not in CLASSES or not users.isdigit() or not rate:
+            raise ValueError(f"--mix: {part!r} is not <{'|'.join(CLASSES)}>=<users>@<rate>")
+        if not 0 < float(rate) <= 10:
+            raise ValueError(f"--mix: {part!r}: the rate is tasks per second per user, 0..10")
+        mix[CLASSES[name]] = {"users": max(1, round(int(users) * scale)), "rate": float(rate)}
+    return mix
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -74,9 +114,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--database-url", default=os.environ.get("BENCH_LOAD_DATABASE_URL", DEFAULT_URL)
     )
     parser.add_argument("--duration", type=int, default=300, help="seconds (default 300)")
-    parser.add_argument("--users", type=int, default=60, help="locust users (default 60)")
-    parser.add_argument("--spawn-rate", type=float, default=10.0)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    parser.add_argument("--mix", default=PEAK_MIX, help=f"users@rate per class ({PEAK_MIX})")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies the mix's users")
+    parser.add_argument("--spawn-rate", type=float, default=20.0)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (4)")
+    parser.add_argument(
+        "--port", type=int, default=0, help="gunicorn's port, the mocks' +1, +2 (default: free)"
+    )
     parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
     parser.add_argument("--citizens", type=int, default=200)
     parser.add_argument(
@@ -84,16 +128,33 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--redis-db", type=int, default=7, help="Redis DB for the cache (7)")
     parser.add_argument("--broker-db", type=int, default=8, help="Redis DB for the broker (8)")
+    default_locust = ROOT / ".venv-locust" / "bin" / "locust"
+    if not default_locust.exists():
+        default_locust = Path(sys.executable).parent / "locust"
+    parser.add_argument("--locust", default=str(default_locust), help="locust binary")
+    parser.add_argument("--target-rps", type=float, default=30.0, help="requests/s (30)")
     parser.add_argument(
-        "--locust", default=str(ROOT / ".venv-locust" / "bin" / "locust"), help="locust binary"
+        "--target-receipts", type=float, default=5.0, help="counter receipts/s (5: R, the peak)"
     )
-    parser.add_argument("--target-rps", type=float, default=10.0)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--backlog-template",
+        default="",
+        help="a database (name with 'bench') that keeps the generated backlog: made the first "
+        "time, then each run's database is a copy of it (CREATE DATABASE … TEMPLATE)",
+    )
     args = parser.parse_args(argv)
-    if not 10 <= args.duration <= 900 or not 1 <= args.users <= 200:
-        parser.error("--duration 10..900 s, --users 1..200")
+    try:
+        args.user_mix = parse_mix(args.mix, args.scale)
+    except ValueError as exc:
+        parser.error(str(exc))
+    args.users = sum(entry["users"] for entry in args.user_mix.values())
+    if not 10 <= args.duration <= 900 or not 1 <= args.users <= 400:
+        parser.error("--duration 10..900 s, 1..400 users in all")
     if "bench" not in args.database_url.rsplit("/", 1)[-1]:
         parser.error("the database's name must contain 'bench'")
+    if args.backlog_template and "bench" not in args.backlog_template:
+        parser.error("--backlog-template: the database's name must contain 'bench'")
     return args
 
 
@@ -244,10 +305,66 @@ def pg_backends(database: str) -> set[int]:
         return {row[0] for row in cursor.fetchall()} - {connection.connection.info.backend_pid}
 
 
+PG_DATABASE = "postgres (this database's backends)"
+PG_ALL = "postgres (all its processes)"
+MACHINE = "machine (all processes, /proc/stat)"
+
+
+def postmaster_pid() -> int:
+    """The PostgreSQL server's main process: the parent of our own connection's backend."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    backend = connection.connection.info.backend_pid
+    return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def machine_busy() -> float:
+    """CPU seconds all cores spent not idle since boot (user nice system irq softirq steal)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(values) - values[3] - values[4]) / TICKS
+
+
+CONNECTIONS: dict[str, int] = {"all": 0, "this database": 0}
+
+
+def count_connections(database: str) -> None:
+    """The most PostgreSQL connections seen (max_connections is shared with other sessions)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE datname = %s) FROM pg_stat_activity",
+            [database],
+        )
+        every, ours = cursor.fetchone()
+    CONNECTIONS["all"] = max(CONNECTIONS["all"], every)
+    CONNECTIONS["this database"] = max(CONNECTIONS["this database"], ours)
+
+
 def snapshot(kinds: dict[str, set[int]], database: str) -> dict[str, dict[int, float]]:
     out = {kind: {p: cpu_seconds(p) for p in children_of(pids)} for kind, pids in kinds.items()}
-    out["postgres (this database's backends)"] = {p: cpu_seconds(p) for p in pg_backends(database)}
+    out[PG_DATABASE] = {p: cpu_seconds(p) for p in pg_backends(database)}
     return out
+
+
+def server_cpu(postmaster: int) -> dict[int, float]:
+    """CPU of the postmaster (its reaped children's included) and of each of its children."""
+    return {p: cpu_seconds(p) for p in children_of({postmaster})}
+
+
+def server_delta(postmaster: int, before: dict[int, float], after: dict[int, float]) -> float:
+    """Exact CPU of the whole PostgreSQL server between two `server_cpu`: a backend that ended
+    in between is in the postmaster's reaped-children time with all its life, so what it had
+    used before is taken off; a backend started in between counts from 0."""
+    total = after.get(postmaster, 0.0) - before.get(postmaster, 0.0)
+    for pid, value in after.items():
+        if pid != postmaster:
+            total += value - before.get(pid, 0.0)
+    for pid, value in before.items():
+        if pid != postmaster and pid not in after:
+            total -= value
+    return total
 
 
 def cpu_delta(before: dict, after: dict) -> dict[str, float]:
@@ -323,6 +440,66 @@ def outbox_state(since) -> list[dict]:
 # --- main -------------------------------------------------------------------------------------
 
 
+def generate_backlog(database_url: str, count: int) -> None:
+    subprocess.run(  # noqa: S603
+        [sys.executable, str(ROOT / "bench" / "generate_dossiers.py"), "--database-url",
+         database_url, "--count", str(count), "--seed", "2026", "--no-progress"],
+        cwd=ROOT, check=True, timeout=1800,
+    )  # fmt: skip
+
+
+def copy_backlog(args) -> None:
+    """The run's database as a copy of `--backlog-template`, generated there the first time
+    (a marker table records the count, so a template of another size is made again)."""
+    import psycopg
+    from psycopg import sql
+
+    template_url = f"{args.database_url.rsplit('/', 1)[0]}/{args.backlog_template}"
+    admin = admin_url(args.database_url)
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [args.backlog_template]
+        ).fetchone()
+    count = None
+    if exists:
+        with psycopg.connect(template_url, autocommit=True, connect_timeout=5) as conn:
+            if conn.execute("SELECT to_regclass('bench_load_backlog')").fetchone()[0]:
+                count = conn.execute("SELECT n FROM bench_load_backlog").fetchone()[0]
+    if count != args.backlog:
+        recreate_database(template_url)
+        if args.backlog:
+            generate_backlog(template_url, args.backlog)
+        with psycopg.connect(template_url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute("CREATE TABLE bench_load_backlog (n integer)")
+            conn.execute("INSERT INTO bench_load_backlog VALUES (%s)", [args.backlog])
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        name = sql.Identifier(args.database_url.rsplit("/", 1)[-1])
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                name, sql.Identifier(args.backlog_template)
+            )
+        )
+
+
+def outbox_totals() -> dict[str, int]:
+    """All the outbox's messages by status, the backlog's included (its newest are pending: the
+    generator leaves what would not be delivered yet; the worker sends them during the run)."""
+    from django.db.models import Count
+
+    from outbox.models import OutboxMessage, OutboxStatus
+
+    counts = dict(
+        OutboxMessage.objects.exclude(status=OutboxStatus.SENT)
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    return {
+        "pending": counts.get(OutboxStatus.PENDING, 0),
+        "dead": counts.get(OutboxStatus.DEAD, 0),
+    }
+
+
 def read_stats(prefix: Path) -> list[dict]:
     with open(f"{prefix}_stats.csv", encoding="utf-8") as source:
         return list(csv.DictReader(source))
@@ -334,15 +511,14 @@ def main(argv=None) -> int:
     database = args.database_url.rsplit("/", 1)[-1]
     if not Path(args.locust).exists():
         sys.exit(f"locust not found at {args.locust} (see the docstring: --locust)")
-    recreate_database(args.database_url)
     t0 = time.perf_counter()
-    if args.backlog:
-        subprocess.run(  # noqa: S603
-            [sys.executable, str(ROOT / "bench" / "generate_dossiers.py"), "--database-url",
-             args.database_url, "--count", str(args.backlog), "--seed", "2026", "--no-progress"],
-            cwd=ROOT, check=True, timeout=1800,
-        )  # fmt: skip
-        print(f"backlog of {args.backlog} dossiers in {time.perf_counter() - t0:.0f} s")
+    if args.backlog_template:
+        copy_backlog(args)
+    else:
+        recreate_database(args.database_url)
+        if args.backlog:
+            generate_backlog(args.database_url, args.backlog)
+    print(f"backlog of {args.backlog} dossiers in {time.perf_counter() - t0:.0f} s")
     bootstrap_django(args.database_url)
     info = machine(args.database_url)
     info["load_average_before"] = os.getloadavg()
@@ -363,8 +539,8 @@ def main(argv=None) -> int:
 
         for db in (args.redis_db, args.broker_db):
             redis.Redis(host="127.0.0.1", port=6379, db=db).flushdb()
-        mock = free_port()
-        messaging = free_port()
+        mock = args.port + 1 if args.port else free_port()
+        messaging = args.port + 2 if args.port else free_port()
         env = {
             **os.environ,
             "DATABASE_URL": args.database_url,
@@ -382,7 +558,7 @@ def main(argv=None) -> int:
             "PYTHONPATH": str(ROOT / "bench"),
         }
         py = sys.executable
-        processes["mocks"] = start(
+        processes["mock portal"] = start(
             "mock-portal", [py, "manage.py", "run_mock_portal", "--port", str(mock)], env, log_dir
         )
         processes["mock-messaging"] = start(
@@ -410,6 +586,7 @@ def main(argv=None) -> int:
             args.database_url,
             workers=args.workers,
             app="_wsgi_cpu:application",
+            port=args.port or None,
             env={k: env[k] for k in env if k not in os.environ or env[k] != os.environ[k]},
         )
         gunicorn.wait_ready()
@@ -433,21 +610,26 @@ def main(argv=None) -> int:
         from django.utils import timezone
 
         since = timezone.now()
+        totals_before = outbox_totals()
+        postmaster = postmaster_pid()
         before = snapshot(kinds, database)
+        server_before = server_cpu(postmaster)
+        busy_before = machine_busy()
         load_before = os.getloadavg()
         started = time.perf_counter()
         locust_env = {
             **os.environ,
             "LOAD_FIXTURES": str(fixtures_path),
             "LOAD_CPU_OUT": str(cpu_out),
+            "LOAD_MIX": json.dumps(args.user_mix),
         }
         locust = subprocess.Popen(command, cwd=ROOT, env=locust_env)  # noqa: S603
         kinds["locust"] = {locust.pid}
         before["locust"] = {}
-        # Sample every 5 s during the run too: PostgreSQL backends come and go (Django closes a
+        # Sample every 2 s during the run too: PostgreSQL backends come and go (Django closes a
         # connection older than DB_CONN_MAX_AGE, 60 s), so each one's CPU is the highest value
-        # seen in any snapshot, the ones that ended between two snapshots included (at most 5 s
-        # of a backend's life is missed).
+        # seen in any snapshot, the ones that ended between two snapshots included (at most 2 s
+        # of a backend's life is missed; the whole server's figure, PG_ALL, misses nothing).
         deadline = time.monotonic() + args.duration + 120
         seen: dict[str, dict[int, float]] = {kind: {} for kind in before}
         seen["locust"] = {}
@@ -458,21 +640,26 @@ def main(argv=None) -> int:
                     seen.setdefault(kind, {})[pid] = max(value, seen[kind].get(pid, 0.0))
 
         while locust.poll() is None and time.monotonic() < deadline:
-            time.sleep(5)
+            time.sleep(2)
             remember(snapshot(kinds, database))
+            count_connections(database)
         if locust.poll() is None:
             locust.terminate()
             locust.wait(timeout=30)
         wall = time.perf_counter() - started
         load_after = os.getloadavg()
         remember(snapshot(kinds, database))
-        after = seen
-        cpu = cpu_delta(before, after)
+        cpu = cpu_delta(before, seen)
+        cpu[PG_ALL] = server_delta(postmaster, server_before, server_cpu(postmaster))
+        cpu[MACHINE] = machine_busy() - busy_before
         time.sleep(5)  # what the worker delivers within 5 s of the end
         outbox = outbox_state(since)
+        totals = {"before": totals_before, "after": outbox_totals()}
+        print(f"outbox, every message (the backlog's too), not sent: {totals}")
+        print(f"PostgreSQL connections, the most seen: {CONNECTIONS}")
         stats = read_stats(prefix)
         per_kind_cpu = json.loads(cpu_out.read_text()) if cpu_out.exists() else {}
-        report(args, info, stats, per_kind_cpu, cpu, outbox, wall, load_before, load_after)
+        report(args, info, stats, per_kind_cpu, cpu, outbox, wall, load_before, load_after, totals)
         return 0
     finally:
         if gunicorn is not None:
@@ -486,7 +673,9 @@ def main(argv=None) -> int:
             drop_database(args.database_url)
 
 
-def report(args, info, stats, per_kind_cpu, cpu, outbox, wall, load_before, load_after) -> None:
+def report(
+    args, info, stats, per_kind_cpu, cpu, outbox, wall, load_before, load_after, totals
+) -> None:
     rows = []
     total = None
     for row in stats:
@@ -497,6 +686,7 @@ def report(args, info, stats, per_kind_cpu, cpu, outbox, wall, load_before, load
         n = int(row["Request Count"])
         timed = per_kind_cpu.get("timed", {}).get(name, 0)
         cpu_ms = per_kind_cpu.get("cpu_ms", {}).get(name, 0.0) / timed if timed else None
+        db_ms = per_kind_cpu.get("db_ms", {}).get(name, 0.0) / timed if timed else None
         app_ms = per_kind_cpu.get("app_ms", {}).get(name, 0.0) / timed if timed else None
         rows.append(
             {
@@ -509,11 +699,12 @@ def report(args, info, stats, per_kind_cpu, cpu, outbox, wall, load_before, load
                 "max_ms": round(float(row["Max Response Time"])),
                 "errors": int(row["Failure Count"]),
                 "web_cpu_ms": round(cpu_ms, 1) if cpu_ms is not None else None,
+                "pg_cpu_ms": round(db_ms, 1) if db_ms is not None else None,
                 "web_wall_ms": round(app_ms, 1) if app_ms is not None else None,
             }
         )
     headers = ["kind", "requests", "req/s", "p50", "p95", "p99", "max", "errors"]
-    headers += ["web CPU ms/req", "server ms/req"]
+    headers += ["web CPU ms/req", "PG CPU ms/req", "server ms/req"]
     print(table(headers, [list(r.values()) for r in rows]))
     requests_total = int(total["Request Count"]) if total else 0
     errors = int(total["Failure Count"]) if total else 0
@@ -521,6 +712,10 @@ def report(args, info, stats, per_kind_cpu, cpu, outbox, wall, load_before, load
     print(
         f"\nall: {requests_total} requests in {wall:.0f} s, {rps:.1f} req/s, p50 {total['50%']} "
         f"p95 {total['95%']} p99 {total['99%']} ms, errors {errors}"
+    )
+    ours = sum(v for k, v in cpu.items() if k not in (PG_DATABASE, PG_ALL, MACHINE))
+    cpu["everything else on the machine (other sessions)"] = max(
+        0.0, cpu[MACHINE] - ours - cpu[PG_ALL]
     )
     print("\nCPU seconds during the run, per process kind (and per request):")
     cpu_rows = [
@@ -543,12 +738,25 @@ def report(args, info, stats, per_kind_cpu, cpu, outbox, wall, load_before, load
     print(f"\nload average before {load_before}, after {load_after}")
     verdict_errors = "PASS" if errors == 0 else "MISS"
     verdict_rate = "PASS" if rps >= args.target_rps else "MISS"
-    print(f"errors = 0: {verdict_errors}; >= {args.target_rps:g} req/s: {verdict_rate}")
+    rate_of = {r["kind"]: r["rps"] for r in rows}
+    counter_receipts = rate_of.get("counter: intake", 0.0)
+    receipts = counter_receipts + rate_of.get("citizen: file", 0.0)
+    verdict_receipts = "PASS" if counter_receipts >= args.target_receipts else "MISS"
+    # Went dead during the run: messages of the run and of the backlog (delivered in the run).
+    dead = totals["after"]["dead"] - totals["before"]["dead"]
+    lag = max((o["oldest_pending_age_s"] for o in outbox), default=0.0)
+    print(
+        f"errors = 0: {verdict_errors}; >= {args.target_rps:g} req/s: {verdict_rate}; "
+        f"counter receipts {counter_receipts:g}/s >= {args.target_receipts:g}: "
+        f"{verdict_receipts} (with online filings {receipts:.2f}/s); outbox dead letters "
+        f"{dead}, oldest pending {lag} s"
+    )
     path = write_results(
         "bench_load",
         {
             "machine": info,
             "args": {k: v for k, v in vars(args).items() if k != "database_url"},
+            "per_kind_raw": per_kind_cpu,
             "wall_s": round(wall, 1),
             "requests": requests_total,
             "rps": round(rps, 2),
@@ -559,10 +767,17 @@ def report(args, info, stats, per_kind_cpu, cpu, outbox, wall, load_before, load
             "kinds": rows,
             "cpu_seconds": {k: round(v, 2) for k, v in cpu.items()},
             "outbox": outbox,
+            "outbox_totals": totals,
+            "pg_connections_max": CONNECTIONS,
             "load_average_before": load_before,
             "load_average_after": load_after,
             "verdict_errors": verdict_errors,
             "verdict_rate": verdict_rate,
+            "counter_receipts_per_s": counter_receipts,
+            "receipts_per_s": round(receipts, 2),
+            "verdict_receipts": verdict_receipts,
+            "outbox_dead": dead,
+            "outbox_lag_s": lag,
         },
     )
     print(f"\nwritten: {path}")

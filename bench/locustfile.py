@@ -13,13 +13,19 @@ user sends from an address of its own in 127.0.0.0/8 (as a crowd would from many
 the per-address limits of the public pages and the logins apply per user, as in production.
 
 Every request is named by its kind ("citizen: file", …): locust's statistics are per kind.
-When the server answers with `Server-Timing: cpu;dur=<ms>` (bench/_wsgi_cpu.py), the CPU time
-the web worker spent on the request is summed per kind and written to `LOAD_CPU_OUT` at the end.
+When the server answers with `Server-Timing: cpu;dur=<ms>, db;dur=<ms>, app;dur=<ms>`
+(bench/_wsgi_cpu.py), the CPU time the web worker and its PostgreSQL backend spent on the
+request, and the time inside the server, are summed per kind and written to `LOAD_CPU_OUT` at
+the end.
 
-Weights (users) and pauses give, per minute of a user, roughly: a citizen 10-20 requests
-(mostly following, a filing now and then), a counter officer a receipt every 10-20 s (a
-person at a counter), a processing officer a queue page or a dossier every 3-8 s, a leader a
-dashboard view every 10-30 s, a member of the public a tracking look-up every 3-10 s.
+The mix: `LOAD_MIX` (JSON, written by bench_load.py from its `--mix`) gives, per user class,
+how many users run (`users`: locust's `fixed_count`) and how many tasks each starts per second
+(`rate`: `constant_throughput`, so the rates do not depend on the response times while the
+server keeps up); a simulated user stands for many people, so only the rates matter. Without
+`LOAD_MIX` (by hand), the weights and pauses below apply: a citizen 10-20 requests a minute
+(mostly following, a filing now and then), a counter officer a receipt every 10-20 s, a
+processing officer a queue page or a dossier every 3-8 s, a leader a dashboard view every
+10-30 s, a member of the public a tracking look-up every 3-10 s.
 """
 
 from __future__ import annotations
@@ -32,10 +38,11 @@ import re
 import threading
 from collections import defaultdict
 
-from locust import HttpUser, between, events, task
+from locust import HttpUser, between, constant_throughput, events, task
 from requests.adapters import HTTPAdapter
 
 FIXTURES = json.loads(open(os.environ["LOAD_FIXTURES"], encoding="utf-8").read())  # noqa: SIM115
+MIX: dict[str, dict] = json.loads(os.environ.get("LOAD_MIX") or "{}")
 ADDRESSES = itertools.count(2)
 PERSONAL_IDS = itertools.count(1)
 LOCK = threading.Lock()
@@ -44,6 +51,7 @@ TRACKABLE: list[tuple[str, str]] = list(FIXTURES["tracking"])
 CLAIMED: set[str] = set()
 CPU_MS: dict[str, float] = defaultdict(float)
 APP_MS: dict[str, float] = defaultdict(float)
+DB_MS: dict[str, float] = defaultdict(float)
 TIMED: dict[str, int] = defaultdict(int)
 TIMING_RE = re.compile(r"(\w+);dur=([0-9.]+)")
 
@@ -75,6 +83,7 @@ def record_server_timing(name, response=None, exception=None, **kwargs):
         with LOCK:
             CPU_MS[name] += float(timing["cpu"])
             APP_MS[name] += float(timing.get("app", 0))
+            DB_MS[name] += float(timing.get("db", 0))
             TIMED[name] += 1
 
 
@@ -83,7 +92,9 @@ def write_cpu(environment, **kwargs):
     out = os.environ.get("LOAD_CPU_OUT")
     if out:
         with open(out, "w", encoding="utf-8") as sink:
-            json.dump({"cpu_ms": CPU_MS, "app_ms": APP_MS, "timed": TIMED}, sink, indent=1)
+            json.dump(
+                {"cpu_ms": CPU_MS, "db_ms": DB_MS, "app_ms": APP_MS, "timed": TIMED}, sink, indent=1
+            )
 
 
 class Base(HttpUser):
@@ -131,11 +142,11 @@ class Citizen(Base):
             with LOCK:
                 TRACKABLE.append((code, personal_id[-4:]))
 
-    @task(3)
+    @task(2)
     def my_dossiers(self):
         self.client.get("/api/v1/dossiers/", name="citizen: my dossiers")
 
-    @task(3)
+    @task(2)
     def follow(self):
         if self.mine:
             code = self.rng.choice(self.mine)
@@ -281,3 +292,22 @@ class Public(HttpUser):
         with LOCK:
             code, id4 = self.rng.choice(TRACKABLE)
         self.client.get("/tra-cuu/", params={"ma": code, "so": id4}, name="public: tracking")
+
+
+def apply_mix(mix: dict[str, dict]) -> None:
+    """`{"Citizen": {"users": 20, "rate": 0.5}, ...}`: that many users of each class, each
+    starting `rate` tasks a second; a class left out runs no user."""
+    classes = {
+        cls.__name__: cls for cls in (Citizen, CounterOfficer, ProcessingOfficer, Leader, Public)
+    }
+    unknown = set(mix) - set(classes)
+    if unknown:
+        raise ValueError(f"LOAD_MIX: unknown user classes {sorted(unknown)}")
+    for name, cls in classes.items():
+        entry = mix.get(name, {"users": 0, "rate": 1.0})
+        cls.fixed_count = int(entry["users"])
+        cls.wait_time = constant_throughput(float(entry["rate"]))
+
+
+if MIX:
+    apply_mix(MIX)

@@ -22,6 +22,7 @@ from dossiers.models import (
     PauseKind,
     ReturnMethod,
 )
+from dossiers.system import SYSTEM
 
 S = DossierStatus
 # TrangThaiHoSo of the national portal, for each of our states (docs/domain.md §3).
@@ -187,16 +188,14 @@ def _due_as_of(
     return datetime.fromisoformat(recorded) if recorded else None
 
 
-# NguoiXuLy of an event no person did (imported history, a system job): the portal requires the
-# field, and "" would have the step refused and its message dead.
-SYSTEM_ACTOR = "Hệ thống một cửa"
-
-
 def progress_step(dossier: Dossier, event: Event, history: list[Event] | None = None) -> dict:
-    """One TienDo item: who did what, when, in which unit (`history` as in `dossier_record`)."""
+    """One TienDo item: who did what, when, in which unit (`history` as in `dossier_record`).
+    The system's own events (the watchdog stopping a dossier whose supplement window ran out,
+    imported history: `Event.actor` null) are the system's: NguoiXuLy is required by the portal,
+    and an empty one made every such step refused and its message dead (docs/performance.md §16)."""
     actor = event.actor
     return {
-        "NguoiXuLy": (actor.full_name or actor.username) if actor else SYSTEM_ACTOR,
+        "NguoiXuLy": (actor.full_name or actor.username) if actor else SYSTEM.full_name,
         "ChucDanh": actor.get_role_display() if actor else "",
         "ThoiDiemXuLy": portal_date(event.at),
         "PhongBanXuLy": actor.agency.name if actor and actor.agency_id else "",

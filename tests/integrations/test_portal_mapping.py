@@ -229,3 +229,19 @@ def test_a_progress_step_names_the_official_and_the_unit(cast, clock):
         "NgayBatDau": "20260302090000",
         "NgayKetThucTheoQuyDinh": "20260303090000",
     }
+
+
+def test_a_step_of_the_system_names_the_system(cast, clock):
+    """The watchdog's events record no actor (dossiers/system.py); the portal requires
+    NguoiXuLy, so the step names the system instead of sending it empty (the load test saw such
+    stops end as dead letters)."""
+    from integrations.mockportal.validation import validate_progress
+
+    d = file_online(cast)
+    services.receive(dossier=d.code, actor=cast.clerk)
+    event = Event.objects.filter(dossier=d, action="receive").get()
+    event.actor = None
+    step = mapping.progress_step(Dossier.objects.get(pk=d.pk), event)
+    assert step["NguoiXuLy"] == "Hệ thống onecua"
+    assert (step["ChucDanh"], step["PhongBanXuLy"]) == ("", "")
+    assert not validate_progress({"MaHoSo": d.code, "TienDo": [step]})

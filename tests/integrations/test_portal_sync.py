@@ -447,3 +447,31 @@ def test_the_portal_still_refuses_a_person_known_by_anything_but_a_12_digit_id(c
     company = {**base, "LoaiDoiTuong": 2, "SoGiayToChuHoSo": "2600123456-001"}
     assert "SoGiayToChuHoSo" not in validate_record(company)
     assert "SoGiayToChuHoSo" in validate_record({**company, "SoGiayToChuHoSo": "26001"})
+
+
+def test_a_dossier_the_watchdog_stops_reaches_the_portal(
+    cast, act, django_capture_on_commit_callbacks
+):
+    """A supplement window that ran out stops the dossier, by the system (Decree 118/2025/NĐ-CP;
+    docs/domain.md §3.3). Its event records no actor; the portal's TienDo still names who acted
+    (NguoiXuLy is required), so the stop is delivered, not dead (the load test found two)."""
+    from dossiers.services import watch
+
+    d = act(
+        "submit_online",
+        actor=cast.citizen,
+        procedure_code="1.001193",
+        applicant=applicant_data(cast),
+        summary="Đăng ký khai sinh",
+        components=[{"order": 1}],
+    )
+    act("receive", dossier=d.code, actor=cast.clerk)
+    act("assign", dossier=d.code, actor=cast.leader, assignee=cast.specialist.pk)
+    act("request_supplement", dossier=d.code, actor=cast.specialist, items=["Bản sao giấy tờ"])
+    deadline = Dossier.objects.get(pk=d.pk).supplement_deadline
+    with django_capture_on_commit_callbacks(execute=True):
+        stopped = watch.stop_expired_supplement(dossier=d.code, now=deadline + timedelta(minutes=1))
+    assert stopped is not None and stopped.status == "stopped"
+    drain()
+    assert not portal_messages().filter(status=OutboxStatus.DEAD).exists()
+    assert portal_view(d.code)["data"]["TrangThaiHoSo"] == PORTAL_STATUS["stopped"]

@@ -9,6 +9,7 @@ NOTIFY_ZALO_URL=http://127.0.0.1:8200/mock-messaging/zalo/. Only with the mocks 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from integrations.devserver import close_connections_per_request
 from integrations.mockmessaging.standalone import configure
 
 
@@ -26,4 +27,5 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
         configure()
         self.stdout.write(f"Mock SMS/ZNS gateways on http://{host}:{port}/mock-messaging/")
+        close_connections_per_request()  # runserver's threads keep theirs
         call_command("runserver", f"{host}:{port}", use_reloader=False, skip_checks=True)

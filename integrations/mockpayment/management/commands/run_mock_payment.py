@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from integrations.devserver import close_connections_per_request
 from integrations.mockpayment import notify
 from integrations.mockpayment.standalone import configure
 
@@ -58,6 +59,7 @@ class Command(BaseCommand):
         if deliver_every > 0:
             notify.start_thread(deliver_every)
         self.stdout.write(f"Mock payment platform on http://{host}:{port}/mock-payment/")
+        close_connections_per_request()  # runserver's threads keep theirs
         call_command("runserver", f"{host}:{port}", use_reloader=False, skip_checks=True)
 
     def _gunicorn(self, host, port, workers, verbosity):

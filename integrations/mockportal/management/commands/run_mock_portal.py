@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from integrations.devserver import close_connections_per_request
 from integrations.mockportal.standalone import configure
 
 
@@ -46,6 +47,7 @@ class Command(BaseCommand):
             return
         configure()
         self.stdout.write(f"Mock DVCQG portal on http://{host}:{port}/mock-dvcqg/")
+        close_connections_per_request()  # runserver's threads keep theirs
         call_command("runserver", f"{host}:{port}", use_reloader=False, skip_checks=True)
 
     def _gunicorn(self, host, port, workers, verbosity):

@@ -13,6 +13,7 @@ import os
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from integrations.devserver import close_connections_per_request
 from integrations.mockvneid.standalone import configure
 
 
@@ -37,4 +38,5 @@ class Command(BaseCommand):
         configure(issuer)
         self.stdout.write(f"Mock VNeID on {issuer}/ (discovery: /.well-known/openid-configuration)")
         self.stdout.flush()
+        close_connections_per_request()  # runserver's threads keep theirs
         call_command("runserver", f"{host}:{port}", use_reloader=False, skip_checks=True)
