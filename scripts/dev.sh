@@ -234,6 +234,16 @@ prod_start() {
   printf '%s %s\n' "$!" "$name" >>"$PROD_PIDFILE"
 }
 
+prod_start_restarting() {
+  # As prod_start, but the process is started again when it exits, as a service manager's
+  # Restart=always would (docs/deployment.md): a Celery worker can exit when its broker restarts
+  # (kombu's Redis transport, seen in bench_delivery's fault run), and the queued work must go on
+  # without taking the web server down with it. TERM to the group stops the loop and the process.
+  local name=$1
+  shift
+  prod_start "$name" bash -c 'while :; do "$@"; echo "exited with status $?; starting it again in 2 s" >&2; sleep 2; done' "onecua-$name" "$@"
+}
+
 prod_stop() {
   # TERM to every process group, then up to 30 s for them to finish (gunicorn and Celery finish
   # the request or task in hand), then KILL to what is left.
@@ -254,7 +264,8 @@ cmd_prod() {
   # A production-shaped run on this machine (docs/deployment.md, "Production-shaped run"):
   # PostgreSQL + Redis, gunicorn with WEB_CONCURRENCY workers, a Celery worker, beat, and the
   # mocks of the national systems as processes of their own, reached over HTTP. Ctrl-C or SIGTERM
-  # stops them all; if one of them exits, the others are stopped too.
+  # stops them all; the worker and beat are started again when they exit; if another one exits,
+  # the others are stopped too.
   install requirements.lock
   local host=${HOST:-127.0.0.1} port=${PORT:-8000} web=${WEB_CONCURRENCY:-2}
   local mocks=${ONECUA_PROD_MOCK_PORT:-$((port + 100))}
@@ -292,10 +303,10 @@ cmd_prod() {
   prod_start mock-vneid "$PY" manage.py run_mock_vneid --port $((mocks + 4))
   # One worker for every queue of config/queues.py (production runs one per kind:
   # docs/deployment.md).
-  prod_start worker "$PY" -m celery -A config worker --loglevel INFO \
+  prod_start_restarting worker "$PY" -m celery -A config worker --loglevel INFO \
     --queues portal,notifications,payments,reports,periodic,celery \
     --concurrency "${CELERY_CONCURRENCY:-2}" --hostname "onecua-worker@%h"
-  prod_start beat "$PY" -m celery -A config beat --loglevel INFO \
+  prod_start_restarting beat "$PY" -m celery -A config beat --loglevel INFO \
     --schedule "$ONECUA_VAR_DIR/celerybeat-schedule"
   prod_start web "$PY" -m gunicorn config.wsgi:application --bind "$host:$port" \
     --workers "$web" --access-logfile - --graceful-timeout 20

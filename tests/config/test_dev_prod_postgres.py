@@ -72,6 +72,34 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
+def celery_mains(marker: str, kind: str) -> list[int]:
+    """The Celery main processes (`python -m celery ... worker` or `... beat`) of the run: those
+    whose parent is not itself a Celery process (a prefork pool's children are)."""
+
+    def argv(pid: int) -> list[bytes]:
+        try:
+            return (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return []
+
+    def parent(pid: int) -> int:
+        try:
+            return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return 0
+
+    def celery(args: list[bytes]) -> bool:
+        # python -m celery ...: not the shell loop that starts it again (its argv names it too)
+        return bool(args) and b"python" in args[0] and b"celery" in args
+
+    found = []
+    for pid in processes_with(marker):
+        args = argv(pid)
+        if celery(args) and kind.encode() in args and not celery(argv(parent(pid))):
+            found.append(pid)
+    return found
+
+
 @pytest.fixture
 def prod_database():
     base = connection.settings_dict
@@ -176,7 +204,43 @@ def test_dev_sh_prod_starts_serves_and_stops_every_process(prod_database, tmp_pa
                 assert time.monotonic() < deadline, "the portal never received the dossier"
                 time.sleep(0.5)
                 conn.commit()
-        assert "POST /mock-dvcqg/hoso/create" in (tmp_path / "prod.log").read_text()
+        # In a batch of the portal topic (docs/portal-sync.md "Batches"), over HTTP.
+        assert "POST /mock-dvcqg/hoso/dongbo" in (tmp_path / "prod.log").read_text()
+
+        # The worker dies (as it can when its broker restarts): it is started again, as a
+        # service manager would, and the next dossier still reaches the portal; the web server
+        # went on serving meanwhile.
+        (first_worker,) = celery_mains(marker, "worker")
+        os.kill(first_worker, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while celery_mains(marker, "worker") in ([], [first_worker]):
+            assert time.monotonic() < deadline, "the worker was not started again"
+            time.sleep(0.5)
+        assert process.poll() is None, "the run stopped when its worker died"
+        again = requests.post(
+            f"{base}/api/v1/dossiers/",
+            json={
+                "procedure": "1.000426",
+                "summary": "Đề nghị cấp lại thẻ tư vấn viên pháp luật",
+                "applicant": {
+                    "kind": 1,
+                    "full_name": "Nguyễn Văn An",
+                    "personal_id": "025090001234",
+                },
+            },
+            headers={"Authorization": f"Token {login.json()['token']}"},
+            timeout=10,
+        )
+        assert again.status_code == 201, again.content
+        with psycopg.connect(prod_database) as conn:
+            deadline = time.monotonic() + 90  # the new worker boots first
+            while not conn.execute(
+                "SELECT 1 FROM mockportal_record WHERE ma_ho_so = %s", [again.json()["code"]]
+            ).fetchone():
+                assert time.monotonic() < deadline, "the restarted worker never delivered"
+                time.sleep(0.5)
+                conn.commit()
+        assert "starting it again in 2 s" in (tmp_path / "prod.log").read_text()
     finally:
         if process.poll() is None:
             os.kill(process.pid, signal.SIGTERM)  # as Ctrl-C or a service manager would
