@@ -18,7 +18,8 @@ For each user and each typical request — the default list, `?open=true`,
 BUFFERS) of the list query as the view runs it (captured in process) with the indexes used,
 then times `--requests` sequential requests per request kind against gunicorn on 127.0.0.1
 (default database settings: persistent connections), client side, and a mixed run from
-`--concurrency` threads.
+`--concurrency` threads. As a reference in the same run, it times GET /api/v1/auth/me/ (an
+authenticated request that reads no dossier) the same way.
 
 `--reuse` skips the creation and generation (use a database kept by an earlier `--keep`). The
 database is dropped at the end unless --keep, gunicorn always stopped. All traffic goes to
@@ -57,6 +58,7 @@ from _server import Client, Gunicorn, exit_on_sigterm, latency_stats, parse_serv
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/onecua_bench_queue"
 ENDPOINT = "/api/v1/dossiers/"
+REFERENCE = "/api/v1/auth/me/"
 REQUESTS = {
     "default": "",
     "open": "open=true",
@@ -198,9 +200,7 @@ def explain_view(username: str, query: str) -> dict:
         "sql": sql,
         "statements_per_request": len(statements),
         "plan": plan,
-        "indexes": sorted(
-            set(re.findall(r"(?:Index|Index Only) Scan(?: Backward)? using (\S+)", plan))
-        ),
+        "indexes": sorted({a or b for a, b in INDEX_RE.findall(plan)}),
         "seq_scan": "Seq Scan on dossiers_dossier" in plan,
         "execution_ms": float(execution.group(1)) if execution else None,
         "rows": len(response.json()["results"]),
@@ -343,6 +343,15 @@ def measure(args, accounts: dict, label: str) -> dict:
                 f"{stats['p95_ms']:6.1f} ms  SQL {ex['execution_ms']:7.2f} ms  "
                 f"{','.join(ex['indexes']) or 'no index'}"
             )
+        # Reference, same server and run: an authenticated request that reads no dossier (token
+        # lookup, middleware, DRF, a small serialiser) — the floor under every list request.
+        first = next(iter(accounts))
+        stats = sequential(server.port, tokens[first], REFERENCE, args.requests, args.warmup)
+        out["reference"] = {"path": REFERENCE, "user": first, **stats}
+        print(
+            f"[{label}] reference {REFERENCE} ({first}): p50 {stats['p50_ms']:6.1f} ms  "
+            f"p95 {stats['p95_ms']:6.1f} ms"
+        )
         if args.concurrent:
             work = [
                 (tokens[username], f"{ENDPOINT}?{query}") for (username, _), query in paths.items()
