@@ -1,6 +1,6 @@
 """The dossier API: citizens submit and follow; officials work their queue and act."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -24,7 +24,7 @@ from core.pagination import OrderedCursorPagination
 from .. import access_log, selectors, services, tracking
 from ..access_log import Purpose, ReadKind
 from ..action_table import ACTION_TABLE, ActionRow
-from ..models import ComponentFile, DossierComponent, Event, StepRun
+from ..models import ComponentFile, Dossier, DossierComponent, Event, StepRun
 from . import serializers as s
 from .filters import DossierFilter
 
@@ -68,8 +68,8 @@ INTAKE_EXAMPLE = OpenApiExample(
 )
 
 
-def _detail_queryset(queryset):
-    return selectors.with_related(queryset).prefetch_related(
+def _detail_prefetches():
+    return (
         Prefetch(
             "components",
             queryset=DossierComponent.objects.prefetch_related(
@@ -89,6 +89,10 @@ def _detail_queryset(queryset):
             ),
         ),
     )
+
+
+def _detail_queryset(queryset):
+    return selectors.with_related(queryset).prefetch_related(*_detail_prefetches())
 
 
 def _visible(user, code) -> bool:
@@ -118,11 +122,16 @@ def _action_view(row: ActionRow):
         try:
             data = row.serializer(data=request.data)
             data.is_valid(raise_exception=True)
-            row.service(dossier=code, actor=request.user, **data.validated_data)
+            dossier = row.service(dossier=code, actor=request.user, **data.validated_data)
         except Exception as exc:
             if not isinstance(exc, NotFound) and not _visible(request.user, code):
                 raise NotFound(_("Không tìm thấy hồ sơ.")) from None
             raise
+        held = isinstance(dossier, Dossier) and dossier.code == code
+        if held and services.still_visible(dossier):
+            # The row the door locked and the service wrote, as saved: no read back (issue 16
+            # §1). Otherwise (a write that moved it out of the user's scope) read it, as before.
+            return self._detail_answer(dossier)
         return self._detail_response(code)
 
     view.__name__ = row.name
@@ -181,6 +190,22 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         return Response(data)
 
+    def _detail_answer(self, dossier, status_code=status.HTTP_200_OK, *, empty=()):
+        """The detail of a dossier the request's write holds (its related rows loaded by the
+        door's lock or set by the service), its lists read afresh but those the caller knows
+        to be `empty`: the same answer as `_detail_response`, without reading the dossier
+        again."""
+        dossier._prefetched_objects_cache = {}
+        for name in empty:
+            held = getattr(dossier, name).all()
+            held._result_cache, held._prefetch_done = [], True
+            dossier._prefetched_objects_cache[name] = held
+        prefetch_related_objects([dossier], *_detail_prefetches())
+        return Response(
+            s.DossierDetailSerializer(dossier, context=self.get_serializer_context()).data,
+            status=status_code,
+        )
+
     def _detail_response(self, code, status_code=status.HTTP_200_OK):
         dossier = (
             _detail_queryset(selectors.visible_to(self.request.user)).filter(code=code).first()
@@ -213,7 +238,9 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             return_method=v["return_method"],
             assurance_level=accounts.login_assurance_level(request),
         )
-        return self._detail_response(dossier.code, status.HTTP_201_CREATED)
+        # The citizen's own dossier (its applicant's account is theirs): visible to them. Just
+        # submitted, it has no pause and no step yet (its first step opens at the receipt).
+        return self._detail_answer(dossier, status.HTTP_201_CREATED, empty=("pauses", "step_runs"))
 
 
 # One endpoint per row of the action table: POST /api/v1/dossiers/{code}/{action}/

@@ -24,6 +24,7 @@ from .door import (
     dossier_action,
     explain,
     new_dossier,
+    still_visible,
 )
 from .fees import adjust_fee, collect_fee, record_online_payment, record_refund
 from .files import attach_file, digitise
@@ -54,6 +55,7 @@ __all__ = [
     "request_supplement",
     "reschedule",
     "return_result",
+    "still_visible",
     "stop",
     "submit_online",
     "supplement",

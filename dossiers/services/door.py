@@ -140,13 +140,29 @@ def lock(dossier: DossierRef, actor, *, system: bool = False) -> Dossier:
     queryset = (
         (Dossier.objects.all() if system else selectors.visible_to(actor))
         .select_for_update(of=("self",))
-        .select_related("applicant", "procedure", "receiving_agency", "handling_agency")
+        # Everything the dossier's detail answer reads beside its lists (the API answers an
+        # action with it, from this row: dossiers/api/views.py). Only the dossier row is locked.
+        .select_related(
+            "applicant__unit", "procedure", "receiving_agency", "handling_agency", "assignee"
+        )
     )
     key = {"pk": dossier.pk} if isinstance(dossier, Dossier) else {"code": str(dossier)}
     row = queryset.filter(**key).first()
     if row is None:
         raise NotFound(_("Không tìm thấy hồ sơ."))
+    row._scope_at_lock = _scope_columns(row)
     return row
+
+
+def _scope_columns(dossier: Dossier) -> tuple:
+    # The columns the visibility rule reads (dossiers.permissions.visibility).
+    return (dossier.receiving_agency_id, dossier.handling_agency_id, dossier.applicant_id)
+
+
+def still_visible(dossier: Dossier) -> bool:
+    """The dossier, locked through its actor's visibility by `lock()`, is still visible to them
+    after the write: the write changed none of the columns the visibility rule reads."""
+    return getattr(dossier, "_scope_at_lock", None) == _scope_columns(dossier)
 
 
 def _transitions(dossier: Dossier, action: str) -> list:
@@ -323,4 +339,5 @@ __all__ = [
     "explain",
     "lock",
     "new_dossier",
+    "still_visible",
 ]
