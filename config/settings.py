@@ -562,10 +562,26 @@ PARTITION_RETENTION_MONTHS: dict[str, int | None] = {
     "notifications_notification": None,  # the notices as sent: the province decides
     "payments_paymentmessage": 120,  # accounting documents: at least 10 years (88/2015/QH13)
 }
+# The legal floors (months) a province may not shorten: accounting documents are kept at least
+# 10 years (Law on Accounting 88/2015/QH13 art. 41).
+PARTITION_RETENTION_FLOOR_MONTHS = {"payments_paymentmessage": 120}
 for _table, _months in env.dict("PARTITION_RETENTION_MONTHS", default={}).items():
     if _table not in PARTITION_RETENTION_MONTHS:
         raise ImproperlyConfigured(f"PARTITION_RETENTION_MONTHS: no partitioned table {_table}")
-    PARTITION_RETENTION_MONTHS[_table] = None if _months.lower() == "none" else int(_months)
+    if _months.strip().lower() == "none":
+        PARTITION_RETENTION_MONTHS[_table] = None
+        continue
+    if not _months.strip().isdigit() or int(_months) < 1:
+        raise ImproperlyConfigured(
+            f"PARTITION_RETENTION_MONTHS: {_table}={_months}: "
+            "a number of months (1 or more) or none"
+        )
+    if int(_months) < PARTITION_RETENTION_FLOOR_MONTHS.get(_table, 0):
+        raise ImproperlyConfigured(
+            f"PARTITION_RETENTION_MONTHS: {_table} must be kept at least "
+            f"{PARTITION_RETENTION_FLOOR_MONTHS[_table]} months (docs/partitions.md)"
+        )
+    PARTITION_RETENTION_MONTHS[_table] = int(_months)
 CELERY_BEAT_SCHEDULE["partitions"] = {
     "task": "core.partitions",
     # Monthly, on the 1st at 02:30 local time; PARTITION_MONTHS_AHEAD months are always ready

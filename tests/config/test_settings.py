@@ -252,6 +252,33 @@ def test_database_url_without_the_pool(tmp_path):
     assert (db["ENGINE"], db["NAME"]) == ("core.sqlite_backend", str(tmp_path / "other.sqlite3"))
 
 
+def test_partition_retention_from_the_environment(tmp_path):
+    got = _settings(
+        tmp_path,
+        {"PARTITION_RETENTION_MONTHS": "accesslog_accessrecord=60,payments_paymentmessage=none"},
+        "PARTITION_RETENTION_MONTHS",
+    )["PARTITION_RETENTION_MONTHS"]
+    assert got["accesslog_accessrecord"] == 60
+    assert got["payments_paymentmessage"] is None  # never detached: longer than the floor
+    assert got["dossiers_event"] is None  # the defaults stay for the tables not named
+
+
+@pytest.mark.parametrize(
+    "value, says",
+    [
+        ("events=12", "no partitioned table events"),
+        ("accesslog_accessrecord=soon", "a number of months"),
+        ("accesslog_accessrecord=0", "a number of months"),
+        # Accounting documents are kept at least 10 years (Law on Accounting 88/2015/QH13 art. 41).
+        ("payments_paymentmessage=60", "at least 120 months"),
+    ],
+)
+def test_partition_retention_refuses_what_it_cannot_honour(tmp_path, value, says):
+    done = _child("import config.settings", {"PARTITION_RETENTION_MONTHS": value}, tmp_path / "var")
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr and says in done.stderr
+
+
 def test_broker_and_cache(tmp_path):
     env = {"CELERY_BROKER_URL": "redis://redis:6379/0", "REDIS_URL": "redis://redis:6379/1"}
     got = _settings(tmp_path, env, "CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "CACHES")

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
@@ -336,3 +336,10 @@ def test_on_sqlite_the_tables_stay_plain_and_the_command_says_so():
     out = io.StringIO()
     call_command("partitions", stdout=out)
     assert out.getvalue().strip() == "not PostgreSQL: plain tables, nothing to do"
+
+
+def test_the_command_never_shortens_a_legal_retention():
+    """Payment platform messages are accounting documents: kept at least 10 years (Law on
+    Accounting 88/2015/QH13 art. 41), even for one run of the command."""
+    with pytest.raises(CommandError, match="at least 120 months"):
+        call_command("partitions", "--detach-older-than", "payments_paymentmessage=24")

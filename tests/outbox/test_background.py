@@ -116,10 +116,18 @@ class Receiver:
 
 
 def put(key: str, n: int) -> OutboxMessage:
-    with transaction.atomic():
-        return delivery.enqueue(
-            topic="test.topic", key=key, reference={"n": n}, idempotency_key=f"{key}:{n}"
-        )
+    """Write a message as a request would. The delivery thread may be in its sweep's write at
+    that moment: on the shared-cache test database that fails at once ("database table is
+    locked") where a file database's busy timeout would wait, so write again, as `read` does
+    (the failed transaction wrote nothing)."""
+
+    def write():
+        with transaction.atomic():
+            return delivery.enqueue(
+                topic="test.topic", key=key, reference={"n": n}, idempotency_key=f"{key}:{n}"
+            )
+
+    return read(write)
 
 
 def test_the_thread_delivers_in_order_and_retries_after_its_backoff(thread, settings, monkeypatch):

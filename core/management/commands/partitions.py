@@ -3,6 +3,7 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core.partitions import TABLES, maintain
@@ -16,6 +17,12 @@ def _retention(value: str) -> tuple[str, int | None]:
         return table, None
     if not months.isdigit():
         raise CommandError(f"--detach-older-than {value}: MONTHS is a number or 'none'")
+    floor = settings.PARTITION_RETENTION_FLOOR_MONTHS.get(table, 0)
+    if int(months) < floor:
+        raise CommandError(
+            f"--detach-older-than {value}: {table} is kept at least {floor} months "
+            "(docs/partitions.md)"
+        )
     return table, int(months)
 
 
