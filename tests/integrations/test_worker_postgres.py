@@ -257,9 +257,10 @@ class Stack:
         assert response.status_code == 200, response.text
 
     # --- workers ------------------------------------------------------------------------------
-    def start_worker(self, queues: str = "portal,periodic") -> Proc:
+    def start_worker(self, queues: str = "portal,periodic", **settings: str) -> Proc:
         number = len(self.workers) + 1
         env = self.env(
+            **settings,
             CELERY_BROKER_URL=self.broker.url,
             PORTAL_BASE_URL=self.portal_url,
             OUTBOX_BACKOFF_BASE="0.2",
@@ -552,7 +553,9 @@ def test_portal_down_for_a_run_of_actions_then_up(stack, cast):
 
 
 def test_worker_killed_mid_delivery_then_restarted(stack, cast, broker):
-    worker = stack.start_worker()
+    # One message per portal call: batched delivery would otherwise carry a dossier's whole
+    # history (and several dossiers) in one call, and the kill could come after the last.
+    worker = stack.start_worker(OUTBOX_BATCH_SIZE="1", OUTBOX_RUN_MAX="1")
     stack.faults(latency_ms=500)  # each call takes half a second: kill while calls are in flight
     codes = [lifecycle(cast) for _ in range(4)]
     total = 4 * ACTIONS
