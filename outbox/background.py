@@ -15,14 +15,18 @@ that work out of the request:
   SQLite: two writing processes contend for the file's lock; docs/portal-sync.md.)
 
 Either way the loop calls `delivery.deliver_key(key)` — the very function the Celery task
-`outbox.deliver_key` runs, so ordering per key, retries with backoff (a retry's countdown waits in
-the loop's own timetable), dead letters and supersession are the same code, and `delivery.sweep`,
-the beat task's function. Delivery stays at least once: a message is marked sent only after its
-handler returned, in the same transaction; a loop that dies leaves the rest pending in the
-database, and the next start (a dead thread is restarted by the next `accept`; the worker
-command restarts its loop) sweeps them up first. With "inline", or where no loop runs and the
-mode is not "worker" (tests, management commands), `accept` says no and `schedule` does what it
-always did.
+`outbox.deliver_key` runs — or, for a batched topic (the portal sync), `delivery.deliver_topic` as
+the `outbox.deliver_topic` task does: while the loop runs in the process, a commit wakes the topic
+(`accept_topic`), not the key, so that the dossiers written meanwhile reach the portal in one call
+instead of one call each (issue 16 §2: the delivery's cost per intake, which shares the server's
+core, falls with the batch). So ordering per key, retries with backoff (a retry's countdown waits
+in the loop's own timetable), dead letters and supersession are the Celery tasks' code, and so is
+`delivery.sweep`, the beat task's function. Delivery stays at least once: a message is marked sent
+only after its handler returned, in the same transaction; a loop that dies leaves the rest pending
+in the database, and the next start (a dead thread is restarted by the next `accept`; the worker
+command restarts its loop) sweeps them up first. With "inline", or where no loop runs and the mode
+is not "worker" (tests, management commands), `accept` says no and `schedule` does what it always
+did.
 docs/portal-sync.md, "Embedded run".
 """
 
@@ -44,8 +48,9 @@ _lock = threading.Condition()
 _thread: threading.Thread | None = None
 _stop = threading.Event()
 # (due monotonic time, sequence, key): the keys to deliver, soonest first.
-_heap: list[tuple[float, int, str]] = []
-_queued: set[str] = set()  # keys due now, not yet taken: one entry is enough
+# A job is ("key", key) or ("topic", topic).
+_heap: list[tuple[float, int, tuple[str, str]]] = []
+_queued: set[tuple[str, str]] = set()  # jobs due now, not yet taken: one entry is enough
 _sequence = 0
 _wanted = False  # start() was called and stop() was not: a dead thread is restarted
 _poll: float | None = None  # the worker process: sweep this often, with no grace
@@ -58,6 +63,21 @@ def running() -> bool:
 def accept(key: str, countdown: float | None = None) -> bool:
     """Take `key` for delivery in `countdown` seconds (now if None) if the thread runs here;
     False otherwise (the caller schedules it as before). Never blocks on the database."""
+    return _accept(("key", key), countdown)
+
+
+def accept_topic(topic: str, countdown: float | None = None) -> bool:
+    """`accept` for a batched topic: its due heads are delivered in batches (`deliver_topic`)."""
+    return _accept(("topic", topic), countdown)
+
+
+def takes_topics() -> bool:
+    """Whether commits here should wake batched topics rather than keys: the loop runs in this
+    process (the "thread" mode's server, the "worker" mode's worker process)."""
+    return running()
+
+
+def _accept(job: tuple[str, str], countdown: float | None) -> bool:
     global _sequence
     if not running():
         if not _wanted:
@@ -69,11 +89,11 @@ def accept(key: str, countdown: float | None = None) -> bool:
     delay = max(0.0, countdown or 0.0)
     with _lock:
         if delay == 0.0:
-            if key in _queued:
+            if job in _queued:
                 return True
-            _queued.add(key)
+            _queued.add(job)
         _sequence += 1
-        heapq.heappush(_heap, (time.monotonic() + delay, _sequence, key))
+        heapq.heappush(_heap, (time.monotonic() + delay, _sequence, job))
         _lock.notify()
     return True
 
@@ -128,17 +148,17 @@ def _write_gate(on: bool) -> None:
         wrapper.write_gate_on = on
 
 
-def _next_key(sweep_at: float) -> str | None:
-    """Wait for the next due key (None when it is time to sweep or to stop)."""
+def _next_job(sweep_at: float) -> tuple[str, str] | None:
+    """Wait for the next due job (None when it is time to sweep or to stop)."""
     with _lock:
         while not _stop.is_set():
             now = time.monotonic()
             if now >= sweep_at:
                 return None
             if _heap and _heap[0][0] <= now:
-                _, _, key = heapq.heappop(_heap)
-                _queued.discard(key)
-                return key
+                _, _, job = heapq.heappop(_heap)
+                _queued.discard(job)
+                return job
             wait = sweep_at - now
             if _heap:
                 wait = min(wait, _heap[0][0] - now)
@@ -154,11 +174,11 @@ def _loop() -> None:
     sweep_at = time.monotonic()
     try:
         while not _stop.is_set():
-            key = _next_key(sweep_at)
+            job = _next_job(sweep_at)
             if _stop.is_set():
                 break
             close_old_connections()
-            if key is None:
+            if job is None:
                 try:
                     delivery.sweep(grace_seconds=grace)
                 except Exception:  # the database may be busy: the next sweep tries again
@@ -166,10 +186,14 @@ def _loop() -> None:
                 grace = 0.0 if _poll else max(float(interval), 1.0)
                 sweep_at = time.monotonic() + interval
                 continue
+            kind, name = job
             try:
-                delivery.deliver_key(key)
-            except Exception:  # a database error: the message stays pending for the sweep
-                logger.warning("Outbox delivery of %s failed in the thread", key, exc_info=True)
+                if kind == "topic":
+                    delivery.deliver_topic(name)
+                else:
+                    delivery.deliver_key(name)
+            except Exception:  # a database error: the messages stay pending for the sweep
+                logger.warning("Outbox delivery of %s failed in the thread", name, exc_info=True)
     finally:
         connection.close()
 

@@ -162,11 +162,17 @@ def enqueue(
     return message
 
 
-def _batched(topic: str) -> bool:
-    """Whether a commit wakes the topic (a worker delivers its due heads in batches) rather than
-    the key. Under eager Celery (no broker: the embedded default, the tests) the key: the
+def _topics_woken() -> bool:
+    """Whether batched topics are woken as topics (their due heads delivered in batches): with
+    a broker (Celery workers), or where the embedded run's delivery loop runs in this process
+    (background.py). Under eager Celery otherwise (the tests, management commands) the key: the
     committing request delivers its own messages, never a backlog of others."""
-    return topic in _BATCH_HANDLERS and not settings.CELERY_TASK_ALWAYS_EAGER
+    return not settings.CELERY_TASK_ALWAYS_EAGER or background.takes_topics()
+
+
+def _batched(topic: str) -> bool:
+    """Whether a commit wakes the topic rather than the key (`_topics_woken`)."""
+    return topic in _BATCH_HANDLERS and _topics_woken()
 
 
 def enqueue_many(messages: list[dict]) -> list[OutboxMessage]:
@@ -226,6 +232,8 @@ def schedule_topic(topic: str, countdown: float | None = None) -> None:
     the sweeper wakes them again if the request is lost)."""
     if not settings.OUTBOX_AUTODELIVER:
         return
+    if background.accept_topic(topic, countdown):
+        return  # the embedded run's delivery loop takes it (background.py)
     try:
         deliver_topic_task.apply_async(args=[topic], countdown=countdown)
     except Exception:  # the broker may be down: the rows stay pending for the sweeper
@@ -429,8 +437,9 @@ def deliver_topic(topic: str, *, size: int | None = None, limit: int = 2000) -> 
     messages it asks for a fresh task."""
     size = size or settings.OUTBOX_BATCH_SIZE
     runs = topic in _RUN_TOPICS
-    # With a broker, the retries of a topic of runs wake the topic, once per batch.
-    wake_topic = runs and not settings.CELERY_TASK_ALWAYS_EAGER
+    # With a broker or the embedded loop, the retries of a topic of runs wake the topic, once
+    # per batch.
+    wake_topic = runs and _topics_woken()
     sent = handled = 0
     while handled < limit:
         with transaction.atomic():
@@ -529,7 +538,7 @@ def sweep(*, grace_seconds: float = 30, limit: int = 1000) -> int:
     topics: dict[str, None] = {}
     batched_keys: list[str] = []
     for topic, key in rows:
-        if topic in _RUN_TOPICS and not settings.CELERY_TASK_ALWAYS_EAGER:
+        if topic in _RUN_TOPICS and _topics_woken():
             topics[topic] = None
             batched_keys.append(key)
         else:
