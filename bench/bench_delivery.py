@@ -351,10 +351,10 @@ def mock_ceiling(base: str, items: list[dict], seconds: float, threads: int, bat
 # --- 2. the drain ------------------------------------------------------------------------------
 def point_celery_at(broker: str) -> None:
     from django.conf import settings
-    from kombu import pools as kombu_pools
 
     from config import queues
     from config.celery import app
+    from tests.support.celery_broker import forget_broker_connections
 
     app.conf.broker_url = broker
     app.conf.task_always_eager = False
@@ -365,16 +365,7 @@ def point_celery_at(broker: str) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = broker
     settings.OUTBOX_AUTODELIVER = True
-    # Kombu keeps producer pools per broker address, process-wide: forget them (as
-    # tests/integrations/test_worker_postgres.py's use_broker does).
-    kombu_pools.reset()
-    pool, app._pool = app._pool, None
-    if pool is not None:
-        with contextlib.suppress(Exception):  # a dead broker's connections may not close
-            pool.force_close_all()
-    amqp = app.__dict__.get("amqp")
-    if amqp is not None:
-        amqp._producer_pool = None
+    forget_broker_connections(app)
 
 
 def wait_drained(timeout: float, sweep_every: float = 60, on_tick=None) -> tuple[float, dict]:

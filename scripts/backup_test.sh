@@ -31,9 +31,7 @@
 # RTO's extrapolation), BACKUP_TEST_KEEP=1 (keep the folder to look at).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-PY="$ROOT/.venv/bin/python"
-PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+. scripts/pg_scratch.sh
 COUNT=${BACKUP_TEST_DOSSIERS:-12}
 ARCHIVE_TIMEOUT=${BACKUP_TEST_ARCHIVE_TIMEOUT:-10}
 FILLER_MB=${BACKUP_TEST_FILLER_MB:-0}
@@ -60,49 +58,11 @@ if ! command -v pgbackrest >/dev/null || ! command -v rsync >/dev/null; then
     skip_or_fail "pgbackrest or rsync is missing and cannot be installed here (apt-get install pgbackrest rsync, as root)"
 fi
 
-# A port that is taken (another run of this script, another server) is replaced by a free one.
-free_port() {
-  "$PY" - "$1" <<'PYCODE'
-import socket, sys
-wanted = int(sys.argv[1])
-for port in (wanted, 0):
-    with socket.socket() as s:
-        # As PostgreSQL binds: a port left in TIME_WAIT by the last run's clients is free.
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        print(s.getsockname()[1])
-        break
-PYCODE
-}
-PRIMARY_PORT=$(free_port "${BACKUP_TEST_PRIMARY_PORT:-5435}")
-RESTORE_PORT=$(free_port "${BACKUP_TEST_RESTORE_PORT:-5436}")
-if [ "$PRIMARY_PORT" = "$RESTORE_PORT" ]; then RESTORE_PORT=$(free_port 0); fi
+PRIMARY_PORT=$(free_port "${BACKUP_TEST_PRIMARY_PORT:-5435}" reuse)
+RESTORE_PORT=$(free_port "${BACKUP_TEST_RESTORE_PORT:-5436}" reuse)
+if [ "$PRIMARY_PORT" = "$RESTORE_PORT" ]; then RESTORE_PORT=$(free_port 0 reuse); fi
 
-WORK=$(mktemp -d /tmp/onecua-backup.XXXXXX)
-chmod 755 "$WORK"
-as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-if [ "$(id -u)" = 0 ]; then chown postgres: "$WORK"; fi
-
-cleanup() {
-  local code=$?
-  for data in "$WORK/restored" "$WORK/primary"; do
-    if [ -f "$data/postmaster.pid" ]; then
-      as_pg "$PGBIN/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
-    fi
-  done
-  if [ "${BACKUP_TEST_KEEP:-}" = 1 ]; then
-    echo "backup_test: kept $WORK (clusters stopped)" >&2
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$code"
-}
-trap cleanup EXIT INT TERM
+pg_scratch_begin backup "${BACKUP_TEST_KEEP:-}" restored primary
 
 STANZA=onecua
 CONF="$WORK/pgbackrest.conf"
@@ -132,30 +92,19 @@ pg1-port=$PRIMARY_PORT
 pg1-socket-path=$WORK
 CONF
 BR=(pgbackrest "--config=$CONF" "--stanza=$STANZA")
-psql_at() {  # port, database, SQL
-  as_pg "$PGBIN/psql" -h 127.0.0.1 -p "$1" -U postgres -d "$2" -XAtqc "$3"
-}
 now() { date +%s.%N; }
 secs() { "$PY" -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$2"; }
 
 say "Primary on $PRIMARY_PORT archiving through pgBackRest ($WORK)"
-as_pg "$PGBIN/initdb" -D "$WORK/primary" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+# Durability off as in every throw-away cluster (the repository's files are synced by pgBackRest).
+pg_scratch_initdb primary "$PRIMARY_PORT"
 cat >>"$WORK/primary/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $PRIMARY_PORT
-unix_socket_directories = '$WORK'
-wal_level = replica
 archive_mode = on
 archive_command = 'pgbackrest --config=$CONF --stanza=$STANZA archive-push %p'
 # A quiet server switches its WAL segment (and archives it) after this long at most: the RPO.
 archive_timeout = $ARCHIVE_TIMEOUT
-max_wal_senders = 4
-# A throw-away cluster: speed over durability (the repository's files are synced by pgBackRest).
-fsync = off
-synchronous_commit = off
-full_page_writes = off
 CONF
-as_pg "$PGBIN/pg_ctl" -D "$WORK/primary" -l "$WORK/primary.log" -w start >/dev/null
+pg_scratch_start primary
 as_pg "${BR[@]}" stanza-create
 as_pg "${BR[@]}" check
 psql_at "$PRIMARY_PORT" postgres "CREATE DATABASE onecua"
@@ -249,8 +198,7 @@ r1=$(now)
 # The copy's postgresql.conf is the primary's: another port, and no archiving into the
 # primary's stanza from a side-by-side copy (docs/deployment.md's runbook: a new full backup
 # once it becomes the primary).
-as_pg "$PGBIN/pg_ctl" -D "$WORK/restored" -l "$WORK/restored.log" \
-  -o "-p $RESTORE_PORT -c archive_mode=off" -w -t 300 start >/dev/null
+pg_scratch_start restored -o "-p $RESTORE_PORT -c archive_mode=off" -t 300
 until [ "$(psql_at "$RESTORE_PORT" postgres "SELECT pg_is_in_recovery()")" = f ]; do
   if [ "$(secs "$r0" "$(now)" | cut -d. -f1)" -gt 300 ]; then
     echo "backup_test: the restored cluster did not finish its recovery" >&2

@@ -19,24 +19,7 @@
 # (5434), REPLICA_TEST_STANDBY_PORT (5433) (a free port instead when taken); REDIS_URL and ONECUA_TEST_BROKER_DB pass through.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-PY="$ROOT/.venv/bin/python"
-PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
-# A port that is taken (another run of this script, another server) is replaced by a free one.
-free_port() {
-  "$PY" - "$1" <<'PYCODE'
-import socket, sys
-wanted = int(sys.argv[1])
-for port in (wanted, 0):
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        print(s.getsockname()[1])
-        break
-PYCODE
-}
+. scripts/pg_scratch.sh
 PRIMARY_PORT=$(free_port "${REPLICA_TEST_PRIMARY_PORT:-5434}")
 STANDBY_PORT=$(free_port "${REPLICA_TEST_STANDBY_PORT:-5433}")
 if [ "$PRIMARY_PORT" = "$STANDBY_PORT" ]; then STANDBY_PORT=$(free_port 0); fi
@@ -45,43 +28,14 @@ if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
   exit 2
 fi
 
-WORK=$(mktemp -d /tmp/onecua-replica.XXXXXX)
-chmod 755 "$WORK"
-as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-if [ "$(id -u)" = 0 ]; then chown postgres: "$WORK"; fi
-
-cleanup() {
-  local code=$?
-  for data in "$WORK/standby" "$WORK/primary"; do
-    if [ -f "$data/postmaster.pid" ]; then
-      as_pg "$PGBIN/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
-    fi
-  done
-  rm -rf "$WORK"
-  exit "$code"
-}
-trap cleanup EXIT INT TERM
+pg_scratch_begin replica "" standby primary
 
 echo "replica_test: primary on $PRIMARY_PORT, standby on $STANDBY_PORT ($WORK)"
-as_pg "$PGBIN/initdb" -D "$WORK/primary" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-# initdb's pg_hba.conf already lets 127.0.0.1 connect for replication (trust, --auth=trust).
-cat >>"$WORK/primary/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $PRIMARY_PORT
-unix_socket_directories = '$WORK'
-wal_level = replica
-max_wal_senders = 4
-# A throw-away cluster: durability is not needed, speed is.
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-CONF
-as_pg "$PGBIN/pg_ctl" -D "$WORK/primary" -l "$WORK/primary.log" -w start >/dev/null
+pg_scratch_initdb primary "$PRIMARY_PORT"
+pg_scratch_start primary
 as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -D "$WORK/standby" -R -X stream
-as_pg "$PGBIN/pg_ctl" -D "$WORK/standby" -l "$WORK/standby.log" -o "-p $STANDBY_PORT" -w start >/dev/null
-in_recovery=$(as_pg "$PGBIN/psql" -h 127.0.0.1 -p "$STANDBY_PORT" -U postgres -Atc "select pg_is_in_recovery()")
+pg_scratch_start standby -o "-p $STANDBY_PORT"
+in_recovery=$(psql_at "$STANDBY_PORT" postgres "select pg_is_in_recovery()")
 if [ "$in_recovery" != "t" ]; then
   echo "replica_test: the standby is not in recovery" >&2
   exit 1

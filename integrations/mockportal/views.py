@@ -223,18 +223,25 @@ def auth_token(request):
 # --- dossiers -----------------------------------------------------------------------------------
 
 
-def _receive_version(record: Record, data: dict, kind: str) -> None:
-    """Store a version in the history and apply it unless it is older than the current one."""
+def _new_version(
+    record: Record, data: dict, kind: str, accept_out_of_order: bool
+) -> tuple[RecordVersion, list[str]]:
+    """A received version's history entry (not saved yet) and the counters it bumps.
+
+    The version is applied to ``record`` in memory (not saved either) unless it is older than the
+    current one and out-of-order versions are not accepted; ``version.applied`` says which.
+    """
     phien_ban = data["PhienBan"]
     stale = phien_ban < record.phien_ban
-    apply = not stale or FaultConfig.current().accept_out_of_order
+    apply = not stale or accept_out_of_order
+    counters = []
     if stale:
-        bump("stale")
+        counters.append("stale")
         if apply:
-            bump("out_of_order_applied")
+            counters.append("out_of_order_applied")
     elif phien_ban == record.phien_ban:
-        bump("duplicate_versions")
-    RecordVersion.objects.create(
+        counters.append("duplicate_versions")
+    version = RecordVersion(
         record=record,
         kind=kind,
         phien_ban=phien_ban,
@@ -244,9 +251,18 @@ def _receive_version(record: Record, data: dict, kind: str) -> None:
         stale=stale,
     )
     if apply:
-        record.phien_ban = phien_ban
-        record.trang_thai = data["TrangThaiHoSo"]
-        record.data = data
+        record.phien_ban, record.trang_thai, record.data = phien_ban, data["TrangThaiHoSo"], data
+        record.updated_at = timezone.now()
+    return version, counters
+
+
+def _receive_version(record: Record, data: dict, kind: str) -> None:
+    """Store a version in the history and apply it unless it is older than the current one."""
+    version, counters = _new_version(record, data, kind, FaultConfig.current().accept_out_of_order)
+    for name in counters:
+        bump(name)
+    version.save(force_insert=True)
+    if version.applied:
         record.save(update_fields=["phien_ban", "trang_thai", "data", "updated_at"])
 
 
@@ -419,31 +435,11 @@ def _apply_batch(items: list[tuple[dict, list]]) -> None:
                 counts["replays"] += 1  # the same version again (a retried call): nothing new
                 continue
             kind = "create" if record.phien_ban == 0 else "update"
-            stale = phien_ban < record.phien_ban
-            apply = not stale or accept_out_of_order
-            if stale:
-                counts["stale"] += 1
-                counts["out_of_order_applied"] += int(apply)
-            elif phien_ban == record.phien_ban:
-                counts["duplicate_versions"] += 1
-            versions.append(
-                RecordVersion(
-                    record=record,
-                    kind=kind,
-                    phien_ban=phien_ban,
-                    trang_thai=data["TrangThaiHoSo"],
-                    data=data,
-                    applied=apply,
-                    stale=stale,
-                )
-            )
-            if apply:
-                record.phien_ban, record.trang_thai, record.data = (
-                    phien_ban,
-                    data["TrangThaiHoSo"],
-                    data,
-                )
-                record.updated_at = timezone.now()
+            version, counters = _new_version(record, data, kind, accept_out_of_order)
+            versions.append(version)
+            for name in counters:
+                counts[name] += 1
+            if version.applied:
                 changed[record.pk] = record
         RecordVersion.objects.bulk_create(versions)
         if changed:

@@ -64,16 +64,22 @@ def portal_view(code):
     return get_client().lookup(code)
 
 
-def lifecycle(cast, act):
-    """Submit online and take the dossier to the returned result; returns its code."""
-    d = act(
+def file_dossier(cast, act, summary="Đăng ký khai sinh", **applicant):
+    """The citizen files a dossier online (procedure 1.001193, one component); returns it.
+    `applicant`: what differs from applicant_data's applicant."""
+    return act(
         "submit_online",
         actor=cast.citizen,
         procedure_code="1.001193",
-        applicant=applicant_data(cast),
-        summary="Đăng ký khai sinh",
+        applicant=applicant_data(cast, **applicant),
+        summary=summary,
         components=[{"order": 1}],
     )
+
+
+def lifecycle(cast, act):
+    """Submit online and take the dossier to the returned result; returns its code."""
+    d = file_dossier(cast, act)
     act("receive", dossier=d.code, actor=cast.clerk)
     act("assign", dossier=d.code, actor=cast.leader, assignee=cast.specialist.pk)
     act("hand_over", dossier=d.code, actor=cast.specialist, assignee=cast.leader.pk)
@@ -190,14 +196,7 @@ PATHS = {
 @pytest.mark.parametrize("path", list(PATHS))
 def test_every_path_of_the_diagram_reaches_the_portal_in_order(cast, act, path):
     steps, expected = PATHS[path]
-    code = act(
-        "submit_online",
-        actor=cast.citizen,
-        procedure_code="1.001193",
-        applicant=applicant_data(cast),
-        summary="Đăng ký khai sinh",
-        components=[{"order": 1}],
-    ).code
+    code = file_dossier(cast, act).code
     for action, who, kwargs in steps:
         if kwargs.get("assignee") == SPECIALIST:
             kwargs = {**kwargs, "assignee": cast.specialist.pk}
@@ -255,14 +254,7 @@ def test_a_third_of_calls_failing_still_delivers_everything_in_order(cast, act):
 def test_a_revoked_token_is_renewed(cast, act):
     from integrations.mockportal.models import Token
 
-    act(
-        "submit_online",
-        actor=cast.citizen,
-        procedure_code="1.001193",
-        applicant=applicant_data(cast),
-        summary="Hồ sơ",
-        components=[{"order": 1}],
-    )
+    file_dossier(cast, act, "Hồ sơ")
     Token.objects.all().delete()  # the portal forgot our session
     code = Dossier.objects.get().code
     act("receive", dossier=code, actor=cast.clerk)
@@ -281,14 +273,7 @@ def test_a_record_the_portal_refuses_is_dead_and_visible(cast, act, monkeypatch)
         return record
 
     monkeypatch.setattr(mapping, "dossier_record", broken)
-    act(
-        "submit_online",
-        actor=cast.citizen,
-        procedure_code="1.001193",
-        applicant=applicant_data(cast),
-        summary="Hồ sơ lỗi",
-        components=[{"order": 1}],
-    )
+    file_dossier(cast, act, "Hồ sơ lỗi")
     message = portal_messages().get()
     assert message.status == OutboxStatus.DEAD
     assert "400" in message.last_error
@@ -313,14 +298,7 @@ def test_a_later_event_supersedes_a_dead_message_and_the_portal_converges(cast, 
     """A refused record is dead and counted; the dossier's next event sends the whole record
     again, so the portal shows the current status; the dead message stays visible as
     superseded, and the progress step it carried is resent with the later one."""
-    code = act(
-        "submit_online",
-        actor=cast.citizen,
-        procedure_code="1.001193",
-        applicant=applicant_data(cast),
-        summary="Hồ sơ",
-        components=[{"order": 1}],
-    ).code
+    code = file_dossier(cast, act, "Hồ sơ").code
     refuse_status(monkeypatch, 2)
     act("receive", dossier=code, actor=cast.clerk)
     dead = portal_messages().get(reference__action="receive")
@@ -355,14 +333,7 @@ def test_a_dead_first_message_is_superseded_by_a_create(cast, act, monkeypatch):
     """The portal never got the dossier (its first record refused): the next message's update
     finds nothing and becomes a create."""
     refuse_status(monkeypatch, 1)
-    code = act(
-        "submit_online",
-        actor=cast.citizen,
-        procedure_code="1.001193",
-        applicant=applicant_data(cast),
-        summary="Hồ sơ",
-        components=[{"order": 1}],
-    ).code
+    code = file_dossier(cast, act, "Hồ sơ").code
     assert portal_view(code) is None
     assert portal_messages().get().status == OutboxStatus.DEAD
     monkeypatch.undo()
@@ -410,15 +381,14 @@ def test_a_business_s_dossier_reaches_the_portal_with_its_tax_code(cast, act):
     record's SoGiayToChuHoSo carries it and DinhDanhCHS (a person's ID) is left out, so no
     status change of a business's dossier ends as a dead letter at the portal (a load test found
     ten such dead letters before)."""
-    d = act(
-        "submit_online",
-        actor=cast.citizen,
-        procedure_code="1.001193",
-        applicant=applicant_data(
-            cast, kind=2, full_name="Công ty TNHH An Phát", personal_id="", tax_code="2600123456"
-        ),
-        summary="Hồ sơ của doanh nghiệp",
-        components=[{"order": 1}],
+    d = file_dossier(
+        cast,
+        act,
+        "Hồ sơ của doanh nghiệp",
+        kind=2,
+        full_name="Công ty TNHH An Phát",
+        personal_id="",
+        tax_code="2600123456",
     )
     act("receive", dossier=d.code, actor=cast.clerk)
     assert not portal_messages().filter(status=OutboxStatus.DEAD).exists()
@@ -457,14 +427,7 @@ def test_a_dossier_the_watchdog_stops_reaches_the_portal(
     (NguoiXuLy is required), so the stop is delivered, not dead (the load test found two)."""
     from dossiers.services import watch
 
-    d = act(
-        "submit_online",
-        actor=cast.citizen,
-        procedure_code="1.001193",
-        applicant=applicant_data(cast),
-        summary="Đăng ký khai sinh",
-        components=[{"order": 1}],
-    )
+    d = file_dossier(cast, act)
     act("receive", dossier=d.code, actor=cast.clerk)
     act("assign", dossier=d.code, actor=cast.leader, assignee=cast.specialist.pk)
     act("request_supplement", dossier=d.code, actor=cast.specialist, items=["Bản sao giấy tờ"])

@@ -48,7 +48,6 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 from kombu import Connection as KombuConnection
-from kombu import pools as kombu_pools
 
 from config import queues
 from config.celery import app as celery_app
@@ -61,6 +60,7 @@ from integrations.portal.sync import TOPIC as PORTAL_TOPIC
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxStatus
 from tests.support.cast import applicant_data, build_cast
+from tests.support.celery_broker import forget_broker_connections
 from tests.support.tokens import administrator_token
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,16 +139,7 @@ def use_broker(url: str) -> None:
         celery_app.conf.task_default_queue_type = "classic"
     celery_app.amqp.queues = celery_app.conf.task_queues
     celery_app.amqp.router = celery_app.amqp.Router()
-    # Kombu keeps producer pools per broker address, process-wide: a pooled producer may hold
-    # a connection closed earlier. Close every pool and forget them.
-    kombu_pools.reset()
-    pool, celery_app._pool = celery_app._pool, None
-    if pool is not None:
-        with contextlib.suppress(Exception):  # a dead broker's connections may not close
-            pool.force_close_all()
-    amqp = celery_app.__dict__.get("amqp")
-    if amqp is not None:
-        amqp._producer_pool = None
+    forget_broker_connections(celery_app)
 
 
 class Proc:
