@@ -23,14 +23,13 @@ import requests
 from django.conf import settings
 from django.db import transaction
 from django.http import JsonResponse
-from django.test import Client
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from accounts.roles import Role
-from core import parsers
+from core import inprocess, parsers
 
 from .models import FaultConfig, IdempotencyKey, Message
 from .standalone import STANDALONE_URLCONF
@@ -90,7 +89,7 @@ def send_receipt(message: Message, callback_url: str, status: str, detail: str =
     own = settings.ONECUA_PUBLIC_BASE_URL
     if callback_url.startswith(own) and settings.ROOT_URLCONF != STANDALONE_URLCONF:
         # Served by onecua's own process (the embedded default, the tests): call it in-process.
-        response = Client(raise_request_exception=False).post(
+        response = inprocess.callback_client().post(
             parts.path,
             body,
             content_type="application/json",

@@ -29,8 +29,9 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.db import close_old_connections, transaction
-from django.test import Client
 from django.utils import timezone
+
+from core import inprocess
 
 from .models import DeliveryAttempt, FaultConfig, Notification
 from .platform import bump
@@ -66,7 +67,7 @@ def post(url: str, body: dict) -> Answer:
     parts = urlsplit(url)
     if parts.hostname in settings.MOCK_PAYMENT_INPROCESS_HOSTS:
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        response = Client(raise_request_exception=False).post(
+        response = inprocess.callback_client().post(
             path,
             json.dumps(body, ensure_ascii=False).encode(),
             content_type="application/json",
