@@ -318,9 +318,11 @@ def _upsert_sql(rows: int) -> str:
     )
 
 
-def apply(cells: dict[tuple, dict[str, int]]) -> int:
+def apply(cells: dict[tuple, dict[str, int]], *, also: tuple[str, list] | None = None) -> int:
     """Add `cells` to the table in one statement (rows in key order: no deadlock between two
-    transactions touching the same cells). Returns the number of cells touched."""
+    transactions touching the same cells). `also`: another data-modifying statement (SQL and
+    its parameters) run by the same one, as a WITH clause (PostgreSQL only). Returns the number
+    of cells touched."""
     if not cells:
         return 0
     params: list = []
@@ -328,8 +330,11 @@ def apply(cells: dict[tuple, dict[str, int]]) -> int:
         counters = cells[key]
         params.extend([int(key[0]), key[1], *key[2:]])
         params.extend(int(counters.get(name, 0)) for name in COUNTERS)
+    sql = _upsert_sql(len(cells))
+    if also is not None:
+        sql, params = f"WITH also AS ({also[0]}) {sql}", [*also[1], *params]
     with connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(len(cells)), params)
+        cursor.execute(sql, params)
     return len(cells)
 
 
@@ -356,7 +361,16 @@ def apply_change(
             contribution(after, base, sign=1, calendar=calendar)
     if sync_day is not None and (after or before) is not None:
         _add(base, local_day(sync_day), (after or before).dims, {"sync_events": 1})
-    touched = apply(expand(base))
+    # On PostgreSQL the running set's write (one row of this dossier) rides on the cells'
+    # statement as a data-modifying WITH clause: one statement fewer per change (issue 16 §1).
+    running = None
+    if dossier_id is not None and connection.vendor == "postgresql":
+        running = _running_sql(dossier_id, before, after)
+    cells = expand(base)
+    touched = apply(cells, also=running)
+    if running is not None and not cells:
+        with connection.cursor() as cursor:
+            cursor.execute(*running)
     uses = uses_of(base)
     if uses:
         procedure_ids = {key[4] for key in uses}
@@ -366,7 +380,7 @@ def apply_change(
             known_full = procedure_ids if full else set()
             known_offered = procedure_ids if offered else set()
         apply_uses(uses, full=known_full, offered=known_offered)
-    if dossier_id is not None:
+    if dossier_id is not None and connection.vendor != "postgresql":
         apply_running(dossier_id, before, after)
     return touched
 
@@ -563,6 +577,23 @@ def running_row(f: Facts | None) -> tuple | None:
         return None
     d = f.dims
     return (d.agency_id, d.procedure_id, d.field_id, d.level, d.channel, f.received_at, f.due_at)
+
+
+def _running_sql(dossier_id: int, before: Facts | None, after: Facts | None):
+    """`apply_running` as one SQL statement and its parameters (None: nothing to write)."""
+    old, new = running_row(before), running_row(after)
+    if old == new:
+        return None
+    table = RunningDossier._meta.db_table
+    if new is None:
+        return f"DELETE FROM {table} WHERE dossier_id = %s", [dossier_id]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in RUNNING_FIELDS)
+    return (
+        f"INSERT INTO {table} (dossier_id, {', '.join(RUNNING_FIELDS)}) "
+        f"VALUES ({', '.join(['%s'] * (len(RUNNING_FIELDS) + 1))}) "
+        f"ON CONFLICT (dossier_id) DO UPDATE SET {updates}",
+        [dossier_id, *new],
+    )
 
 
 def apply_running(dossier_id: int, before: Facts | None, after: Facts | None) -> None:

@@ -42,6 +42,22 @@ CEILINGS = {
     "approve": 18,
     "approve with e-result": 22,
 }
+# On PostgreSQL the running set's write rides on the indicator cells' statement (a WITH clause,
+# indicators/tally.py): one fewer wherever the change enters or leaves the running set.
+POSTGRESQL_CEILINGS = {
+    "counter intake": 14,
+    "counter intake, notified": 16,
+    "counter intake, the citizen's account": 18,
+    "receive": 15,
+    "approve": 17,
+    "approve with e-result": 21,
+}
+
+
+def ceiling(kind: str) -> int:
+    if connection.vendor == "postgresql":
+        return POSTGRESQL_CEILINGS.get(kind, CEILINGS[kind])
+    return CEILINGS[kind]
 
 
 def client_of(user) -> APIClient:
@@ -94,7 +110,7 @@ def test_counter_intake(cast, kind, applicant):
     count, body = statements_of(
         clerk, "/api/v1/counter/intake/", intake_body(cast, **applicant), 201
     )
-    assert count <= CEILINGS[kind]
+    assert count <= ceiling(kind)
     # Everything the write did is there: the dossier, its event, its outbox row.
     dossier = Dossier.objects.get(code=body["dossier"]["code"])
     assert Event.objects.filter(dossier=dossier, action=DossierAction.INTAKE).count() == 1
@@ -111,7 +127,7 @@ def test_submission(cast):
     }
     statements_of(citizen, "/api/v1/dossiers/", body, 201)
     count, answer = statements_of(citizen, "/api/v1/dossiers/", body, 201)
-    assert count <= CEILINGS["submission"]
+    assert count <= ceiling("submission")
     assert_answer_is_the_detail(citizen, answer)
 
 
@@ -121,7 +137,7 @@ def test_receive(cast):
         dossier = file_online(cast)
         count, body = statements_of(clerk, f"/api/v1/dossiers/{dossier.code}/receive/", {}, 200)
     assert body["status"] == "received"
-    assert count <= CEILINGS["receive"]
+    assert count <= ceiling("receive")
     assert_answer_is_the_detail(clerk, body)
 
 
@@ -136,7 +152,7 @@ def test_approve(cast, e_result, kind):
             leader, f"/api/v1/dossiers/{dossier.code}/approve/", {"e_result": e_result}, 200
         )
     assert body["status"] == "result_ready"
-    assert count <= CEILINGS[kind]
+    assert count <= ceiling(kind)
     assert_answer_is_the_detail(leader, body)
 
 
