@@ -141,8 +141,10 @@ def _value(field, value):
         return bool(value)
     if isinstance(field, models.JSONField):
         return value  # nested in the JSON already
-    if isinstance(field, models.DecimalField):  # pragma: no cover - none in these rows
-        raise TypeError(f"{field}: a decimal would lose its precision in JSON")
+    if isinstance(
+        field, models.DecimalField | models.TimeField | models.DurationField | models.BinaryField
+    ):  # pragma: no cover - none in these rows: a new one must be converted here first
+        raise TypeError(f"{field}: no conversion from its JSON form")
     converter = getattr(field, "from_db_value", None)
     return converter(value, None, connection) if converter else value
 
