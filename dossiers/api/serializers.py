@@ -1,3 +1,5 @@
+import copy
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -221,7 +223,30 @@ class RescheduleSerializer(StrictInputMixin, serializers.Serializer):
 
 
 # --- output -----------------------------------------------------------------------------------
-class ApplicantSerializer(serializers.ModelSerializer):
+_BUILT: dict[type, dict] = {}
+
+
+class BuiltOnceMixin:
+    """An output ModelSerializer whose fields are built from its model once per process and
+    class: DRF builds them again for every serializer (model field by model field), which was
+    most of the CPU of a dossier's detail answer (issue 16 §1). Each serializer gets fresh
+    copies (a field binds to one serializer): a nested serializer a deep one, as DRF copies
+    its declared fields; a plain field a shallow one (binding sets attributes of the copy
+    only; what it shares with the built one, its validators and choices, is only read)."""
+
+    def get_fields(self):
+        built = _BUILT.get(type(self))
+        if built is None:
+            built = _BUILT[type(self)] = super().get_fields()
+        return {
+            name: copy.deepcopy(field)
+            if isinstance(field, serializers.BaseSerializer)
+            else copy.copy(field)
+            for name, field in built.items()
+        }
+
+
+class ApplicantSerializer(BuiltOnceMixin, serializers.ModelSerializer):
     unit = serializers.IntegerField(source="unit.code", allow_null=True, default=None)
 
     class Meta:
@@ -241,7 +266,7 @@ class ApplicantSerializer(serializers.ModelSerializer):
         ]
 
 
-class ComponentFileSerializer(serializers.ModelSerializer):
+class ComponentFileSerializer(BuiltOnceMixin, serializers.ModelSerializer):
     id = serializers.UUIDField(source="file.id")
     name = serializers.CharField(source="file.name")
     content_type = serializers.CharField(source="file.content_type")
@@ -266,7 +291,7 @@ class ComponentFileSerializer(serializers.ModelSerializer):
         return reverse("file-download", kwargs={"file_id": attachment.file_id})
 
 
-class DossierComponentSerializer(serializers.ModelSerializer):
+class DossierComponentSerializer(BuiltOnceMixin, serializers.ModelSerializer):
     files = ComponentFileSerializer(many=True, read_only=True)
 
     class Meta:
@@ -298,7 +323,7 @@ class RedactedMixin:
         return disclosure.redact(instance, super().to_representation(instance), self.viewer)
 
 
-class EventSerializer(RedactedMixin, serializers.ModelSerializer):
+class EventSerializer(RedactedMixin, BuiltOnceMixin, serializers.ModelSerializer):
     """A timeline entry. Citizens see which agency acted, not which official, and not the
     officials' internal working notes."""
 
@@ -325,13 +350,13 @@ class EventSerializer(RedactedMixin, serializers.ModelSerializer):
         return action_label(event.action)
 
 
-class PauseSerializer(serializers.ModelSerializer):
+class PauseSerializer(BuiltOnceMixin, serializers.ModelSerializer):
     class Meta:
         model = Pause
         fields = ["kind", "reason", "opened_at", "respond_by", "closed_at"]
 
 
-class StepRunSerializer(RedactedMixin, serializers.ModelSerializer):
+class StepRunSerializer(RedactedMixin, BuiltOnceMixin, serializers.ModelSerializer):
     assignee = serializers.SerializerMethodField()
     agency = serializers.CharField(source="agency.code", allow_null=True, default=None)
 
@@ -354,7 +379,7 @@ class StepRunSerializer(RedactedMixin, serializers.ModelSerializer):
         return run.assignee.username if run.assignee else None
 
 
-class DossierListSerializer(RedactedMixin, serializers.ModelSerializer):
+class DossierListSerializer(RedactedMixin, BuiltOnceMixin, serializers.ModelSerializer):
     procedure = serializers.CharField(source="procedure.code")
     procedure_name = serializers.CharField(source="procedure.name")
     applicant_name = serializers.CharField(source="applicant.full_name")
@@ -411,7 +436,7 @@ class DossierListSerializer(RedactedMixin, serializers.ModelSerializer):
         return ordered
 
 
-class DossierFeeSerializer(serializers.ModelSerializer):
+class DossierFeeSerializer(BuiltOnceMixin, serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display")
     reduced = serializers.BooleanField()
 

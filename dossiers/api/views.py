@@ -1,6 +1,6 @@
 """The dossier API: citizens submit and follow; officials work their queue and act."""
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -21,7 +21,7 @@ from accounts import services as accounts
 from core.errors import NotFound, ProblemSerializer
 from core.pagination import OrderedCursorPagination
 
-from .. import access_log, selectors, services, tracking
+from .. import access_log, detail_lists, selectors, services, tracking
 from ..access_log import Purpose, ReadKind
 from ..action_table import ACTION_TABLE, ActionRow
 from ..models import ComponentFile, Dossier, DossierComponent, Event, StepRun
@@ -192,15 +192,10 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def _detail_answer(self, dossier, status_code=status.HTTP_200_OK, *, empty=()):
         """The detail of a dossier the request's write holds (its related rows loaded by the
-        door's lock or set by the service), its lists read afresh but those the caller knows
-        to be `empty`: the same answer as `_detail_response`, without reading the dossier
-        again."""
-        dossier._prefetched_objects_cache = {}
-        for name in empty:
-            held = getattr(dossier, name).all()
-            held._result_cache, held._prefetch_done = [], True
-            dossier._prefetched_objects_cache[name] = held
-        prefetch_related_objects([dossier], *_detail_prefetches())
+        door's lock or set by the service), its lists read afresh in one statement
+        (dossiers/detail_lists.py) but those the caller knows to be `empty`: the same answer
+        as `_detail_response`, without reading the dossier again."""
+        detail_lists.load(dossier, empty=empty)
         return Response(
             s.DossierDetailSerializer(dossier, context=self.get_serializer_context()).data,
             status=status_code,

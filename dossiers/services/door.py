@@ -147,7 +147,9 @@ def lock(dossier: DossierRef, actor, *, system: bool = False) -> Dossier:
         )
     )
     key = {"pk": dossier.pk} if isinstance(dossier, Dossier) else {"code": str(dossier)}
-    row = queryset.filter(**key).first()
+    # A unique key: no ORDER BY (`first()` would add one, and compiling it hashes every joined
+    # column: CPU for nothing).
+    row = next(iter(queryset.filter(**key)[:1]), None)
     if row is None:
         raise NotFound(_("Không tìm thấy hồ sơ."))
     row._scope_at_lock = _scope_columns(row)

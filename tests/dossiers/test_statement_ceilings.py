@@ -14,6 +14,8 @@ from dossiers import services, watching
 from dossiers.models import Dossier, DossierAction, DossierStatus, Event
 from outbox.models import OutboxMessage
 from tests.support.cast import applicant_data, at_counter, file_online
+from tests.support.fees import with_fees
+from tests.support.files import pdf_bytes, upload
 
 pytestmark = [
     pytest.mark.django_db,
@@ -31,15 +33,31 @@ CEILINGS = {
     # The citizen's own account is found (their notice preferences: 1 more) and the applicant's
     # unit is read (1 more).
     "counter intake, the citizen's account": 19,
-    # Above the issue's 15 (docs/performance.md §3.1): each answers with the dossier's detail,
-    # built from the row the write holds (no read back of the dossier and its applicant's unit)
-    # with its lists read in 6 statements (components, files, pauses, fees, events, steps); a
-    # submission knows it has no pause and no step yet (4).
-    "submission": 20,
-    "receive": 21,
-    "approve": 23,
-    "approve with e-result": 27,
+    # Each answers with the dossier's detail, built from the row the write holds (no read back
+    # of the dossier and its applicant's unit) with its lists (components, files, pauses, fees,
+    # events, steps) read in one statement (dossiers/detail_lists.py; docs/performance.md
+    # §3.1.2). The test cast notifies more people than the benchmark's (1-2 statements more).
+    "submission": 17,
+    "receive": 16,
+    "approve": 18,
+    "approve with e-result": 22,
 }
+# On PostgreSQL the running set's write rides on the indicator cells' statement (a WITH clause,
+# indicators/tally.py): one fewer wherever the change enters or leaves the running set.
+POSTGRESQL_CEILINGS = {
+    "counter intake": 14,
+    "counter intake, notified": 16,
+    "counter intake, the citizen's account": 18,
+    "receive": 15,
+    "approve": 17,
+    "approve with e-result": 21,
+}
+
+
+def ceiling(kind: str) -> int:
+    if connection.vendor == "postgresql":
+        return POSTGRESQL_CEILINGS.get(kind, CEILINGS[kind])
+    return CEILINGS[kind]
 
 
 def client_of(user) -> APIClient:
@@ -92,7 +110,7 @@ def test_counter_intake(cast, kind, applicant):
     count, body = statements_of(
         clerk, "/api/v1/counter/intake/", intake_body(cast, **applicant), 201
     )
-    assert count <= CEILINGS[kind]
+    assert count <= ceiling(kind)
     # Everything the write did is there: the dossier, its event, its outbox row.
     dossier = Dossier.objects.get(code=body["dossier"]["code"])
     assert Event.objects.filter(dossier=dossier, action=DossierAction.INTAKE).count() == 1
@@ -109,7 +127,7 @@ def test_submission(cast):
     }
     statements_of(citizen, "/api/v1/dossiers/", body, 201)
     count, answer = statements_of(citizen, "/api/v1/dossiers/", body, 201)
-    assert count <= CEILINGS["submission"]
+    assert count <= ceiling("submission")
     assert_answer_is_the_detail(citizen, answer)
 
 
@@ -119,7 +137,7 @@ def test_receive(cast):
         dossier = file_online(cast)
         count, body = statements_of(clerk, f"/api/v1/dossiers/{dossier.code}/receive/", {}, 200)
     assert body["status"] == "received"
-    assert count <= CEILINGS["receive"]
+    assert count <= ceiling("receive")
     assert_answer_is_the_detail(clerk, body)
 
 
@@ -134,7 +152,7 @@ def test_approve(cast, e_result, kind):
             leader, f"/api/v1/dossiers/{dossier.code}/approve/", {"e_result": e_result}, 200
         )
     assert body["status"] == "result_ready"
-    assert count <= CEILINGS[kind]
+    assert count <= ceiling(kind)
     assert_answer_is_the_detail(leader, body)
 
 
@@ -176,3 +194,31 @@ def test_every_answer_of_a_dossier_s_course_is_its_detail(cast):
     assert answer["status"] == "result_ready"
     assert [event["action"] for event in answer["timeline"]][-1] == "refuse"
     assert answer["pauses"]
+
+
+def test_the_answer_with_files_and_fee_lines_is_the_detail(cast):
+    """The lists read in one statement (dossiers/detail_lists.py) with rows in each: fee lines,
+    two files on one component (attached at the same moment: their order is their id's), the
+    submission's and the receipt's answers equal the detail read afresh, for the citizen and for
+    the officer."""
+    with_fees("1.001193")
+    citizen, clerk = client_of(cast.citizen), client_of(cast.clerk)
+    body = {
+        "procedure": "1.001193",
+        "applicant": applicant_data(cast),
+        "summary": "Trực tuyến",
+        "components": [{"order": 1}],
+    }
+    _count, answer = statements_of(citizen, "/api/v1/dossiers/", body, 201)
+    assert answer["fee_lines"]
+    assert_answer_is_the_detail(citizen, answer)
+    code = answer["code"]
+    for name in ("to-khai.pdf", "ban-sao.pdf"):
+        services.attach_file(
+            dossier=code, order=1, actor=cast.citizen, upload=upload(name, pdf_bytes())
+        )
+    _count, answer = statements_of(clerk, f"/api/v1/dossiers/{code}/receive/", {}, 200)
+    files = answer["components"][0]["files"]
+    assert [f["name"] for f in files] == ["to-khai.pdf", "ban-sao.pdf"]
+    assert answer["fee_lines"] and answer["steps"]
+    assert_answer_is_the_detail(clerk, answer)
