@@ -696,6 +696,9 @@ OUTBOX_DELIVERY = env.str("ONECUA_OUTBOX_DELIVERY", default="inline")
 OUTBOX_WORKER_POLL_SECONDS = env.float("ONECUA_OUTBOX_WORKER_POLL_SECONDS", default=0.5)
 # How often the "thread" sweeps for messages whose wake-up was lost (seconds).
 OUTBOX_THREAD_SWEEP_SECONDS = env.float("ONECUA_OUTBOX_THREAD_SWEEP_SECONDS", default=10.0)
+# How long the embedded loop ("thread" or "worker") lets a batched topic's wake-ups gather before
+# it delivers the topic (seconds): the dossiers written meanwhile go to the portal in one call.
+OUTBOX_LOOP_BATCH_SECONDS = env.float("ONECUA_OUTBOX_LOOP_BATCH_SECONDS", default=1.0)
 
 # Notifications (docs/notifications.md). E-mail goes through Django's SMTP backend: EMAIL_HOST,
 # EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL. With the

@@ -50,7 +50,8 @@ _stop = threading.Event()
 # (due monotonic time, sequence, key): the keys to deliver, soonest first.
 # A job is ("key", key) or ("topic", topic).
 _heap: list[tuple[float, int, tuple[str, str]]] = []
-_queued: set[tuple[str, str]] = set()  # jobs due now, not yet taken: one entry is enough
+# The earliest due time of each job waiting in the heap: a wake-up due no earlier adds nothing.
+_due: dict[tuple[str, str], float] = {}
 _sequence = 0
 _wanted = False  # start() was called and stop() was not: a dead thread is restarted
 _poll: float | None = None  # the worker process: sweep this often, with no grace
@@ -67,7 +68,11 @@ def accept(key: str, countdown: float | None = None) -> bool:
 
 
 def accept_topic(topic: str, countdown: float | None = None) -> bool:
-    """`accept` for a batched topic: its due heads are delivered in batches (`deliver_topic`)."""
+    """`accept` for a batched topic: its due heads are delivered in batches (`deliver_topic`).
+    A commit's wake-up (no countdown) waits `OUTBOX_LOOP_BATCH_SECONDS`, so that the messages
+    written meanwhile go in the same batch; the wake-ups of that second add nothing."""
+    if not countdown:
+        countdown = settings.OUTBOX_LOOP_BATCH_SECONDS
     return _accept(("topic", topic), countdown)
 
 
@@ -86,14 +91,13 @@ def _accept(job: tuple[str, str], countdown: float | None) -> bool:
         # The thread died (a bug, a BaseException): a new one sweeps what it left pending.
         logger.error("The outbox delivery thread had stopped: restarting it")
         start()
-    delay = max(0.0, countdown or 0.0)
+    due = time.monotonic() + max(0.0, countdown or 0.0)
     with _lock:
-        if delay == 0.0:
-            if job in _queued:
-                return True
-            _queued.add(job)
+        if job in _due and _due[job] <= due:
+            return True  # it runs no later than asked (and reads the database then)
+        _due[job] = due
         _sequence += 1
-        heapq.heappush(_heap, (time.monotonic() + delay, _sequence, job))
+        heapq.heappush(_heap, (due, _sequence, job))
         _lock.notify()
     return True
 
@@ -135,7 +139,7 @@ def stop(timeout: float = 10.0) -> None:
         thread.join(timeout)
     with _lock:
         _heap.clear()
-        _queued.clear()
+        _due.clear()
         _thread = None
     _write_gate(False)
 
@@ -156,8 +160,9 @@ def _next_job(sweep_at: float) -> tuple[str, str] | None:
             if now >= sweep_at:
                 return None
             if _heap and _heap[0][0] <= now:
-                _, _, job = heapq.heappop(_heap)
-                _queued.discard(job)
+                due, _, job = heapq.heappop(_heap)
+                if _due.get(job) == due:
+                    del _due[job]
                 return job
             wait = sweep_at - now
             if _heap:
